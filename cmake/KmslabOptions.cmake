@@ -1,0 +1,20 @@
+# Compile options shared by every project target.
+add_library(kmslab_options INTERFACE)
+target_compile_options(kmslab_options INTERFACE -Wall -Wextra -Wpedantic -Wshadow
+                                                -Wnon-virtual-dtor -Wno-missing-field-initializers)
+if(KMSLAB_WERROR)
+  target_compile_options(kmslab_options INTERFACE -Werror)
+endif()
+# Boost.Asio pulls in deprecated OpenSSL 1.x APIs on Boost 1.74; it still works on OpenSSL 3.
+target_compile_definitions(kmslab_options INTERFACE BOOST_ASIO_NO_DEPRECATED
+                                                    BOOST_BEAST_USE_STD_STRING_VIEW)
+if(KMSLAB_SANITIZE)
+  set(_san -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  target_compile_options(kmslab_options INTERFACE ${_san})
+  target_link_options(kmslab_options INTERFACE ${_san})
+endif()
+
+function(kmslab_target name)
+  target_link_libraries(${name} PRIVATE kmslab_options)
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR})
+endfunction()

@@ -1,0 +1,121 @@
+#include "emulator/app/config.hpp"
+
+#include <boost/program_options.hpp>
+#include <iostream>
+#include <stdexcept>
+
+namespace kmslab::app {
+
+namespace po = boost::program_options;
+
+std::string Config::store_spec() const {
+  return store.empty() ? "sqlite:" + (data_dir / "store.db").string() : store;
+}
+
+std::filesystem::path Config::endpoints_path() const {
+  return endpoints_file.empty() ? data_dir / "endpoints.json" : endpoints_file;
+}
+
+namespace {
+
+po::options_description describe() {
+  po::options_description d(
+      "kmslab-emulator: an offline Azure (Key Vault, Entra ID, ARM, AKS KMS) for tests.\n"
+      "Serves HTTPS on --port and a CONNECT proxy on --proxy-port that makes real Azure host "
+      "names\n"
+      "(*.vault.azure.net, management.azure.com, login.microsoftonline.com) reach this process.\n"
+      "Writes <data-dir>/endpoints.json once ready.\n\nOptions");
+  d.add_options()("help,h", "print this help and exit")(
+      "data-dir", po::value<std::string>()->default_value("kmslab-data"),
+      "directory for the CA, the store and endpoints.json (created if missing)")(
+      "listen-address", po::value<std::string>()->default_value("127.0.0.1"),
+      "address to bind; keep loopback unless you mean to expose the emulator")(
+      "port", po::value<unsigned>()->default_value(8443), "HTTPS port (0 = pick a free port)")(
+      "proxy-port", po::value<unsigned>()->default_value(8444),
+      "CONNECT proxy port (0 = pick a free port; defaults to 0 when --port is 0)")(
+      "plain-http", po::bool_switch(), "serve plain HTTP instead of HTTPS on --port")(
+      "store", po::value<std::string>()->default_value(""),
+      "memory | sqlite:PATH[?sync=normal|full] (default sqlite:<data-dir>/store.db)")(
+      "host-name", po::value<std::vector<std::string>>()->composing(),
+      "extra DNS name or IP for the server certificate and the proxy allow-list (repeatable)")(
+      "clock", po::value<std::string>()->default_value("system"),
+      "system: real time plus an offset the admin API moves; manual: time moves only when told")(
+      "clock-start", po::value<std::string>()->default_value(""),
+      "initial virtual time, RFC 3339 (default: now)")(
+      "seed", po::value<uint64_t>()->default_value(0),
+      "seed for ids and other generated values (0 = cryptographic randomness)")(
+      "log-level", po::value<std::string>()->default_value("info"), "debug | info | warn | error")(
+      "log-file", po::value<std::string>()->default_value(""),
+      "append JSON log lines to this file (default: stderr)")(
+      "threads", po::value<unsigned>()->default_value(2), "I/O threads")(
+      "max-header-bytes", po::value<size_t>()->default_value(16 * 1024),
+      "largest request header block accepted (431 beyond)")(
+      "max-body-bytes", po::value<size_t>()->default_value(4 * 1024 * 1024),
+      "largest request body accepted (413 beyond)")(
+      "read-timeout", po::value<std::string>()->default_value("30s"),
+      "time allowed to read one request, and idle keep-alive time")(
+      "endpoints-file", po::value<std::string>()->default_value(""),
+      "where to write endpoints.json (default <data-dir>/endpoints.json)");
+  return d;
+}
+
+uint16_t port_value(const po::variables_map& vm, const char* name) {
+  const unsigned v = vm[name].as<unsigned>();
+  if (v > 65535) throw std::invalid_argument(std::string("--") + name + " must be 0..65535");
+  return static_cast<uint16_t>(v);
+}
+
+}  // namespace
+
+std::optional<Config> parse_flags(int argc, char** argv) {
+  const auto desc = describe();
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw std::invalid_argument(std::string(e.what()) + " (see --help)");
+  }
+  if (vm.count("help")) {
+    std::cout << desc << "\n";
+    return std::nullopt;
+  }
+  Config c;
+  c.data_dir = vm["data-dir"].as<std::string>();
+  c.listen_address = vm["listen-address"].as<std::string>();
+  c.port = port_value(vm, "port");
+  c.proxy_port = (c.port == 0 && vm["proxy-port"].defaulted()) ? 0 : port_value(vm, "proxy-port");
+  c.plain_http = vm["plain-http"].as<bool>();
+  c.store = vm["store"].as<std::string>();
+  if (vm.count("host-name")) c.host_names = vm["host-name"].as<std::vector<std::string>>();
+  const auto clock = vm["clock"].as<std::string>();
+  if (clock == "manual") {
+    c.clock_mode = core::VirtualClock::Mode::kManual;
+  } else if (clock != "system") {
+    throw std::invalid_argument("--clock must be system or manual, not '" + clock + "'");
+  }
+  if (const auto start = vm["clock-start"].as<std::string>(); !start.empty()) {
+    c.clock_start = core::parse_rfc3339(start);
+    if (!c.clock_start) {
+      throw std::invalid_argument("--clock-start '" + start +
+                                  "' is not an RFC 3339 time such as 2027-01-01T00:00:00Z");
+    }
+  }
+  c.seed = vm["seed"].as<uint64_t>();
+  const auto level = core::parse_log_level(vm["log-level"].as<std::string>());
+  if (!level) throw std::invalid_argument("--log-level must be debug, info, warn or error");
+  c.log_level = *level;
+  c.log_file = vm["log-file"].as<std::string>();
+  c.threads = std::max(1u, vm["threads"].as<unsigned>());
+  c.max_header_bytes = vm["max-header-bytes"].as<size_t>();
+  c.max_body_bytes = vm["max-body-bytes"].as<size_t>();
+  const auto timeout = core::parse_duration(vm["read-timeout"].as<std::string>());
+  if (!timeout || *timeout <= core::Duration::zero()) {
+    throw std::invalid_argument("--read-timeout must be a duration such as 30s or 500ms");
+  }
+  c.read_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*timeout);
+  c.endpoints_file = vm["endpoints-file"].as<std::string>();
+  return c;
+}
+
+}  // namespace kmslab::app

@@ -1,0 +1,42 @@
+#pragma once
+// kmslab-emulator's configuration: every setting is a flag with a default, printed by --help.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "emulator/core/clock.hpp"
+#include "emulator/core/log.hpp"
+
+namespace kmslab::app {
+
+struct Config {
+  std::filesystem::path data_dir = "kmslab-data";
+  std::string listen_address = "127.0.0.1";
+  uint16_t port = 8443;
+  uint16_t proxy_port = 8444;
+  bool plain_http = false;
+  std::string store;  // empty: sqlite:<data_dir>/store.db
+  std::vector<std::string> host_names;
+  core::VirtualClock::Mode clock_mode = core::VirtualClock::Mode::kSystem;
+  std::optional<core::TimePoint> clock_start;
+  uint64_t seed = 0;
+  core::LogLevel log_level = core::LogLevel::kInfo;
+  std::string log_file;  // empty: stderr
+  unsigned threads = 2;
+  size_t max_header_bytes = 16 * 1024;
+  size_t max_body_bytes = 4 * 1024 * 1024;
+  std::chrono::milliseconds read_timeout{30'000};
+  std::filesystem::path endpoints_file;  // empty: <data_dir>/endpoints.json
+
+  std::string store_spec() const;
+  std::filesystem::path endpoints_path() const;
+};
+
+/// Parses argv. Returns nullopt after printing --help (exit 0); throws std::invalid_argument
+/// with a message for the user on a bad flag or value.
+std::optional<Config> parse_flags(int argc, char** argv);
+
+}  // namespace kmslab::app

@@ -1,0 +1,202 @@
+#include "emulator/app/emulator.hpp"
+
+#include <unistd.h>
+
+#include <boost/asio/steady_timer.hpp>
+#include <csignal>
+#include <stdexcept>
+
+#include "emulator/core/admin.hpp"
+#include "emulator/core/files.hpp"
+
+namespace kmslab::app {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kClockKey = "/kmslab/clock";
+
+fs::path absolute_dir(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec)
+    throw std::runtime_error("cannot create data directory " + dir.string() + ": " + ec.message());
+  return fs::absolute(dir).lexically_normal();
+}
+
+}  // namespace
+
+Emulator::Emulator(Config config) : config_(std::move(config)) {
+  config_.data_dir = absolute_dir(config_.data_dir);
+  std::FILE* sink = stderr;
+  if (!config_.log_file.empty()) {
+    log_file_.reset(std::fopen(config_.log_file.c_str(), "a"));
+    if (!log_file_) throw std::runtime_error("cannot open --log-file " + config_.log_file);
+    sink = log_file_.get();
+  }
+  logger_ = std::make_unique<core::Logger>(sink, config_.log_level);
+  clock_ = std::make_unique<core::VirtualClock>(
+      config_.clock_mode, config_.clock_start.value_or(core::wall_clock_now()));
+  clock_->set_timer_error_handler([this](const std::string& what) {
+    logger_->error("clock", "timer failed", {{"what", what}});
+  });
+  if (config_.clock_mode == core::VirtualClock::Mode::kSystem && config_.clock_start) {
+    clock_->set(*config_.clock_start);
+  }
+  rng_ = core::make_rng(config_.seed);
+  store_ = store::open_store(config_.store_spec());
+  if (!config_.clock_start) restore_clock();
+  ca_ = std::make_unique<core::tls::CertificateAuthority>(
+      core::tls::CertificateAuthority::load_or_create(config_.data_dir, core::wall_clock_now()));
+  tls_ = std::make_unique<core::tls::ServerTls>(*ca_, certificate_names(), core::wall_clock_now);
+
+  core::register_admin_routes(router_, {*clock_, metrics_, kVersion, [this] { persist_clock(); }});
+  dispatcher_ = std::make_unique<core::Dispatcher>(router_, *clock_, *rng_, *logger_, metrics_);
+}
+
+Emulator::~Emulator() {
+  stop();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+}
+
+std::vector<std::string> Emulator::certificate_names() const {
+  std::vector<std::string> names = {"localhost",
+                                    "127.0.0.1",
+                                    "::1",
+                                    "*.vault.localhost",
+                                    "*.vault.azure.net",
+                                    "management.azure.com",
+                                    "login.microsoftonline.com"};
+  if (config_.listen_address != "0.0.0.0" && config_.listen_address != "::" &&
+      std::find(names.begin(), names.end(), config_.listen_address) == names.end()) {
+    names.push_back(config_.listen_address);
+  }
+  names.insert(names.end(), config_.host_names.begin(), config_.host_names.end());
+  return names;
+}
+
+// The virtual time survives a restart: a vault whose keys expired after "advance 400d" must not
+// see them come back to life when the emulator restarts.
+void Emulator::restore_clock() {
+  auto kv = store_->get(kClockKey);
+  if (!kv) return;
+  const auto j = nlohmann::json::parse(kv->value, nullptr, false);
+  if (j.is_discarded() || !j.contains("offset_ms") || !j.contains("now_ms")) return;
+  using std::chrono::milliseconds;
+  if (config_.clock_mode == core::VirtualClock::Mode::kManual) {
+    clock_->set(core::TimePoint(milliseconds(j["now_ms"].get<int64_t>())));
+  } else {
+    clock_->set(core::wall_clock_now() + milliseconds(j["offset_ms"].get<int64_t>()));
+  }
+}
+
+void Emulator::persist_clock() {
+  using std::chrono::duration_cast;
+  using std::chrono::milliseconds;
+  const nlohmann::json j = {
+      {"now_ms", duration_cast<milliseconds>(clock_->now().time_since_epoch()).count()},
+      {"offset_ms", duration_cast<milliseconds>(clock_->offset()).count()}};
+  store_->put(kClockKey, j.dump());
+}
+
+void Emulator::start() {
+  core::ServerOptions options;
+  options.header_limit = config_.max_header_bytes;
+  options.body_limit = config_.max_body_bytes;
+  options.read_timeout = config_.read_timeout;
+  options.proxy_allow = certificate_names();
+  server_ =
+      std::make_unique<core::HttpServer>(ioc_, *dispatcher_, &tls_->context(), options, metrics_);
+  const auto kind =
+      config_.plain_http ? core::HttpServer::Kind::kHttp : core::HttpServer::Kind::kHttps;
+  const uint16_t port = server_->listen(config_.listen_address, config_.port, kind);
+  const uint16_t proxy_port =
+      server_->listen(config_.listen_address, config_.proxy_port, core::HttpServer::Kind::kProxy);
+
+  const std::string host = config_.listen_address.find(':') != std::string::npos
+                               ? "[" + config_.listen_address + "]"
+                               : config_.listen_address;
+  endpoints_.main_url =
+      std::string(config_.plain_http ? "http://" : "https://") + host + ":" + std::to_string(port);
+  endpoints_.proxy_url = "http://" + host + ":" + std::to_string(proxy_port);
+  endpoints_.ca_path = ca_->cert_path().string();
+
+  signals_.add(SIGINT);
+  signals_.add(SIGTERM);
+  signals_.async_wait([this](const boost::system::error_code& ec, int) {
+    if (!ec) stop();
+  });
+  for (unsigned i = 0; i < config_.threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
+  write_endpoints_file();
+  logger_->info("emulator", "ready",
+                {{"main", endpoints_.main_url},
+                 {"proxy", endpoints_.proxy_url},
+                 {"ca", endpoints_.ca_path},
+                 {"store", config_.store_spec()}});
+}
+
+void Emulator::write_endpoints_file() const {
+  nlohmann::json j = {{config_.plain_http ? "http" : "https", endpoints_.main_url},
+                      {"proxy", endpoints_.proxy_url},
+                      {"ca", endpoints_.ca_path},
+                      {"store", config_.store_spec()},
+                      {"pid", static_cast<int>(::getpid())},
+                      {"version", kVersion}};
+  core::write_file_atomic(config_.endpoints_path(), j.dump(2) + "\n", 0644);
+}
+
+void Emulator::stop() {
+  if (!server_) return;
+  boost::asio::post(ioc_, [this] {
+    boost::system::error_code ec;
+    signals_.cancel(ec);
+    server_->shutdown();
+    finish_shutdown_when_idle(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+  });
+}
+
+// Requests in flight get up to the deadline to finish; then the I/O threads stop regardless.
+void Emulator::finish_shutdown_when_idle(std::chrono::steady_clock::time_point deadline) {
+  if (server_->open_connections() == 0 || std::chrono::steady_clock::now() >= deadline) {
+    ioc_.stop();
+    return;
+  }
+  auto timer = std::make_shared<boost::asio::steady_timer>(ioc_, std::chrono::milliseconds(10));
+  timer->async_wait([this, timer, deadline](const boost::system::error_code&) {
+    finish_shutdown_when_idle(deadline);
+  });
+}
+
+void Emulator::wait() {
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  std::error_code ec;
+  fs::remove(config_.endpoints_path(), ec);  // a stopped emulator has no endpoints
+  logger_->info("emulator", "stopped");
+}
+
+std::string Emulator::banner() const {
+  const std::string& ca = endpoints_.ca_path;
+  std::string out = std::string("kmslab-emulator ") + kVersion + " ready\n";
+  out +=
+      "  " + std::string(config_.plain_http ? "http:  " : "https: ") + endpoints_.main_url + "\n";
+  out += "  proxy: " + endpoints_.proxy_url + "\n";
+  out += "  CA:    " + ca + "\n";
+  out += "  store: " + config_.store_spec() + "\n";
+  out += "  endpoints file: " + config_.endpoints_path().string() + "\n";
+  out += "Try:\n";
+  out += "  curl --cacert " + ca + " " + endpoints_.main_url + "/_kmslab/health\n";
+  out += "  curl --cacert " + ca + " --proxy " + endpoints_.proxy_url +
+         " https://myvault.vault.azure.net/_kmslab/health\n";
+  out += "  curl --cacert " + ca + " -d '{\"advance\":\"400d\"}' " + endpoints_.main_url +
+         "/_kmslab/clock\n";
+  out += "Clients: export SSL_CERT_FILE=" + ca + " REQUESTS_CA_BUNDLE=" + ca +
+         " NODE_EXTRA_CA_CERTS=" + ca + " HTTPS_PROXY=" + endpoints_.proxy_url + "\n";
+  return out;
+}
+
+}  // namespace kmslab::app

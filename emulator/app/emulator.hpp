@@ -1,0 +1,77 @@
+#pragma once
+// kmslab-emulator assembled: clock, randomness, logs, metrics, store, CA, router, listeners.
+// Components (Key Vault, identity, ARM, AKS) register their routes here as they land.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "emulator/app/config.hpp"
+#include "emulator/core/clock.hpp"
+#include "emulator/core/dispatcher.hpp"
+#include "emulator/core/log.hpp"
+#include "emulator/core/metrics.hpp"
+#include "emulator/core/rng.hpp"
+#include "emulator/core/router.hpp"
+#include "emulator/core/server.hpp"
+#include "emulator/core/tls/ca.hpp"
+#include "emulator/core/tls/server_tls.hpp"
+#include "emulator/store/store.hpp"
+
+namespace kmslab::app {
+
+inline constexpr const char* kVersion = "0.1.0";
+
+struct Endpoints {
+  std::string main_url;   // https://127.0.0.1:PORT (http:// with --plain-http)
+  std::string proxy_url;  // http://127.0.0.1:PORT
+  std::string ca_path;
+};
+
+class Emulator {
+ public:
+  /// Opens the data directory, the store and the CA. Throws std::runtime_error with a message
+  /// for the user (unwritable directory, corrupt store, ...).
+  explicit Emulator(Config config);
+  ~Emulator();
+
+  /// Binds the listeners, starts the I/O threads, writes endpoints.json.
+  void start();
+  /// Starts a graceful shutdown (safe from any thread, or a signal handler's completion).
+  void stop();
+  /// Blocks until the emulator has stopped; SIGINT/SIGTERM stop it.
+  void wait();
+
+  const Endpoints& endpoints() const { return endpoints_; }
+  core::VirtualClock& clock() { return *clock_; }
+  store::Store& store() { return *store_; }
+  std::string banner() const;
+
+ private:
+  std::vector<std::string> certificate_names() const;
+  void restore_clock();
+  void persist_clock();
+  void write_endpoints_file() const;
+  void finish_shutdown_when_idle(std::chrono::steady_clock::time_point deadline);
+
+  Config config_;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> log_file_{nullptr, &std::fclose};
+  std::unique_ptr<core::Logger> logger_;
+  std::unique_ptr<core::VirtualClock> clock_;
+  std::unique_ptr<core::Rng> rng_;
+  core::MetricsRegistry metrics_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<core::tls::CertificateAuthority> ca_;
+  std::unique_ptr<core::tls::ServerTls> tls_;
+  core::Router router_;
+  std::unique_ptr<core::Dispatcher> dispatcher_;
+  boost::asio::io_context ioc_;
+  std::unique_ptr<core::HttpServer> server_;
+  boost::asio::signal_set signals_{ioc_};
+  std::vector<std::thread> threads_;
+  Endpoints endpoints_;
+};
+
+}  // namespace kmslab::app

@@ -1,0 +1,26 @@
+#pragma once
+// The emulator's own admin API, served on every host under /_kmslab/ (and /metrics), so a test
+// can reach it directly or through the proxy under a real Azure host name:
+//   GET  /_kmslab/health   readiness
+//   GET  /_kmslab/clock    the virtual time
+//   POST /_kmslab/clock    {"advance":"400d"} or {"set":"2027-01-01T00:00:00Z"}
+//   GET  /metrics          Prometheus text format
+#include <functional>
+#include <string>
+
+#include "emulator/core/clock.hpp"
+#include "emulator/core/metrics.hpp"
+#include "emulator/core/router.hpp"
+
+namespace kmslab::core {
+
+struct AdminServices {
+  VirtualClock& clock;
+  MetricsRegistry& metrics;
+  std::string version;
+  std::function<void()> clock_changed;  // persists the new time
+};
+
+void register_admin_routes(Router& router, AdminServices services);
+
+}  // namespace kmslab::core

@@ -1,0 +1,24 @@
+#pragma once
+// Small POSIX file helpers for on-disk state (CA, endpoints.json). Errors are runtime_errors naming
+// the path.
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include <sys/types.h>
+
+namespace kmslab::core {
+
+// Creates `dir` (and parents) with `mode` if missing; a directory that already exists is left as
+// is.
+void ensure_directory(const std::filesystem::path& dir, mode_t mode);
+
+std::string read_file(const std::filesystem::path& path);
+
+// Writes via a temporary file in the same directory + fsync + rename, so readers (and a crash)
+// only ever see the old or the complete new content. The file has exactly `mode` from creation,
+// which matters for private keys.
+void write_file_atomic(const std::filesystem::path& path, std::string_view contents, mode_t mode);
+
+}  // namespace kmslab::core

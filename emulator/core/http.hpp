@@ -1,0 +1,67 @@
+#pragma once
+// The types that cross the line between transport and handlers.
+#include <boost/beast/http.hpp>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "emulator/core/api_error.hpp"
+
+namespace kmslab::core {
+
+namespace http = boost::beast::http;
+using HttpRequest = http::request<http::string_body>;
+using HttpResponse = http::response<http::string_body>;
+
+/// What the transport knows about the connection a request came on.
+struct ConnectionInfo {
+  std::string peer_address;  // the caller's IP: the firewall evaluates this
+  uint16_t peer_port = 0;
+  uint16_t local_port = 0;
+  bool tls = false;
+  std::string sni;            // TLS server name the client asked for, if any
+  std::string tunnel_target;  // "host:port" the client CONNECTed to through the proxy, if any
+};
+
+/// A handler's successful answer; the dispatcher adds the common headers.
+struct Reply {
+  unsigned status = 200;
+  std::string body;
+  std::string content_type = "application/json; charset=utf-8";
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  static Reply json(const nlohmann::json& body, unsigned status = 200) {
+    return {status, body.dump(), "application/json; charset=utf-8", {}};
+  }
+  static Reply text(std::string body, unsigned status = 200) {
+    return {status, std::move(body), "text/plain; charset=utf-8", {}};
+  }
+  static Reply empty(unsigned status) { return {status, {}, {}, {}}; }
+};
+
+/// A value or an ApiError (std::expected is C++23).
+template <class T>
+class Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
+  Result(ApiError error) : v_(std::move(error)) {}  // NOLINT: implicit by design
+  bool ok() const { return v_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+  T& value() { return std::get<0>(v_); }
+  const T& value() const { return std::get<0>(v_); }
+  T* operator->() { return &value(); }
+  T& operator*() { return value(); }
+  ApiError& error() { return std::get<1>(v_); }
+  const ApiError& error() const { return std::get<1>(v_); }
+
+ private:
+  std::variant<T, ApiError> v_;
+};
+
+/// Writes an ApiError as the Azure error envelope: the one place errors become bytes.
+Reply to_reply(const ApiError& error);
+
+}  // namespace kmslab::core

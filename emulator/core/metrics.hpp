@@ -1,0 +1,72 @@
+#pragma once
+// Prometheus metrics. Each component declares its metrics once (see HttpStats) and the registry
+// renders them all in the text exposition format at /metrics.
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace kmslab::core {
+
+class CounterVec {
+ public:
+  CounterVec(std::string name, std::string help, std::vector<std::string> labels);
+  void inc(const std::vector<std::string>& label_values, double by = 1);
+  double value(const std::vector<std::string>& label_values) const;
+  void render(std::string& out) const;
+
+ private:
+  std::string name_, help_;
+  std::vector<std::string> labels_;
+  mutable std::mutex mu_;
+  std::map<std::vector<std::string>, double> values_;
+};
+
+class HistogramVec {
+ public:
+  HistogramVec(std::string name, std::string help, std::vector<std::string> labels,
+               std::vector<double> buckets);
+  void observe(const std::vector<std::string>& label_values, double value);
+  uint64_t count(const std::vector<std::string>& label_values) const;
+  void render(std::string& out) const;
+
+ private:
+  struct Series {
+    std::vector<uint64_t> buckets;  // cumulative counts are computed when rendering
+    uint64_t count = 0;
+    double sum = 0;
+  };
+  std::string name_, help_;
+  std::vector<std::string> labels_;
+  std::vector<double> bounds_;
+  mutable std::mutex mu_;
+  std::map<std::vector<std::string>, Series> series_;
+};
+
+class MetricsRegistry {
+ public:
+  CounterVec& counter(std::string name, std::string help, std::vector<std::string> labels);
+  HistogramVec& histogram(std::string name, std::string help, std::vector<std::string> labels,
+                          std::vector<double> buckets);
+  /// The text exposition format (version 0.0.4).
+  std::string render() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<std::unique_ptr<CounterVec>> counters_;
+  std::vector<std::unique_ptr<HistogramVec>> histograms_;
+};
+
+/// The HTTP server's metrics, declared in one place.
+struct HttpStats {
+  CounterVec& requests;    // kmslab_http_requests_total{route,method,code}
+  HistogramVec& duration;  // kmslab_http_request_duration_seconds{route}
+  static HttpStats declare(MetricsRegistry& registry);
+};
+
+/// Escapes a label value for the exposition format.
+std::string escape_label_value(const std::string& v);
+
+}  // namespace kmslab::core

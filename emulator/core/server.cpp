@@ -1,0 +1,382 @@
+#include "emulator/core/server.hpp"
+
+#include <openssl/ssl.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include "emulator/core/tls/names.hpp"
+
+namespace kmslab::core {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace ssl = boost::asio::ssl;
+using net::awaitable;
+using net::ip::tcp;
+using error_code = boost::system::error_code;
+
+/// Lives on the connection's strand; everything in it is touched only there.
+struct HttpServer::ConnState {
+  net::any_io_executor executor;
+  std::function<void()> close_now;  // closes the socket of the current stream
+  bool busy = false;                // a request is being handled or its response written
+};
+
+class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
+ public:
+  Impl(net::io_context& ioc, RequestSink& sink, ssl::context* tls, ServerOptions options,
+       MetricsRegistry& metrics)
+      : ioc_(ioc),
+        sink_(sink),
+        tls_(tls),
+        options_(std::move(options)),
+        tunnels_(metrics.counter("kmslab_proxy_tunnels_total",
+                                 "CONNECT requests to the proxy, by result.", {"result"})) {}
+
+  uint16_t listen(const std::string& address, uint16_t port, Kind kind) {
+    auto acceptor = std::make_shared<tcp::acceptor>(ioc_);
+    const tcp::endpoint endpoint(net::ip::make_address(address), port);
+    acceptor->open(endpoint.protocol());
+    acceptor->set_option(net::socket_base::reuse_address(true));
+    acceptor->bind(endpoint);
+    acceptor->listen(net::socket_base::max_listen_connections);
+    {
+      std::lock_guard l(mu_);
+      acceptors_.push_back(acceptor);
+    }
+    net::co_spawn(ioc_, accept_loop(acceptor, kind), net::detached);
+    return acceptor->local_endpoint().port();
+  }
+
+  void shutdown() {
+    stopping_ = true;
+    std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
+    std::vector<std::shared_ptr<ConnState>> conns;
+    {
+      std::lock_guard l(mu_);
+      acceptors.swap(acceptors_);
+      for (auto& [id, c] : conns_) conns.push_back(c);
+    }
+    for (auto& a : acceptors) {
+      net::post(a->get_executor(), [a] {
+        error_code ec;
+        a->close(ec);
+      });
+    }
+    for (auto& c : conns) {
+      net::post(c->executor, [c] {
+        if (!c->busy && c->close_now) c->close_now();
+      });
+    }
+  }
+
+  size_t open_connections() const {
+    std::lock_guard l(mu_);
+    return conns_.size();
+  }
+
+ private:
+  awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor, Kind kind) {
+    auto self = shared_from_this();
+    for (;;) {
+      error_code ec;
+      tcp::socket socket = co_await acceptor->async_accept(
+          net::make_strand(ioc_), net::redirect_error(net::use_awaitable, ec));
+      if (stopping_ || ec == net::error::operation_aborted || !acceptor->is_open()) co_return;
+      if (ec) continue;  // e.g. too many open files: keep accepting the next ones
+      auto executor = socket.get_executor();
+      net::co_spawn(executor, run_connection(std::move(socket), kind), net::detached);
+    }
+  }
+
+  awaitable<void> run_connection(tcp::socket socket, Kind kind) {
+    auto self = shared_from_this();
+    auto state = std::make_shared<ConnState>();
+    state->executor = socket.get_executor();
+    ConnectionInfo info = describe(socket);
+    auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
+    state->close_now = [stream] { stream->close(); };
+    const uint64_t id = track(state);
+    beast::flat_buffer buffer;
+    try {
+      if (kind == Kind::kProxy) {
+        co_await run_proxy(*stream, buffer, info, *state);
+      } else if (kind == Kind::kHttps) {
+        co_await serve_detected(stream, buffer, info, *state, /*plain_ok=*/false);
+      } else {
+        co_await serve_requests(*stream, buffer, info, *state);
+        error_code ec;
+        stream->socket().shutdown(tcp::socket::shutdown_send, ec);
+      }
+    } catch (const std::exception&) {
+      // A transport failure on one connection (a peer vanishing mid-write) ends that connection.
+    }
+    state->close_now = nullptr;
+    untrack(id);
+  }
+
+  static ConnectionInfo describe(const tcp::socket& socket) {
+    ConnectionInfo info;
+    error_code ec;
+    const auto remote = socket.remote_endpoint(ec);
+    if (!ec) {
+      auto addr = remote.address();
+      if (addr.is_v6() && addr.to_v6().is_v4_mapped()) {
+        addr = net::ip::make_address_v4(net::ip::v4_mapped, addr.to_v6());
+      }
+      info.peer_address = addr.to_string();
+      info.peer_port = remote.port();
+    }
+    const auto local = socket.local_endpoint(ec);
+    if (!ec) info.local_port = local.port();
+    return info;
+  }
+
+  // Peeks at the first bytes: a TLS ClientHello gets a TLS session, anything else plain HTTP
+  // (inside a proxy tunnel) or a clear refusal (on the https port, as nginx does).
+  awaitable<void> serve_detected(std::shared_ptr<beast::tcp_stream> stream,
+                                 beast::flat_buffer& buffer, ConnectionInfo& info, ConnState& state,
+                                 bool plain_ok) {
+    error_code ec;
+    stream->expires_after(options_.handshake_timeout);
+    const bool is_tls = co_await beast::async_detect_ssl(
+        *stream, buffer, net::redirect_error(net::use_awaitable, ec));
+    if (ec) co_return;
+    if (!is_tls) {
+      if (plain_ok) {
+        co_await serve_requests(*stream, buffer, info, state);
+      } else {
+        ApiError refusal = errors::bad_parameter(
+            "The plain HTTP request was sent to an HTTPS port: use https:// (or start kmslab "
+            "with --plain-http).");
+        co_await write_refusal(*stream, info, std::move(refusal));
+      }
+      stream->socket().shutdown(tcp::socket::shutdown_send, ec);
+      co_return;
+    }
+    if (!tls_) co_return;
+    auto tls_stream =
+        std::make_shared<beast::ssl_stream<beast::tcp_stream>>(std::move(*stream), *tls_);
+    state.close_now = [tls_stream] { beast::get_lowest_layer(*tls_stream).close(); };
+    beast::get_lowest_layer(*tls_stream).expires_after(options_.handshake_timeout);
+    const size_t used = co_await tls_stream->async_handshake(
+        ssl::stream_base::server, buffer.data(), net::redirect_error(net::use_awaitable, ec));
+    if (ec) co_return;
+    buffer.consume(used);
+    info.tls = true;
+    if (const char* sni =
+            SSL_get_servername(tls_stream->native_handle(), TLSEXT_NAMETYPE_host_name)) {
+      info.sni = sni;
+    }
+    co_await serve_requests(*tls_stream, buffer, info, state);
+    beast::get_lowest_layer(*tls_stream).expires_after(std::chrono::seconds(2));
+    co_await tls_stream->async_shutdown(net::redirect_error(net::use_awaitable, ec));
+  }
+
+  template <class Stream>
+  awaitable<void> serve_requests(Stream& stream, beast::flat_buffer& buffer,
+                                 const ConnectionInfo& info, ConnState& state) {
+    for (;;) {
+      if (stopping_) co_return;
+      http::request_parser<http::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(options_.header_limit));
+      parser.body_limit(options_.body_limit);
+      beast::get_lowest_layer(stream).expires_after(options_.read_timeout);
+      error_code ec;
+      co_await http::async_read_header(stream, buffer, parser,
+                                       net::redirect_error(net::use_awaitable, ec));
+      if (ec) {
+        co_await refuse_read_error(stream, ec, info);
+        co_return;
+      }
+      state.busy = true;
+      if (parser.get()[http::field::expect] == "100-continue") {
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        co_await net::async_write(stream, net::buffer(kContinue.data(), kContinue.size()),
+                                  net::redirect_error(net::use_awaitable, ec));
+        if (ec) co_return;
+      }
+      co_await http::async_read(stream, buffer, parser,
+                                net::redirect_error(net::use_awaitable, ec));
+      if (ec) {
+        co_await refuse_read_error(stream, ec, info);
+        co_return;
+      }
+      HttpResponse response = sink_.handle(parser.release(), info);
+      const bool keep_alive = response.keep_alive() && !stopping_;
+      response.keep_alive(keep_alive);
+      co_await http::async_write(stream, response, net::redirect_error(net::use_awaitable, ec));
+      state.busy = false;
+      if (ec || !keep_alive) co_return;
+    }
+  }
+
+  // A read that failed: a closed or idle connection just ends; a request the server will not take
+  // (too large, not HTTP) gets an error response first.
+  std::optional<ApiError> read_error_reply(const error_code& ec) const {
+    if (ec == http::error::header_limit) {
+      return ApiError{431,
+                      "RequestHeaderFieldsTooLarge",
+                      "The request headers are larger than the " +
+                          std::to_string(options_.header_limit) + " bytes this server accepts.",
+                      std::nullopt,
+                      {}};
+    }
+    if (ec == http::error::body_limit) return errors::payload_too_large(options_.body_limit);
+    if (ec.category() == error_code(http::error::header_limit).category() &&
+        ec != http::error::end_of_stream && ec != http::error::partial_message) {
+      return ApiError{400,
+                      "BadRequest",
+                      "The request is not valid HTTP/1.1 (" + ec.message() + ").",
+                      std::nullopt,
+                      {}};
+    }
+    return std::nullopt;
+  }
+
+  // GCC 12 mishandles temporaries that live across a co_await, so every awaited call below gets
+  // named arguments.
+  template <class Stream>
+  awaitable<void> refuse_read_error(Stream& stream, error_code ec, const ConnectionInfo& info) {
+    std::optional<ApiError> error = read_error_reply(ec);
+    if (error) co_await write_refusal(stream, info, std::move(*error));
+  }
+
+  template <class Stream>
+  awaitable<void> write_refusal(Stream& stream, const ConnectionInfo& info, ApiError error) {
+    HttpResponse response = sink_.reject(error, 11, info);
+    error_code ec;
+    beast::get_lowest_layer(stream).expires_after(options_.handshake_timeout);
+    co_await http::async_write(stream, response, net::redirect_error(net::use_awaitable, ec));
+  }
+
+  awaitable<void> run_proxy(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                            ConnectionInfo& info, ConnState& state) {
+    http::request_parser<http::empty_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(options_.header_limit));
+    stream.expires_after(options_.read_timeout);
+    error_code ec;
+    co_await http::async_read_header(stream, buffer, parser,
+                                     net::redirect_error(net::use_awaitable, ec));
+    if (ec) {
+      co_await refuse_read_error(stream, ec, info);
+      co_return;
+    }
+    const auto& request = parser.get();
+    if (request.method() != http::verb::connect) {
+      tunnels_.inc({"refused"});
+      std::string text =
+          "kmslab proxy: only CONNECT is supported (set HTTPS_PROXY, and use https:// URLs for "
+          "the emulated Azure hosts).\n";
+      co_await write_proxy_answer(stream, 405, std::move(text));
+      co_return;
+    }
+    const std::string target(request.target());
+    const std::string host = target_host(target);
+    if (!proxy_allows(host)) {
+      tunnels_.inc({"refused"});
+      std::string text = "kmslab proxy: refusing to tunnel to '" + target +
+                         "': only emulated Azure hosts are served, and kmslab never forwards "
+                         "traffic elsewhere. Allowed: " +
+                         allowed_list() + "\n";
+      co_await write_proxy_answer(stream, 403, std::move(text));
+      co_return;
+    }
+    tunnels_.inc({"accepted"});
+    static constexpr std::string_view kEstablished = "HTTP/1.1 200 Connection Established\r\n\r\n";
+    co_await net::async_write(stream, net::buffer(kEstablished.data(), kEstablished.size()),
+                              net::redirect_error(net::use_awaitable, ec));
+    if (ec) co_return;
+    info.tunnel_target = target;
+    // The tunnel is served by this very process; the stream object moves into the TLS session,
+    // so hand the session a shared stream of its own.
+    auto tunneled = std::make_shared<beast::tcp_stream>(std::move(stream));
+    state.close_now = [tunneled] { tunneled->close(); };
+    co_await serve_detected(tunneled, buffer, info, state, /*plain_ok=*/true);
+  }
+
+  awaitable<void> write_proxy_answer(beast::tcp_stream& stream, unsigned status, std::string text) {
+    http::response<http::string_body> response{static_cast<http::status>(status), 11};
+    response.set(http::field::content_type, "text/plain; charset=utf-8");
+    response.set(http::field::server, "kmslab-proxy");
+    response.body() = std::move(text);
+    response.keep_alive(false);
+    response.prepare_payload();
+    error_code ec;
+    co_await http::async_write(stream, response, net::redirect_error(net::use_awaitable, ec));
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  static std::string target_host(const std::string& target) {
+    if (!target.empty() && target.front() == '[') {
+      const size_t close = target.find(']');
+      return close == std::string::npos ? "" : target.substr(1, close - 1);
+    }
+    return target.substr(0, target.rfind(':'));
+  }
+
+  bool proxy_allows(const std::string& host) const {
+    if (host.empty()) return false;
+    for (const auto& pattern : options_.proxy_allow) {
+      if (tls::host_matches(pattern, host)) return true;
+    }
+    return false;
+  }
+
+  std::string allowed_list() const {
+    std::string out;
+    for (const auto& p : options_.proxy_allow) out += (out.empty() ? "" : ", ") + p;
+    return out;
+  }
+
+  uint64_t track(std::shared_ptr<ConnState> state) {
+    std::lock_guard l(mu_);
+    const uint64_t id = next_conn_++;
+    conns_.emplace(id, std::move(state));
+    return id;
+  }
+
+  void untrack(uint64_t id) {
+    std::lock_guard l(mu_);
+    conns_.erase(id);
+  }
+
+  net::io_context& ioc_;
+  RequestSink& sink_;
+  ssl::context* tls_;
+  const ServerOptions options_;
+  CounterVec& tunnels_;
+  std::atomic<bool> stopping_{false};
+  mutable std::mutex mu_;
+  std::vector<std::shared_ptr<tcp::acceptor>> acceptors_;
+  std::map<uint64_t, std::shared_ptr<ConnState>> conns_;
+  uint64_t next_conn_ = 1;
+};
+
+HttpServer::HttpServer(net::io_context& ioc, RequestSink& sink, ssl::context* tls,
+                       ServerOptions options, MetricsRegistry& metrics)
+    : impl_(std::make_shared<Impl>(ioc, sink, tls, std::move(options), metrics)) {}
+
+HttpServer::~HttpServer() = default;
+
+uint16_t HttpServer::listen(const std::string& address, uint16_t port, Kind kind) {
+  return impl_->listen(address, port, kind);
+}
+
+void HttpServer::shutdown() {
+  impl_->shutdown();
+}
+
+size_t HttpServer::open_connections() const {
+  return impl_->open_connections();
+}
+
+}  // namespace kmslab::core

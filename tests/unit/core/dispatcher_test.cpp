@@ -1,0 +1,140 @@
+#include "emulator/core/dispatcher.hpp"
+
+#include <gtest/gtest.h>
+
+namespace kmslab::core {
+namespace {
+
+class DispatcherTest : public ::testing::Test {
+ protected:
+  DispatcherTest()
+      : clock(VirtualClock::Mode::kManual, *parse_rfc3339("2026-05-01T10:00:00Z")),
+        rng(42),
+        logger(nullptr, LogLevel::kInfo) {
+    auto g = router.add_group("test", {"*"});
+    router.add_filter(g, [](RequestContext& ctx) -> std::optional<ApiError> {
+      if (ctx.query_param("api-version")) return std::nullopt;
+      return errors::bad_parameter("The 'api-version' query parameter is missing.");
+    });
+    router.add(g, http::verb::get, "/echo/{name}", "echo",
+               [](RequestContext& ctx) -> Result<Reply> {
+                 return Reply::json({{"name", ctx.param("name")}, {"host", ctx.host}});
+               });
+    router.add(g, http::verb::get, "/fail", "fail", [](RequestContext&) -> Result<Reply> {
+      return ApiError{404,
+                      "KeyNotFound",
+                      "A key with (name/id) x was not found in this key vault.",
+                      "SomeInner",
+                      {{"x-extra", "1"}}};
+    });
+    router.add(g, http::verb::get, "/throw", "throw",
+               [](RequestContext&) -> Result<Reply> { throw std::runtime_error("bug"); });
+    dispatcher = std::make_unique<Dispatcher>(router, clock, rng, logger, metrics);
+  }
+
+  HttpResponse get(const std::string& target, const std::string& host = "v.vault.azure.net:8443") {
+    HttpRequest req{http::verb::get, target, 11};
+    req.set(http::field::host, host);
+    req.set("x-ms-client-request-id", "client-1");
+    return dispatcher->handle(std::move(req), conn);
+  }
+
+  static nlohmann::json body(const HttpResponse& r) { return nlohmann::json::parse(r.body()); }
+
+  VirtualClock clock;
+  SeededRng rng;
+  Logger logger;
+  MetricsRegistry metrics;
+  Router router;
+  ConnectionInfo conn{"127.0.0.7", 5555, 8443, true, "", ""};
+  std::unique_ptr<Dispatcher> dispatcher;
+};
+
+TEST_F(DispatcherTest, AddsCommonHeadersAndStripsPortFromHost) {
+  auto r = get("/echo/abc?api-version=7.5");
+  EXPECT_EQ(r.result_int(), 200);
+  EXPECT_EQ(body(r)["name"], "abc");
+  EXPECT_EQ(body(r)["host"], "v.vault.azure.net");
+  EXPECT_EQ(r["x-ms-client-request-id"], "client-1");
+  EXPECT_EQ(r["x-ms-request-id"].size(), 36u);
+  EXPECT_EQ(r[http::field::date], "Fri, 01 May 2026 10:00:00 GMT");
+  EXPECT_EQ(r[http::field::content_type], "application/json; charset=utf-8");
+}
+
+TEST_F(DispatcherTest, FilterErrorsStopTheRequestInTheAzureEnvelope) {
+  auto r = get("/echo/abc");
+  EXPECT_EQ(r.result_int(), 400);
+  EXPECT_EQ(body(r), nlohmann::json::parse(R"({"error":{"code":"BadParameter",
+      "message":"The 'api-version' query parameter is missing."}})"));
+}
+
+TEST_F(DispatcherTest, HandlerErrorsAreSerialisedWithInnerCodeAndHeaders) {
+  auto r = get("/fail?api-version=1");
+  EXPECT_EQ(r.result_int(), 404);
+  EXPECT_EQ(body(r)["error"]["code"], "KeyNotFound");
+  EXPECT_EQ(body(r)["error"]["innererror"]["code"], "SomeInner");
+  EXPECT_EQ(r["x-extra"], "1");
+}
+
+TEST_F(DispatcherTest, ExceptionsBecomeA500AndTheNextRequestStillWorks) {
+  auto r = get("/throw?api-version=1");
+  EXPECT_EQ(r.result_int(), 500);
+  EXPECT_EQ(body(r)["error"]["code"], "InternalServerError");
+  EXPECT_NE(body(r)["error"]["message"].get<std::string>().find(std::string(r["x-ms-request-id"])),
+            std::string::npos);
+  EXPECT_EQ(get("/echo/x?api-version=1").result_int(), 200);
+}
+
+TEST_F(DispatcherTest, UnknownPathsAndMethodsAndBadUrls) {
+  EXPECT_EQ(get("/nope").result_int(), 404);
+  HttpRequest req{http::verb::delete_, "/echo/x", 11};
+  EXPECT_EQ(dispatcher->handle(std::move(req), conn).result_int(), 405);
+  auto bad = get("/echo/%zz?api-version=1");
+  EXPECT_EQ(bad.result_int(), 400);
+  EXPECT_EQ(body(bad)["error"]["code"], "BadParameter");
+}
+
+TEST_F(DispatcherTest, CountsRequestsByRouteAndStatus) {
+  get("/echo/a?api-version=1");
+  get("/echo/b?api-version=1");
+  get("/fail?api-version=1");
+  const std::string text = metrics.render();
+  EXPECT_NE(text.find("kmslab_http_requests_total{route=\"echo\",method=\"GET\",code=\"200\"} 2"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("kmslab_http_requests_total{route=\"fail\",method=\"GET\",code=\"404\"} 1"),
+            std::string::npos);
+  EXPECT_NE(text.find("kmslab_http_request_duration_seconds_count{route=\"echo\"} 2"),
+            std::string::npos);
+}
+
+TEST_F(DispatcherTest, RejectClosesTheConnection) {
+  auto r = dispatcher->reject(errors::payload_too_large(10), 11, conn);
+  EXPECT_EQ(r.result_int(), 413);
+  EXPECT_FALSE(r.keep_alive());
+  EXPECT_EQ(body(r)["error"]["code"], "RequestEntityTooLarge");
+}
+
+TEST(ErrorEnvelope, OmitsInnerErrorWhenAbsent) {
+  Reply r = to_reply({403, "Forbidden", "m", std::nullopt, {}});
+  EXPECT_EQ(r.status, 403u);
+  EXPECT_EQ(r.body, R"({"error":{"code":"Forbidden","message":"m"}})");
+  Reply r2 = to_reply({403, "Forbidden", "m", "ForbiddenByFirewall", {}});
+  EXPECT_EQ(
+      r2.body,
+      R"({"error":{"code":"Forbidden","message":"m","innererror":{"code":"ForbiddenByFirewall"}}})");
+}
+
+TEST(Rng, SeededIsReproducibleAndUuidIsWellFormed) {
+  SeededRng a(7), b(7);
+  EXPECT_EQ(a.hex(16), b.hex(16));
+  const std::string u = a.uuid();
+  ASSERT_EQ(u.size(), 36u);
+  EXPECT_EQ(u[14], '4');
+  EXPECT_NE(std::string("89ab").find(u[19]), std::string::npos);
+  SystemRng s;
+  EXPECT_NE(s.hex(16), s.hex(16));
+}
+
+}  // namespace
+}  // namespace kmslab::core
