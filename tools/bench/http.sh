@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Benchmarks the HTTPS core against nginx in the same run, and the emulator's start-up time.
+#   tools/bench/http.sh [--duration 10s] [--connections 32] [--build-dir DIR]
+# Prints requests/second for each server (TLS, keep-alive, wrk), their ratio, and exec-to-ready
+# times. Loopback only; bounded in time.
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+duration=10s
+connections=32
+build_dir="$repo/build"
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --duration) duration=$2; shift 2 ;;
+    --connections) connections=$2; shift 2 ;;
+    --build-dir) build_dir=$2; shift 2 ;;
+    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+"$repo/tools/setup.sh" --with-bench
+"$repo/tools/kmslab" build --build-dir "$build_dir" >/dev/null
+emulator="$build_dir/emulator/kmslab-emulator"
+
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+# The emulator, logging every request to a file as it does in use.
+"$emulator" --data-dir "$work/emu" --port 0 --store memory --log-file "$work/emu.log" >/dev/null &
+pids+=($!)
+for _ in $(seq 500); do [[ -f "$work/emu/endpoints.json" ]] && break; sleep 0.01; done
+emu_url=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['https'])" "$work/emu/endpoints.json")
+
+# nginx with the same kind of certificate (EC P-256 from the same CA), TLS 1.2/1.3, two workers,
+# serving the same JSON body as a static file, logging every request too.
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/leaf.key" \
+  -subj /CN=localhost -out "$work/leaf.csr" 2>/dev/null
+printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$work/ext"
+openssl x509 -req -in "$work/leaf.csr" -CA "$work/emu/ca.pem" -CAkey "$work/emu/ca-key.pem" \
+  -CAcreateserial -days 2 -extfile "$work/ext" -out "$work/leaf.pem" 2>/dev/null
+nginx_port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+mkdir -p "$work/www/_kmslab"
+curl -s --cacert "$work/emu/ca.pem" "$emu_url/_kmslab/health" >"$work/www/_kmslab/health"
+cat >"$work/nginx.conf" <<NGINX
+worker_processes 2;
+pid $work/nginx.pid;
+error_log $work/nginx.err;
+events { worker_connections 1024; }
+http {
+  access_log $work/nginx.access;
+  server {
+    listen 127.0.0.1:$nginx_port ssl;
+    ssl_certificate $work/leaf.pem;
+    ssl_certificate_key $work/leaf.key;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    root $work/www;
+    default_type application/json;
+    keepalive_requests 1000000;
+  }
+}
+NGINX
+nginx -c "$work/nginx.conf" -g 'daemon off;' &
+pids+=($!)
+for _ in $(seq 500); do curl -s -o /dev/null --cacert "$work/emu/ca.pem" "https://127.0.0.1:$nginx_port/_kmslab/health" && break; sleep 0.01; done
+
+run_wrk() { wrk -t2 -c"$connections" -d"$duration" "$1/_kmslab/health" | awk '/Requests\/sec/ {print $2}'; }
+echo "wrk -t2 -c$connections -d$duration, TLS keep-alive, GET /_kmslab/health (66-byte JSON)"
+nginx_rps=$(run_wrk "https://127.0.0.1:$nginx_port")
+emu_rps=$(run_wrk "$emu_url")
+printf '  nginx            %10.0f req/s\n' "$nginx_rps"
+printf '  kmslab-emulator  %10.0f req/s\n' "$emu_rps"
+printf '  ratio            %10.2f (emulator / nginx)\n' "$(python3 -c "print($emu_rps/$nginx_rps)")"
+
+# Start-up: exec to the first successful /_kmslab/health over TLS, after a first start has made
+# the CA (later starts reuse it).
+python3 - "$emulator" "$work/start" <<'PY'
+import json, os, socket, ssl, statistics, subprocess, sys, time
+binary, data = sys.argv[1], sys.argv[2]
+port_sock = socket.socket(); port_sock.bind(("127.0.0.1", 0)); port = port_sock.getsockname()[1]; port_sock.close()
+times = []
+for i in range(6):
+    t0 = time.monotonic()
+    p = subprocess.Popen([binary, "--data-dir", data, "--port", str(port), "--proxy-port", "0",
+                          "--store", "memory", "--log-level", "warn"], stdout=subprocess.DEVNULL)
+    ctx = ssl.create_default_context(cafile=os.path.join(data, "ca.pem")) if i else ssl._create_unverified_context()
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                with ctx.wrap_socket(s, server_hostname="localhost") as t:
+                    t.sendall(b"GET /_kmslab/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                    if t.recv(12).startswith(b"HTTP/1.1 200"):
+                        break
+        except OSError:
+            time.sleep(0.001)
+        if time.monotonic() - t0 > 10:
+            sys.exit("emulator did not become ready in 10 s")
+    times.append((time.monotonic() - t0) * 1000)
+    p.terminate(); p.wait()
+print(f"start-up, exec to first TLS response: first start {times[0]:.1f} ms (creates the CA); "
+      f"later starts median {statistics.median(times[1:]):.1f} ms, max {max(times[1:]):.1f} ms")
+PY
