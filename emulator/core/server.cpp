@@ -187,17 +187,10 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
     for (;;) {
       if (stopping_) co_return;
       http::request_parser<http::string_body> parser;
-      parser.header_limit(static_cast<std::uint32_t>(options_.header_limit));
       parser.body_limit(options_.body_limit);
-      beast::get_lowest_layer(stream).expires_after(options_.read_timeout);
-      error_code ec;
-      co_await http::async_read_header(stream, buffer, parser,
-                                       net::redirect_error(net::use_awaitable, ec));
-      if (ec) {
-        co_await refuse_read_error(stream, ec, info);
-        co_return;
-      }
+      if (!co_await read_header(stream, buffer, parser, info)) co_return;
       state.busy = true;
+      error_code ec;
       if (parser.get()[http::field::expect] == "100-continue") {
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
         co_await net::async_write(stream, net::buffer(kContinue.data(), kContinue.size()),
@@ -217,6 +210,20 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
       state.busy = false;
       if (ec || !keep_alive) co_return;
     }
+  }
+
+  // Reads a request's header within the read timeout and the header limit; on failure answers
+  // what deserves an answer and returns false.
+  template <class Stream, class Parser>
+  awaitable<bool> read_header(Stream& stream, beast::flat_buffer& buffer, Parser& parser,
+                              const ConnectionInfo& info) {
+    parser.header_limit(static_cast<std::uint32_t>(options_.header_limit));
+    beast::get_lowest_layer(stream).expires_after(options_.read_timeout);
+    error_code ec;
+    co_await http::async_read_header(stream, buffer, parser,
+                                     net::redirect_error(net::use_awaitable, ec));
+    if (ec) co_await refuse_read_error(stream, ec, info);
+    co_return !ec;
   }
 
   // A read that failed: a closed or idle connection just ends; a request the server will not take
@@ -261,15 +268,8 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
   awaitable<void> run_proxy(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                             ConnectionInfo& info, ConnState& state) {
     http::request_parser<http::empty_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(options_.header_limit));
-    stream.expires_after(options_.read_timeout);
+    if (!co_await read_header(stream, buffer, parser, info)) co_return;
     error_code ec;
-    co_await http::async_read_header(stream, buffer, parser,
-                                     net::redirect_error(net::use_awaitable, ec));
-    if (ec) {
-      co_await refuse_read_error(stream, ec, info);
-      co_return;
-    }
     const auto& request = parser.get();
     if (request.method() != http::verb::connect) {
       tunnels_.inc({"refused"});
