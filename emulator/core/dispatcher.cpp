@@ -53,6 +53,12 @@ Reply Dispatcher::run(RequestContext& ctx, const HttpRequest& request) {
   }
   ctx.route = m.route;
   ctx.params = std::move(m.params);
+  Reply reply = run_matched(ctx, m);
+  for (const Decorator& decorate : *m.decorators) decorate(ctx, reply);
+  return reply;
+}
+
+Reply Dispatcher::run_matched(RequestContext& ctx, const Router::Match& m) {
   for (const Filter& filter : *m.filters) {
     if (auto err = filter(ctx)) return to_reply(*err);
   }

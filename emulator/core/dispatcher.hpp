@@ -35,6 +35,7 @@ class Dispatcher final : public RequestSink {
 
  private:
   Reply run(RequestContext& ctx, const HttpRequest& request);
+  Reply run_matched(RequestContext& ctx, const Router::Match& match);
   HttpResponse finish(Reply&& reply, const HttpRequest* request, const std::string& request_id,
                       unsigned http_version);
   void record(const HttpRequest* request, const ConnectionInfo& connection,

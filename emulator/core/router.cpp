@@ -93,12 +93,16 @@ std::optional<std::string> RequestContext::query_param(std::string_view name) co
 
 Router::GroupId Router::add_group(std::string name, std::vector<std::string> host_patterns) {
   for (auto& h : host_patterns) h = to_lower(h);
-  groups_.push_back({std::move(name), std::move(host_patterns), {}, {}});
+  groups_.push_back({std::move(name), std::move(host_patterns), {}, {}, {}});
   return groups_.size() - 1;
 }
 
 void Router::add_filter(GroupId group, Filter filter) {
   groups_.at(group).filters.push_back(std::move(filter));
+}
+
+void Router::add_decorator(GroupId group, Decorator decorator) {
+  groups_.at(group).decorators.push_back(std::move(decorator));
 }
 
 void Router::add(GroupId group, http::verb method, std::string_view pattern, std::string route_name,
@@ -182,6 +186,7 @@ Router::Match Router::match(std::string_view host, http::verb method, std::strin
       }
       result.handler = &route.handler;
       result.filters = &group.filters;
+      result.decorators = &group.decorators;
       result.route = route.name;
       result.params = std::move(params);
       return result;

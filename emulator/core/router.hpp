@@ -37,6 +37,8 @@ struct RequestContext {
 using Handler = std::function<Result<Reply>(RequestContext&)>;
 /// Returns an error to stop the request, nullopt to let it through.
 using Filter = std::function<std::optional<ApiError>(RequestContext&)>;
+/// Adjusts every reply of a group, errors included (e.g. the headers a service always sends).
+using Decorator = std::function<void(const RequestContext&, Reply&)>;
 
 class Router {
  public:
@@ -44,6 +46,7 @@ class Router {
 
   GroupId add_group(std::string name, std::vector<std::string> host_patterns);
   void add_filter(GroupId group, Filter filter);
+  void add_decorator(GroupId group, Decorator decorator);
   /// Path patterns are segments: literal (case-insensitive), "{name}", or a final "{name?}" that
   /// may be absent or empty. Empty segments in the request path (trailing or doubled slashes)
   /// are ignored, as Key Vault ignores them.
@@ -53,6 +56,7 @@ class Router {
   struct Match {
     const Handler* handler = nullptr;
     const std::vector<Filter>* filters = nullptr;
+    const std::vector<Decorator>* decorators = nullptr;
     std::string route;
     std::map<std::string, std::string> params;
     bool other_method = false;  // no handler, but the path exists with another method
@@ -75,6 +79,7 @@ class Router {
     std::string name;
     std::vector<std::string> hosts;
     std::vector<Filter> filters;
+    std::vector<Decorator> decorators;
     std::vector<Route> routes;
   };
   static bool match_host(std::string_view pattern, std::string_view host,

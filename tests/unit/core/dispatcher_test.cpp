@@ -16,6 +16,9 @@ class DispatcherTest : public ::testing::Test {
       if (ctx.query_param("api-version")) return std::nullopt;
       return errors::bad_parameter("The 'api-version' query parameter is missing.");
     });
+    router.add_decorator(g, [](const RequestContext& ctx, Reply& reply) {
+      reply.headers.emplace_back("x-route", ctx.route);
+    });
     router.add(g, http::verb::get, "/echo/{name}", "echo",
                [](RequestContext& ctx) -> Result<Reply> {
                  return Reply::json({{"name", ctx.param("name")}, {"host", ctx.host}});
@@ -66,6 +69,13 @@ TEST_F(DispatcherTest, FilterErrorsStopTheRequestInTheAzureEnvelope) {
   EXPECT_EQ(r.result_int(), 400);
   EXPECT_EQ(body(r), nlohmann::json::parse(R"({"error":{"code":"BadParameter",
       "message":"The 'api-version' query parameter is missing."}})"));
+}
+
+TEST_F(DispatcherTest, DecoratorsApplyToSuccessesAndErrorsOfTheirGroup) {
+  EXPECT_EQ(get("/echo/a?api-version=1")["x-route"], "echo");
+  EXPECT_EQ(get("/echo/a")["x-route"], "echo");  // stopped by the filter, still decorated
+  EXPECT_EQ(get("/fail?api-version=1")["x-route"], "fail");
+  EXPECT_EQ(get("/nope").count("x-route"), 0u);  // no group matched
 }
 
 TEST_F(DispatcherTest, HandlerErrorsAreSerialisedWithInnerCodeAndHeaders) {
