@@ -25,37 +25,53 @@ po::options_description describe() {
       "names\n"
       "(*.vault.azure.net, management.azure.com, login.microsoftonline.com) reach this process.\n"
       "Writes <data-dir>/endpoints.json once ready.\n\nOptions");
-  d.add_options()("help,h", "print this help and exit")(
-      "data-dir", po::value<std::string>()->default_value("kmslab-data"),
-      "directory for the CA, the store and endpoints.json (created if missing)")(
-      "listen-address", po::value<std::string>()->default_value("127.0.0.1"),
-      "address to bind; keep loopback unless you mean to expose the emulator")(
-      "port", po::value<unsigned>()->default_value(8443), "HTTPS port (0 = pick a free port)")(
-      "proxy-port", po::value<unsigned>()->default_value(8444),
-      "CONNECT proxy port (0 = pick a free port; defaults to 0 when --port is 0)")(
-      "plain-http", po::bool_switch(), "serve plain HTTP instead of HTTPS on --port")(
-      "store", po::value<std::string>()->default_value(""),
-      "memory | sqlite:PATH[?sync=normal|full] (default sqlite:<data-dir>/store.db)")(
-      "host-name", po::value<std::vector<std::string>>()->composing(),
-      "extra DNS name or IP for the server certificate and the proxy allow-list (repeatable)")(
-      "clock", po::value<std::string>()->default_value("system"),
-      "system: real time plus an offset the admin API moves; manual: time moves only when told")(
-      "clock-start", po::value<std::string>()->default_value(""),
-      "initial virtual time, RFC 3339 (default: now)")(
-      "seed", po::value<uint64_t>()->default_value(0),
-      "seed for ids and other generated values (0 = cryptographic randomness)")(
-      "log-level", po::value<std::string>()->default_value("info"), "debug | info | warn | error")(
-      "log-file", po::value<std::string>()->default_value(""),
-      "append JSON log lines to this file (default: stderr)")(
-      "threads", po::value<unsigned>()->default_value(2), "I/O threads")(
-      "max-header-bytes", po::value<size_t>()->default_value(16 * 1024),
-      "largest request header block accepted (431 beyond)")(
-      "max-body-bytes", po::value<size_t>()->default_value(4 * 1024 * 1024),
-      "largest request body accepted (413 beyond)")(
-      "read-timeout", po::value<std::string>()->default_value("30s"),
-      "time allowed to read one request, and idle keep-alive time")(
-      "endpoints-file", po::value<std::string>()->default_value(""),
-      "where to write endpoints.json (default <data-dir>/endpoints.json)");
+  // clang-format off
+  d.add_options()
+    ("help,h", "print this help and exit")
+    ("data-dir", po::value<std::string>()->default_value("kmslab-data"),
+     "directory for the CA, the store and endpoints.json (created if missing)")
+    ("listen-address", po::value<std::string>()->default_value("127.0.0.1"),
+     "address to bind; keep loopback unless you mean to expose the emulator")
+    ("port", po::value<unsigned>()->default_value(8443), "HTTPS port (0 = pick a free port)")
+    ("proxy-port", po::value<unsigned>()->default_value(8444),
+     "CONNECT proxy port (0 = pick a free port; defaults to 0 when --port is 0)")
+    ("plain-http", po::bool_switch(), "serve plain HTTP instead of HTTPS on --port")
+    ("store", po::value<std::string>()->default_value(""),
+     "memory | sqlite:PATH[?sync=normal|full] (default sqlite:<data-dir>/store.db)")
+    ("host-name", po::value<std::vector<std::string>>()->composing(),
+     "extra DNS name or IP for the server certificate and the proxy allow-list (repeatable)")
+    ("clock", po::value<std::string>()->default_value("system"),
+     "system: real time plus an offset the admin API moves; manual: time moves only when told")
+    ("clock-start", po::value<std::string>()->default_value(""),
+     "initial virtual time, RFC 3339 (default: now)")
+    ("seed", po::value<uint64_t>()->default_value(0),
+     "seed for ids and other generated values (0 = cryptographic randomness)")
+    ("log-level", po::value<std::string>()->default_value("info"), "debug | info | warn | error")
+    ("log-file", po::value<std::string>()->default_value(""),
+     "append JSON log lines to this file (default: stderr)")
+    ("threads", po::value<unsigned>()->default_value(2), "I/O threads")
+    ("max-header-bytes", po::value<size_t>()->default_value(16 * 1024),
+     "largest request header block accepted (431 beyond)")
+    ("max-body-bytes", po::value<size_t>()->default_value(4 * 1024 * 1024),
+     "largest request body accepted (413 beyond)")
+    ("read-timeout", po::value<std::string>()->default_value("30s"),
+     "time allowed to read one request, and idle keep-alive time")
+    ("endpoints-file", po::value<std::string>()->default_value(""),
+     "where to write endpoints.json (default <data-dir>/endpoints.json)")
+    ("vault", po::value<std::vector<std::string>>()->composing(),
+     "create vault(s) at start if missing: NAME[:standard|premium][,NAME...] (repeatable)")
+    ("vault-dns-suffix", po::value<std::vector<std::string>>()->composing(),
+     "DNS suffix vaults are reached under, {vault}.SUFFIX (repeatable; default vault.azure.net "
+     "and vault.localhost)")
+    ("region", po::value<std::string>()->default_value("eastus"),
+     "Azure region of vaults created with --vault (x-ms-keyvault-region)")
+    ("tenant", po::value<std::string>()->default_value("6f2a3b4c-5d6e-4f70-8192-a3b4c5d6e7f8"),
+     "the default Entra ID tenant id")
+    ("accept-any-api-version", po::bool_switch(),
+     "accept any api-version on the Key Vault data plane (default: only 7.0-7.6, 2025-07-01)")
+    ("throttling", po::value<std::string>()->default_value("azure"),
+     "azure: Key Vault's per-vault 10-second limits (429 Throttled); off: no limits");
+  // clang-format on
   return d;
 }
 
@@ -115,6 +131,26 @@ std::optional<Config> parse_flags(int argc, char** argv) {
   }
   c.read_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*timeout);
   c.endpoints_file = vm["endpoints-file"].as<std::string>();
+  if (vm.count("vault")) {
+    for (const auto& item : vm["vault"].as<std::vector<std::string>>()) {
+      for (size_t start = 0; start <= item.size();) {
+        const size_t comma = std::min(item.find(',', start), item.size());
+        if (comma > start) c.vaults.push_back(item.substr(start, comma - start));
+        start = comma + 1;
+      }
+    }
+  }
+  if (vm.count("vault-dns-suffix")) {
+    c.vault_dns_suffixes = vm["vault-dns-suffix"].as<std::vector<std::string>>();
+  }
+  c.region = vm["region"].as<std::string>();
+  c.tenant_id = vm["tenant"].as<std::string>();
+  c.accept_any_api_version = vm["accept-any-api-version"].as<bool>();
+  const auto throttling = vm["throttling"].as<std::string>();
+  if (throttling != "azure" && throttling != "off") {
+    throw std::invalid_argument("--throttling must be azure or off, not '" + throttling + "'");
+  }
+  c.throttling = throttling == "azure";
   return c;
 }
 

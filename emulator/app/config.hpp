@@ -30,6 +30,13 @@ struct Config {
   size_t max_body_bytes = 4 * 1024 * 1024;
   std::chrono::milliseconds read_timeout{30'000};
   std::filesystem::path endpoints_file;  // empty: <data_dir>/endpoints.json
+  // Key Vault
+  std::vector<std::string> vaults;  // NAME or NAME:standard|premium, created at start if missing
+  std::vector<std::string> vault_dns_suffixes = {"vault.azure.net", "vault.localhost"};
+  std::string region = "eastus";
+  std::string tenant_id = "6f2a3b4c-5d6e-4f70-8192-a3b4c5d6e7f8";
+  bool accept_any_api_version = false;
+  bool throttling = true;
 
   std::string store_spec() const;
   std::filesystem::path endpoints_path() const;

@@ -52,6 +52,16 @@ Emulator::Emulator(Config config) : config_(std::move(config)) {
   tls_ = std::make_unique<core::tls::ServerTls>(*ca_, certificate_names(), core::wall_clock_now);
 
   core::register_admin_routes(router_, {*clock_, metrics_, kVersion, [this] { persist_clock(); }});
+  vaults_ = std::make_unique<keyvault::VaultRegistry>(*store_);
+  create_flag_vaults();
+  keyvault::KeyVaultOptions kv;
+  kv.dns_suffixes = config_.vault_dns_suffixes;
+  kv.accept_any_api_version = config_.accept_any_api_version;
+  kv.default_tenant = config_.tenant_id;
+  kv.throttle.enabled = config_.throttling;
+  keyvault_ = std::make_unique<keyvault::KeyVaultService>(*store_, *clock_, *rng_, *vaults_, kv);
+  keyvault_->register_routes(router_);
+  keyvault_->resume_timers();
   dispatcher_ = std::make_unique<core::Dispatcher>(router_, *clock_, *rng_, *logger_, metrics_);
 }
 
@@ -62,14 +72,22 @@ Emulator::~Emulator() {
   }
 }
 
+void Emulator::create_flag_vaults() {
+  for (const auto& item : config_.vaults) {
+    auto vault = keyvault::vault_from_flag(item, config_.tenant_id, config_.region);
+    if (vaults_->find(vault.name)) continue;  // created earlier (flag or ARM): keep its settings
+    try {
+      vaults_->put(vault);
+    } catch (const std::invalid_argument& e) {
+      throw std::runtime_error("--vault " + item + ": " + e.what());
+    }
+  }
+}
+
 std::vector<std::string> Emulator::certificate_names() const {
-  std::vector<std::string> names = {"localhost",
-                                    "127.0.0.1",
-                                    "::1",
-                                    "*.vault.localhost",
-                                    "*.vault.azure.net",
-                                    "management.azure.com",
+  std::vector<std::string> names = {"localhost", "127.0.0.1", "::1", "management.azure.com",
                                     "login.microsoftonline.com"};
+  for (const auto& suffix : config_.vault_dns_suffixes) names.push_back("*." + suffix);
   if (config_.listen_address != "0.0.0.0" && config_.listen_address != "::" &&
       std::find(names.begin(), names.end(), config_.listen_address) == names.end()) {
     names.push_back(config_.listen_address);
@@ -194,6 +212,12 @@ std::string Emulator::banner() const {
          " https://myvault.vault.azure.net/_kmslab/health\n";
   out += "  curl --cacert " + ca + " -d '{\"advance\":\"400d\"}' " + endpoints_.main_url +
          "/_kmslab/clock\n";
+  for (const auto& vault : vaults_->list()) {
+    out += "Vault " + vault.name + ": https://" + vault.name +
+           ".vault.azure.net (through the proxy), " + "https://" + vault.name +
+           ".vault.localhost:" + endpoints_.main_url.substr(endpoints_.main_url.rfind(':') + 1) +
+           "\n";
+  }
   out += "Clients: export SSL_CERT_FILE=" + ca + " REQUESTS_CA_BUNDLE=" + ca +
          " NODE_EXTRA_CA_CERTS=" + ca + " HTTPS_PROXY=" + endpoints_.proxy_url + "\n";
   return out;

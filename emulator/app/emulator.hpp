@@ -18,6 +18,8 @@
 #include "emulator/core/server.hpp"
 #include "emulator/core/tls/ca.hpp"
 #include "emulator/core/tls/server_tls.hpp"
+#include "emulator/keyvault/service.hpp"
+#include "emulator/keyvault/vault.hpp"
 #include "emulator/store/store.hpp"
 
 namespace kmslab::app {
@@ -52,6 +54,7 @@ class Emulator {
  private:
   std::vector<std::string> certificate_names() const;
   void restore_clock();
+  void create_flag_vaults();
   void persist_clock();
   void write_endpoints_file() const;
   void finish_shutdown_when_idle(std::chrono::steady_clock::time_point deadline);
@@ -65,6 +68,8 @@ class Emulator {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<core::tls::CertificateAuthority> ca_;
   std::unique_ptr<core::tls::ServerTls> tls_;
+  std::unique_ptr<keyvault::VaultRegistry> vaults_;
+  std::unique_ptr<keyvault::KeyVaultService> keyvault_;
   core::Router router_;
   std::unique_ptr<core::Dispatcher> dispatcher_;
   boost::asio::io_context ioc_;

@@ -36,6 +36,10 @@ struct Reply {
   static Reply json(const nlohmann::json& body, unsigned status = 200) {
     return {status, body.dump(), "application/json; charset=utf-8", {}};
   }
+  /// For bodies whose member order matters (Azure's own order).
+  static Reply ordered(const nlohmann::ordered_json& body, unsigned status = 200) {
+    return {status, body.dump(), "application/json; charset=utf-8", {}};
+  }
   static Reply text(std::string body, unsigned status = 200) {
     return {status, std::move(body), "text/plain; charset=utf-8", {}};
   }

@@ -33,7 +33,9 @@ nlohmann::json json_segment(std::string_view segment) {
   return j.is_object() ? j : nlohmann::json(nlohmann::json::value_t::discarded);
 }
 
-VerifyError fail(Failure failure, std::string detail) { return {failure, std::move(detail)}; }
+VerifyError fail(Failure failure, std::string detail) {
+  return {failure, std::move(detail)};
+}
 
 // Time claims are integer NumericDates; anything else (float, string, out of range) is refused.
 std::optional<int64_t> numeric_date(const nlohmann::json& claims, const char* name) {

@@ -107,14 +107,16 @@ nlohmann::json SigningKey::jwk() const {
           {"e", bn_param(key_.get(), OSSL_PKEY_PARAM_RSA_E)}};
 }
 
-nlohmann::json SigningKey::jwks() const { return {{"keys", nlohmann::json::array({jwk()})}}; }
+nlohmann::json SigningKey::jwks() const {
+  return {{"keys", nlohmann::json::array({jwk()})}};
+}
 
 std::string SigningKey::sign_rs256(std::string_view data) const {
   MdCtxPtr ctx(EVP_MD_CTX_new());
   size_t len = 0;
   if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key_.get()) != 1 ||
-      EVP_DigestSign(ctx.get(), nullptr, &len,
-                     reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1) {
+      EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(data.data()),
+                     data.size()) != 1) {
     throw core::tls::openssl_error("RS256 sign");
   }
   std::string sig(len, '\0');
@@ -129,8 +131,7 @@ std::string SigningKey::sign_rs256(std::string_view data) const {
 bool SigningKey::verify_rs256(std::string_view data, std::string_view signature) const {
   MdCtxPtr ctx(EVP_MD_CTX_new());
   const bool ok =
-      ctx &&
-      EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key_.get()) == 1 &&
+      ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key_.get()) == 1 &&
       EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
                        signature.size(), reinterpret_cast<const unsigned char*>(data.data()),
                        data.size()) == 1;

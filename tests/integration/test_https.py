@@ -108,7 +108,7 @@ def test_expect_100_continue_is_answered(emulator):
 
 
 def test_plain_http_flag_serves_without_tls(emulator_binary, tmp_path):
-    from conftest import Emulator
+    from kmslab_harness import Emulator
     emu = Emulator(emulator_binary, tmp_path / "plain", ["--plain-http", "--store", "memory"]).start()
     try:
         assert emu.url.startswith("http://")

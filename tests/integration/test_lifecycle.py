@@ -3,7 +3,7 @@ import json
 import signal
 import subprocess
 
-from conftest import Emulator
+from kmslab_harness import Emulator
 
 
 def test_help_lists_every_flag_with_its_default(emulator_binary):

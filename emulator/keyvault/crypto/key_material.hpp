@@ -15,10 +15,10 @@ namespace kmslab::keyvault::crypto {
 
 /// KeyCreateParameters' key fields, as sent (absent fields are nullopt).
 struct KeyParams {
-  std::string kty;                       // RSA | RSA-HSM | EC | EC-HSM (oct* are refused)
-  std::optional<int64_t> key_size;       // RSA: 2048 (default) | 3072 | 4096
+  std::string kty;                         // RSA | RSA-HSM | EC | EC-HSM (oct* are refused)
+  std::optional<int64_t> key_size;         // RSA: 2048 (default) | 3072 | 4096
   std::optional<int64_t> public_exponent;  // RSA: 65537 (default)
-  std::optional<std::string> crv;        // EC: P-256 (default) | P-384 | P-521 | P-256K
+  std::optional<std::string> crv;          // EC: P-256 (default) | P-384 | P-521 | P-256K
 };
 
 class KeyMaterial {

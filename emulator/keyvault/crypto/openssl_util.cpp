@@ -17,7 +17,9 @@ void fail(std::string_view what) {
   throw std::runtime_error(message);
 }
 
-void clear_errors() { ERR_clear_error(); }
+void clear_errors() {
+  ERR_clear_error();
+}
 
 PkeyCtxPtr context_for(EVP_PKEY* key) {
   PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
@@ -40,8 +42,7 @@ std::string bn_to_bytes(const BIGNUM* bn) {
 
 std::string bn_to_padded_bytes(const BIGNUM* bn, size_t width) {
   std::string out(width, '\0');
-  if (BN_bn2binpad(bn, reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(width)) <
-      0) {
+  if (BN_bn2binpad(bn, reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(width)) < 0) {
     fail("BN_bn2binpad: value wider than its field");
   }
   return out;
@@ -49,7 +50,8 @@ std::string bn_to_padded_bytes(const BIGNUM* bn, size_t width) {
 
 BnPtr bn_param(const EVP_PKEY* key, const char* name) {
   BIGNUM* raw = nullptr;
-  if (EVP_PKEY_get_bn_param(key, name, &raw) != 1) fail(std::string("missing key parameter ") + name);
+  if (EVP_PKEY_get_bn_param(key, name, &raw) != 1)
+    fail(std::string("missing key parameter ") + name);
   return BnPtr(raw);
 }
 

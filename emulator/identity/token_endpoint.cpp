@@ -1,0 +1,105 @@
+// POST .../oauth2/v2.0/token (and the v1 and AD FS token endpoints): client_credentials only.
+// Checks run in the order that gives the client the most useful first error; every refusal is
+// an AADSTS answer. Secrets and tokens are never logged.
+#include <map>
+#include <variant>
+
+#include "emulator/core/base64url.hpp"
+#include "emulator/identity/handlers.hpp"
+#include "emulator/identity/jwt.hpp"
+
+namespace kmslab::identity::handlers {
+
+namespace {
+
+using core::Reply;
+using core::RequestContext;
+using core::Result;
+using Form = std::map<std::string, std::string>;
+
+std::string field(const Form& form, const std::string& name) {
+  const auto it = form.find(name);
+  return it == form.end() ? std::string() : it->second;
+}
+
+// client_secret_basic (RFC 6749 §2.3.1): "Basic base64(urlencode(id):urlencode(secret))".
+void read_basic_auth(const RequestContext& ctx, ClientCredentials& creds) {
+  const auto it = ctx.request.find(core::http::field::authorization);
+  if (it == ctx.request.end()) return;
+  const std::string_view value = it->value();
+  constexpr std::string_view kBasic = "basic ";
+  if (value.size() <= kBasic.size() || core::to_lower(value.substr(0, kBasic.size())) != kBasic) {
+    return;
+  }
+  const auto decoded = core::base64_decode(value.substr(kBasic.size()));
+  const size_t colon = decoded ? decoded->find(':') : std::string::npos;
+  if (colon == std::string::npos) return;
+  auto id = core::percent_decode(std::string_view(*decoded).substr(0, colon), true);
+  auto secret = core::percent_decode(std::string_view(*decoded).substr(colon + 1), true);
+  if (!id || !secret) return;
+  if (creds.client_id.empty()) creds.client_id = std::move(*id);
+  if (creds.client_secret.empty()) creds.client_secret = std::move(*secret);
+}
+
+// The resource the token is for: v2.0 takes only "scope"; v1.0 and AD FS also take "resource".
+std::variant<std::string, AadError> audience(const Form& form, Flavor flavor) {
+  const std::string resource = field(form, "resource");
+  if (flavor != Flavor::kV2 && !resource.empty()) return resource;
+  const std::string scope = field(form, "scope");
+  if (scope.empty()) {
+    return aad_errors::missing_parameter(flavor == Flavor::kV2 ? "scope" : "resource");
+  }
+  auto aud = audience_of_scope(scope);
+  if (!aud) return aad_errors::scope_needs_default(scope);
+  return std::move(*aud);
+}
+
+std::variant<AppTokenRequest, AadError> check_request(const State& state, const RequestContext& ctx,
+                                                      const Form& form, Flavor flavor) {
+  const std::string grant = field(form, "grant_type");
+  if (grant.empty()) return aad_errors::missing_parameter("grant_type");
+  if (grant != "client_credentials") return aad_errors::unsupported_grant_type(grant);
+  const std::string& default_tenant = state.services.default_tenant_id;
+  ClientCredentials creds{flavor == Flavor::kAdfs
+                              ? core::to_lower(default_tenant)
+                              : resolve_tenant(ctx.param("tenant"), default_tenant),
+                          field(form, "client_id"), field(form, "client_secret")};
+  read_basic_auth(ctx, creds);
+  if (creds.client_id.empty()) return aad_errors::missing_parameter("client_id");
+  auto aud = audience(form, flavor);
+  if (auto* err = std::get_if<AadError>(&aud)) return *err;
+  if (creds.client_secret.empty()) return aad_errors::client_secret_required();
+  if (state.services.validate_credentials) {
+    if (auto err = state.services.validate_credentials(creds)) return *err;
+  }
+  return AppTokenRequest{creds.tenant_id, creds.client_id, std::get<std::string>(aud)};
+}
+
+Reply token_reply(const std::string& access_token, std::chrono::seconds lifetime,
+                  const AadTrace& trace) {
+  Reply reply = json_reply({{"token_type", "Bearer"},
+                            {"expires_in", lifetime.count()},
+                            {"ext_expires_in", lifetime.count()},
+                            {"access_token", access_token}});
+  reply.headers = {{"Cache-Control", "no-store, no-cache"},
+                   {"Pragma", "no-cache"},
+                   {"client-request-id", trace.correlation_id}};
+  return reply;
+}
+
+}  // namespace
+
+Result<Reply> token(const State& state, RequestContext& ctx, Flavor flavor) {
+  const AadTrace trace = trace_of(ctx);
+  // An unreadable body reads as an empty form: the client then hears which parameter is missing.
+  const Form form = core::parse_query(ctx.request.body()).value_or(Form{});
+  auto checked = check_request(state, ctx, form, flavor);
+  if (auto* err = std::get_if<AadError>(&checked)) return to_reply(*err, trace);
+  const auto& request = std::get<AppTokenRequest>(checked);
+  const auto claims =
+      app_token_claims(request, trace.now, state.services.token_lifetime, ctx.request_id);
+  return token_reply(jwt::sign(claims, *state.services.signing_key), state.services.token_lifetime,
+                     trace);
+}
+
+}  // namespace kmslab::identity::handlers

@@ -1,0 +1,88 @@
+// Soft delete: delete, deleted keys, recover, purge, and the automatic purge when the retention
+// period ends on the virtual clock.
+#include "emulator/keyvault/call.hpp"
+#include "emulator/keyvault/errors.hpp"
+
+namespace kmslab::keyvault {
+
+using core::Reply;
+using core::Result;
+
+Result<Reply> KeyVaultService::delete_key(Call& call) {
+  if (auto e = throttle_.admit(call.vault.name, Throttle::Kind::kOther, "", 0)) return *e;
+  std::lock_guard l(write_mu_);
+  auto meta = keys_.meta(call.vault.name, call.name());
+  if (!meta || meta->deleted) return errors::key_not_found(call.name());
+  auto latest = keys_.version(call.vault.name, call.name(), {});
+  const int64_t now = clock_.now_unix_seconds();
+  meta->deleted = DeletedInfo{now, now + int64_t{call.vault.retention_days} * 86400};
+  keys_.save(call.vault.name, *meta);
+  schedule_purge(call.vault.name, meta->name, meta->deleted->scheduled_purge_date);
+  return Reply::ordered(call.wire.deleted_bundle(*latest, *meta->deleted));
+}
+
+Result<Reply> KeyVaultService::get_deleted_key(Call& call) {
+  if (auto e = throttle_.admit(call.vault.name, Throttle::Kind::kOther, "", 0)) return *e;
+  auto meta = keys_.meta(call.vault.name, call.name());
+  if (!meta || !meta->deleted) return errors::deleted_key_not_found(call.name());
+  auto latest = keys_.version(call.vault.name, call.name(), {});
+  return Reply::ordered(call.wire.deleted_bundle(*latest, *meta->deleted));
+}
+
+Result<Reply> KeyVaultService::list_deleted_keys(Call& call) {
+  if (auto e = throttle_.admit(call.vault.name, Throttle::Kind::kOther, "", 0)) return *e;
+  auto paging = call.paging();
+  if (!paging) return paging.error();
+  auto page = keys_.list(call.vault.name, true, paging->max, paging->after);
+  nlohmann::ordered_json value = nlohmann::ordered_json::array();
+  for (const auto& meta : page.metas) {
+    if (auto v = keys_.version(call.vault.name, meta.name, {})) {
+      value.push_back(call.wire.deleted_item(*v, *meta.deleted));
+    }
+  }
+  return call.page(std::move(value), "/deletedkeys", page.next_after, paging->max);
+}
+
+Result<Reply> KeyVaultService::recover_key(Call& call) {
+  if (auto e = throttle_.admit(call.vault.name, Throttle::Kind::kOther, "", 0)) return *e;
+  std::lock_guard l(write_mu_);
+  auto meta = keys_.meta(call.vault.name, call.name());
+  if (!meta || !meta->deleted) return errors::deleted_key_not_found(call.name());
+  meta->deleted.reset();
+  keys_.save(call.vault.name, *meta);
+  return Reply::ordered(call.wire.bundle(*keys_.version(call.vault.name, call.name(), {})));
+}
+
+Result<Reply> KeyVaultService::purge_key(Call& call) {
+  if (auto e = throttle_.admit(call.vault.name, Throttle::Kind::kOther, "", 0)) return *e;
+  std::lock_guard l(write_mu_);
+  auto meta = keys_.meta(call.vault.name, call.name());
+  if (!meta || !meta->deleted) return errors::deleted_key_not_found(call.name());
+  if (call.vault.purge_protection) return errors::purge_protected();
+  keys_.purge(call.vault.name, call.name());
+  return Reply::empty(204);
+}
+
+void KeyVaultService::schedule_purge(const std::string& vault, const std::string& name,
+                                     int64_t at) {
+  std::weak_ptr<Lifetime> alive = lifetime_;
+  clock_.schedule_at(core::TimePoint(std::chrono::seconds(at)), [this, alive, vault, name, at] {
+    auto life = alive.lock();
+    if (!life) return;
+    std::lock_guard guard(life->mu);
+    if (!life->alive) return;
+    std::lock_guard l(write_mu_);
+    auto meta = keys_.meta(vault, name);
+    // A key recovered and deleted again has a later date: its own timer purges it.
+    if (meta && meta->deleted && meta->deleted->scheduled_purge_date == at)
+      keys_.purge(vault, name);
+  });
+}
+
+void KeyVaultService::resume_timers() {
+  for (const auto& [vault, meta] : keys_.all_deleted()) {
+    schedule_purge(vault, meta.name, meta.deleted->scheduled_purge_date);
+  }
+}
+
+}  // namespace kmslab::keyvault

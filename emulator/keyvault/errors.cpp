@@ -1,0 +1,150 @@
+#include "emulator/keyvault/errors.hpp"
+
+namespace kmslab::keyvault::errors {
+
+namespace {
+
+ApiError forbidden(std::string message, std::string inner) {
+  return {403, "Forbidden", std::move(message), std::move(inner), {}};
+}
+
+}  // namespace
+
+ApiError key_not_found(const std::string& name) {
+  return {404,
+          "KeyNotFound",
+          "A key with (name/id) " + name +
+              " was not found in this key vault. If you recently deleted this key you may be able "
+              "to recover it using the correct recovery command. For help resolving this issue, "
+              "please see https://go.microsoft.com/fwlink/?linkid=2125182",
+          std::nullopt,
+          {}};
+}
+
+ApiError key_version_not_found(const std::string& name, const std::string& version) {
+  return key_not_found(name + "/" + version);
+}
+
+ApiError deleted_key_not_found(const std::string& name) {
+  return {404, "KeyNotFound", "Deleted Key not found: " + name, std::nullopt, {}};
+}
+
+ApiError key_deleted_but_recoverable(const std::string& name) {
+  return {409,
+          "Conflict",
+          "Key " + name +
+              " is currently in a deleted but recoverable state, and its name cannot be reused; in "
+              "this state, the key can only be recovered or purged.",
+          "ObjectIsDeletedButRecoverable",
+          {}};
+}
+
+ApiError key_disabled(const std::string& op) {
+  return forbidden("Operation " + op + " is not allowed on a disabled key.", "KeyDisabled");
+}
+
+ApiError key_operation_forbidden(const std::string& op) {
+  return forbidden("Operation " + op + " is not permitted on this key.", "KeyOperationForbidden");
+}
+
+ApiError key_expired(const std::string& op) {
+  return forbidden("Operation " + op + " is not allowed on an expired key.", "KeyExpired");
+}
+
+ApiError key_not_yet_valid(const std::string& op) {
+  return forbidden("Operation " + op + " is not allowed on a not yet valid key.", "KeyNotYetValid");
+}
+
+ApiError purge_protected() {
+  return {403,
+          "Forbidden",
+          "Operation \"purge\" is not allowed because purge protection is enabled for this vault. "
+          "Key Vault service will automatically purge it after the retention period has passed",
+          std::nullopt,
+          {}};
+}
+
+ApiError vault_not_found(const std::string& vault) {
+  return {404,
+          "VaultNotFound",
+          "kmslab has no vault named '" + vault +
+              "' (the real name would not resolve). Create it with `kmslab-emulator --vault " +
+              vault + "` or through ARM.",
+          std::nullopt,
+          {}};
+}
+
+ApiError missing_bearer_token(const std::string& tenant, const std::string& resource) {
+  return {401,
+          "Unauthorized",
+          "AKV10000: Request is missing a Bearer or PoP token.",
+          std::nullopt,
+          {{"WWW-Authenticate", "Bearer authorization=\"https://login.microsoftonline.com/" +
+                                    tenant + "\", resource=\"" + resource + "\""}}};
+}
+
+ApiError api_version_missing() {
+  return {400,
+          "BadParameter",
+          "The api-version query parameter (?api-version=) is required for all requests.",
+          std::nullopt,
+          {}};
+}
+
+ApiError api_version_unknown(const std::string& version, bool flag_hint) {
+  std::string message = "The specified version (" + version +
+                        ") is not recognized. Consider using the latest supported version "
+                        "(2025-07-01).";
+  if (flag_hint) message += " (kmslab: start it with --accept-any-api-version to allow any.)";
+  return {400, "BadParameter", message, std::nullopt, {}};
+}
+
+ApiError invalid_name(const std::string& what, const std::string& name) {
+  return {400,
+          "BadParameter",
+          "The " + what + " name '" + name +
+              "' is invalid: use 1 to 127 characters from 0-9, a-z, A-Z and '-'.",
+          std::nullopt,
+          {}};
+}
+
+ApiError bad_parameter(const std::string& message) {
+  return {400, "BadParameter", message, std::nullopt, {}};
+}
+
+ApiError property_required(const std::string& property) {
+  return bad_parameter("Property '" + property + "' is required.\r\n");
+}
+
+ApiError not_base64url(const std::string& property) {
+  return bad_parameter("Content of '" + property + "' is not base64url.\r\n");
+}
+
+ApiError throttled() {
+  return {429,
+          "Throttled",
+          "Request was not processed because too many requests were received. Reason: "
+          "VaultRequestTypeLimitReached",
+          std::nullopt,
+          {}};
+}
+
+ApiError restore_conflict() {
+  return {409,
+          "Conflict",
+          "There was a conflict restoring the key. This can happen if either: a second key with "
+          "the same name was created after the first key was deleted, or multiple operations are "
+          "performed in parallel against the key.",
+          std::nullopt,
+          {}};
+}
+
+ApiError invalid_backup() {
+  return bad_parameter("Backup blob contains invalid or corrupt version.");
+}
+
+ApiError too_many_versions_to_backup(const std::string& name) {
+  return bad_parameter("Key " + name + " has more than 500 versions and cannot be backed up.");
+}
+
+}  // namespace kmslab::keyvault::errors

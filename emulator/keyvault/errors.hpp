@@ -1,0 +1,35 @@
+#pragma once
+// Key Vault's errors, with the real codes and messages (reference/keyvault.md §4). Where the real
+// text is not known the message says what a user needs and the factory is marked "unverified".
+#include <string>
+
+#include "emulator/core/api_error.hpp"
+
+namespace kmslab::keyvault::errors {
+
+using core::ApiError;
+
+ApiError key_not_found(const std::string& name);
+ApiError key_version_not_found(const std::string& name, const std::string& version);
+ApiError deleted_key_not_found(const std::string& name);  // unverified wording
+ApiError key_deleted_but_recoverable(const std::string& name);
+ApiError key_disabled(const std::string& op);
+ApiError key_operation_forbidden(const std::string& op);
+ApiError key_expired(const std::string& op);        // unverified inner code (KeyExpired)
+ApiError key_not_yet_valid(const std::string& op);  // unverified wording and inner code
+ApiError purge_protected();
+ApiError vault_not_found(
+    const std::string& vault);  // kmslab's own: the real DNS name would not resolve
+ApiError missing_bearer_token(const std::string& tenant, const std::string& resource);
+ApiError api_version_missing();  // unverified
+ApiError api_version_unknown(const std::string& version, bool flag_hint);
+ApiError invalid_name(const std::string& what, const std::string& name);  // unverified
+ApiError bad_parameter(const std::string& message);
+ApiError property_required(const std::string& property);  // unverified
+ApiError not_base64url(const std::string& property);
+ApiError throttled();
+ApiError restore_conflict();
+ApiError invalid_backup();                                      // unverified
+ApiError too_many_versions_to_backup(const std::string& name);  // unverified
+
+}  // namespace kmslab::keyvault::errors

@@ -1,0 +1,29 @@
+#pragma once
+// Reading the JSON bodies of key requests: names, key_ops, attributes, tags. Each reader either
+// fills its output or returns the ApiError the real service gives for that mistake.
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "emulator/core/api_error.hpp"
+#include "emulator/keyvault/key_record.hpp"
+
+namespace kmslab::keyvault {
+
+/// Key names: 1-127 characters of 0-9, a-z, A-Z and '-'.
+bool is_valid_key_name(const std::string& name);
+
+std::optional<core::ApiError> read_key_ops(const nlohmann::json& body,
+                                           std::optional<std::vector<std::string>>& out);
+/// Applies body["attributes"] (enabled, nbf, exp; read-only members are ignored as Azure does).
+std::optional<core::ApiError> read_attributes(const nlohmann::json& body, KeyAttributes& out);
+std::optional<core::ApiError> read_tags(const nlohmann::json& body,
+                                        std::optional<nlohmann::json>& out);
+/// A required base64url member of a crypto request ("value", "digest").
+std::optional<core::ApiError> read_base64url(const nlohmann::json& body, const char* member,
+                                             std::string& out);
+/// The key's size for throttling: RSA modulus bits, EC curve bits.
+int key_bits(const nlohmann::json& public_jwk);
+
+}  // namespace kmslab::keyvault

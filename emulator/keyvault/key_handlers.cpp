@@ -1,0 +1,158 @@
+// Keys: create, import, get, update, list, list versions.
+#include "emulator/keyvault/call.hpp"
+#include "emulator/keyvault/errors.hpp"
+#include "emulator/keyvault/key_body.hpp"
+
+namespace kmslab::keyvault {
+
+using core::Reply;
+using core::Result;
+
+namespace {
+
+crypto::KeyParams key_params(const nlohmann::json& body) {
+  crypto::KeyParams p;
+  p.kty = body["kty"].get<std::string>();
+  if (body.contains("key_size") && body["key_size"].is_number_integer()) {
+    p.key_size = body["key_size"].get<int64_t>();
+  }
+  if (body.contains("public_exponent") && body["public_exponent"].is_number_integer()) {
+    p.public_exponent = body["public_exponent"].get<int64_t>();
+  }
+  if (body.contains("crv") && body["crv"].is_string()) p.crv = body["crv"].get<std::string>();
+  return p;
+}
+
+}  // namespace
+
+Result<KeyVersion> KeyVaultService::live_version(Call& call, const std::string& version) {
+  auto meta = keys_.meta(call.vault.name, call.name());
+  if (!meta || meta->deleted) return errors::key_not_found(call.name());
+  auto v = keys_.version(call.vault.name, call.name(), version);
+  if (!v) return errors::key_version_not_found(call.name(), version);
+  return std::move(*v);
+}
+
+Result<Reply> KeyVaultService::create_key(Call& call) {
+  if (!is_valid_key_name(call.name())) return errors::invalid_name("key", call.name());
+  if (!call.body.is_object() || !call.body.contains("kty") || !call.body["kty"].is_string()) {
+    return errors::property_required("kty");
+  }
+  const crypto::KeyParams params = key_params(call.body);
+  if (auto e = throttle_.admit(call.vault.name, Throttle::Kind::kCreate, params.kty, 0)) return *e;
+  auto material = crypto::KeyMaterial::generate(params, call.vault.premium());
+  if (!material) return material.error();
+  return add_version(call, std::move(material.value()), call.body, {});
+}
+
+Result<Reply> KeyVaultService::import_key(Call& call) {
+  if (!is_valid_key_name(call.name())) return errors::invalid_name("key", call.name());
+  if (!call.body.is_object() || !call.body.contains("key") || !call.body["key"].is_object()) {
+    return errors::property_required("key");
+  }
+  const nlohmann::json& jwk = call.body["key"];
+  const bool hsm =
+      call.body.contains("Hsm") && call.body["Hsm"].is_boolean() && call.body["Hsm"].get<bool>();
+  if (auto e = throttle_.admit(call.vault.name, Throttle::Kind::kCreate, jwk.value("kty", ""), 0)) {
+    return *e;
+  }
+  auto material = crypto::KeyMaterial::import_jwk(jwk, hsm, call.vault.premium());
+  if (!material) return material.error();
+  std::optional<std::vector<std::string>> jwk_ops;
+  if (auto e = read_key_ops(jwk, jwk_ops)) return *e;
+  return add_version(call, std::move(material.value()), call.body,
+                     jwk_ops.value_or(std::vector<std::string>{}));
+}
+
+Result<Reply> KeyVaultService::add_version(Call& call, crypto::KeyMaterial material,
+                                           const nlohmann::json& body,
+                                           const std::vector<std::string>& jwk_ops) {
+  KeyVersion v;
+  std::optional<std::vector<std::string>> ops;
+  std::optional<nlohmann::json> tags;
+  if (auto e = read_key_ops(body, ops)) return *e;
+  if (auto e = read_attributes(body, v.attributes)) return *e;
+  if (auto e = read_tags(body, tags)) return *e;
+  v.key_ops = ops ? *ops : !jwk_ops.empty() ? jwk_ops : material.default_key_ops();
+  v.tags = tags.value_or(nlohmann::json::object());
+  v.material = material.serialize();
+  v.public_jwk = material.public_jwk();
+  v.version = rng_.hex(16);
+  v.attributes.created = v.attributes.updated = clock_.now_unix_seconds();
+
+  std::lock_guard l(write_mu_);
+  auto meta = keys_.meta(call.vault.name, call.name());
+  if (meta && meta->deleted) return errors::key_deleted_but_recoverable(call.name());
+  if (!meta) meta = KeyMeta{call.name(), {}, std::nullopt, std::nullopt};
+  v.name = meta->name;
+  meta->current_version = v.version;
+  keys_.save(call.vault.name, *meta, {v});
+  return Reply::ordered(call.wire.bundle(v));
+}
+
+Result<Reply> KeyVaultService::get_key(Call& call) {
+  auto v = live_version(call, call.ctx.param("version"));
+  if (!v) return v.error();
+  if (auto e = throttle_.admit(call.vault.name, Throttle::Kind::kOther,
+                               v->public_jwk.value("kty", ""), key_bits(v->public_jwk))) {
+    return *e;
+  }
+  return Reply::ordered(call.wire.bundle(*v));
+}
+
+Result<Reply> KeyVaultService::update_key(Call& call) {
+  if (auto e = throttle_.admit(call.vault.name, Throttle::Kind::kOther, "", 0)) return *e;
+  std::lock_guard l(write_mu_);
+  auto v = live_version(call, call.ctx.param("version"));
+  if (!v) return v.error();
+  std::optional<std::vector<std::string>> ops;
+  std::optional<nlohmann::json> tags;
+  KeyAttributes attributes = v->attributes;
+  if (auto e = read_key_ops(call.body, ops)) return *e;
+  if (auto e = read_attributes(call.body, attributes)) return *e;
+  if (auto e = read_tags(call.body, tags)) return *e;
+  if (ops) v->key_ops = *ops;
+  if (tags) v->tags = *tags;
+  v->attributes = attributes;
+  v->attributes.updated = clock_.now_unix_seconds();
+  keys_.save(call.vault.name, *keys_.meta(call.vault.name, call.name()), {*v});
+  return Reply::ordered(call.wire.bundle(*v));
+}
+
+Result<Reply> KeyVaultService::list_keys(Call& call) {
+  if (auto e = throttle_.admit(call.vault.name, Throttle::Kind::kOther, "", 0)) return *e;
+  auto paging = call.paging();
+  if (!paging) return paging.error();
+  auto page = keys_.list(call.vault.name, false, paging->max, paging->after);
+  nlohmann::ordered_json value = nlohmann::ordered_json::array();
+  for (const auto& meta : page.metas) {
+    if (auto v = keys_.version(call.vault.name, meta.name, {})) {
+      value.push_back(call.wire.item(*v, false));
+    }
+  }
+  return call.page(std::move(value), "/keys", page.next_after, paging->max);
+}
+
+Result<Reply> KeyVaultService::list_versions(Call& call) {
+  if (auto e = throttle_.admit(call.vault.name, Throttle::Kind::kOther, "", 0)) return *e;
+  auto paging = call.paging();
+  if (!paging) return paging.error();
+  auto meta = keys_.meta(call.vault.name, call.name());
+  if (!meta || meta->deleted) return errors::key_not_found(call.name());
+  nlohmann::ordered_json value = nlohmann::ordered_json::array();
+  std::string last;
+  bool more = false;
+  for (const auto& v : keys_.versions(call.vault.name, call.name())) {
+    if (!paging->after.empty() && v.version <= paging->after) continue;
+    if (value.size() == paging->max) {
+      more = true;
+      break;
+    }
+    value.push_back(call.wire.item(v, true));
+    last = v.version;
+  }
+  return call.page(std::move(value), "/keys/" + meta->name + "/versions", more ? last : "",
+                   paging->max);
+}
+
+}  // namespace kmslab::keyvault

@@ -1,0 +1,123 @@
+#include "emulator/keyvault/key_record.hpp"
+
+namespace kmslab::keyvault {
+
+namespace {
+
+template <class T>
+void put_optional(nlohmann::json& j, const char* name, const std::optional<T>& v) {
+  if (v) j[name] = *v;
+}
+
+template <class T>
+std::optional<T> get_optional(const nlohmann::json& j, const char* name) {
+  if (!j.contains(name) || j[name].is_null()) return std::nullopt;
+  return j[name].get<T>();
+}
+
+}  // namespace
+
+nlohmann::json KeyVersion::to_json() const {
+  nlohmann::json attrs = {{"enabled", attributes.enabled},
+                          {"created", attributes.created},
+                          {"updated", attributes.updated}};
+  put_optional(attrs, "nbf", attributes.nbf);
+  put_optional(attrs, "exp", attributes.exp);
+  return {{"name", name},       {"version", version},  {"material", material}, {"jwk", public_jwk},
+          {"key_ops", key_ops}, {"attributes", attrs}, {"tags", tags}};
+}
+
+KeyVersion KeyVersion::from_json(const nlohmann::json& j) {
+  KeyVersion v;
+  v.name = j.at("name").get<std::string>();
+  v.version = j.at("version").get<std::string>();
+  v.material = j.at("material").get<std::string>();
+  v.public_jwk = j.at("jwk");
+  v.key_ops = j.at("key_ops").get<std::vector<std::string>>();
+  const auto& a = j.at("attributes");
+  v.attributes.enabled = a.at("enabled").get<bool>();
+  v.attributes.created = a.at("created").get<int64_t>();
+  v.attributes.updated = a.at("updated").get<int64_t>();
+  v.attributes.nbf = get_optional<int64_t>(a, "nbf");
+  v.attributes.exp = get_optional<int64_t>(a, "exp");
+  v.tags = j.value("tags", nlohmann::json::object());
+  return v;
+}
+
+nlohmann::json KeyMeta::to_json() const {
+  nlohmann::json j = {{"name", name}, {"current_version", current_version}};
+  if (deleted) {
+    j["deleted"] = {{"deleted_date", deleted->deleted_date},
+                    {"scheduled_purge_date", deleted->scheduled_purge_date}};
+  }
+  if (rotation_policy) j["rotation_policy"] = *rotation_policy;
+  return j;
+}
+
+KeyMeta KeyMeta::from_json(const nlohmann::json& j) {
+  KeyMeta m;
+  m.name = j.at("name").get<std::string>();
+  m.current_version = j.at("current_version").get<std::string>();
+  if (j.contains("deleted")) {
+    m.deleted = DeletedInfo{j["deleted"].at("deleted_date").get<int64_t>(),
+                            j["deleted"].at("scheduled_purge_date").get<int64_t>()};
+  }
+  if (j.contains("rotation_policy")) m.rotation_policy = j["rotation_policy"];
+  return m;
+}
+
+std::string KeyWire::key_id(const std::string& name, const std::string& version) const {
+  return base_url_ + "/keys/" + name + (version.empty() ? "" : "/" + version);
+}
+
+nlohmann::ordered_json KeyWire::attributes(const KeyAttributes& a) const {
+  nlohmann::ordered_json j = {{"enabled", a.enabled}};
+  if (a.nbf) j["nbf"] = *a.nbf;
+  if (a.exp) j["exp"] = *a.exp;
+  j["created"] = a.created;
+  j["updated"] = a.updated;
+  j["recoveryLevel"] = vault_.recovery_level();
+  j["recoverableDays"] = vault_.retention_days;
+  return j;
+}
+
+nlohmann::ordered_json KeyWire::bundle(const KeyVersion& v) const {
+  nlohmann::ordered_json key = {
+      {"kid", key_id(v.name, v.version)}, {"kty", v.public_jwk.at("kty")}, {"key_ops", v.key_ops}};
+  for (const char* member : {"n", "e", "crv", "x", "y"}) {
+    if (v.public_jwk.contains(member)) key[member] = v.public_jwk[member];
+  }
+  nlohmann::ordered_json j = {{"key", std::move(key)}, {"attributes", attributes(v.attributes)}};
+  if (!v.tags.empty()) j["tags"] = v.tags;
+  return j;
+}
+
+nlohmann::ordered_json KeyWire::item(const KeyVersion& latest, bool versioned) const {
+  nlohmann::ordered_json j = {{"kid", key_id(latest.name, versioned ? latest.version : "")},
+                              {"attributes", attributes(latest.attributes)}};
+  if (!latest.tags.empty()) j["tags"] = latest.tags;
+  return j;
+}
+
+nlohmann::ordered_json KeyWire::deleted_fields(const std::string& name,
+                                               const DeletedInfo& d) const {
+  return {{"recoveryId", base_url_ + "/deletedkeys/" + name},
+          {"deletedDate", d.deleted_date},
+          {"scheduledPurgeDate", d.scheduled_purge_date}};
+}
+
+nlohmann::ordered_json KeyWire::deleted_bundle(const KeyVersion& v, const DeletedInfo& d) const {
+  nlohmann::ordered_json j = deleted_fields(v.name, d);
+  const nlohmann::ordered_json rest = bundle(v);
+  for (auto it = rest.begin(); it != rest.end(); ++it) j[it.key()] = it.value();
+  return j;
+}
+
+nlohmann::ordered_json KeyWire::deleted_item(const KeyVersion& latest, const DeletedInfo& d) const {
+  nlohmann::ordered_json j = deleted_fields(latest.name, d);
+  const nlohmann::ordered_json rest = item(latest, false);
+  for (auto it = rest.begin(); it != rest.end(); ++it) j[it.key()] = it.value();
+  return j;
+}
+
+}  // namespace kmslab::keyvault

@@ -1,0 +1,98 @@
+#include "emulator/keyvault/key_repository.hpp"
+
+#include "emulator/core/router.hpp"
+
+namespace kmslab::keyvault {
+
+using core::to_lower;
+
+std::string KeyRepository::meta_key(const std::string& vault, const std::string& name) {
+  return "/kv/" + to_lower(vault) + "/key/" + to_lower(name);
+}
+
+std::string KeyRepository::version_prefix(const std::string& vault, const std::string& name) {
+  return "/kv/" + to_lower(vault) + "/ver/" + to_lower(name) + "/";
+}
+
+std::optional<KeyMeta> KeyRepository::meta(const std::string& vault,
+                                           const std::string& name) const {
+  auto kv = store_.get(meta_key(vault, name));
+  if (!kv) return std::nullopt;
+  return KeyMeta::from_json(nlohmann::json::parse(kv->value));
+}
+
+std::optional<KeyVersion> KeyRepository::version(const std::string& vault, const std::string& name,
+                                                 const std::string& version) const {
+  std::string id = to_lower(version);
+  if (id.empty()) {
+    auto m = meta(vault, name);
+    if (!m) return std::nullopt;
+    id = m->current_version;
+  }
+  auto kv = store_.get(version_prefix(vault, name) + id);
+  if (!kv) return std::nullopt;
+  return KeyVersion::from_json(nlohmann::json::parse(kv->value));
+}
+
+std::vector<KeyVersion> KeyRepository::versions(const std::string& vault,
+                                                const std::string& name) const {
+  std::vector<KeyVersion> out;
+  for (const auto& kv : store_.range(version_prefix(vault, name)).kvs) {
+    out.push_back(KeyVersion::from_json(nlohmann::json::parse(kv.value)));
+  }
+  return out;
+}
+
+KeyRepository::Page KeyRepository::list(const std::string& vault, bool deleted, size_t max,
+                                        const std::string& after) const {
+  const std::string prefix = "/kv/" + to_lower(vault) + "/key/";
+  Page page;
+  std::string cursor = after.empty() ? "" : prefix + after;
+  // Deleted and live keys share the prefix, so read in batches until the page is full.
+  for (;;) {
+    auto batch = store_.range(prefix, 64, cursor);
+    for (const auto& kv : batch.kvs) {
+      KeyMeta m = KeyMeta::from_json(nlohmann::json::parse(kv.value));
+      if (m.deleted.has_value() != deleted) continue;
+      if (page.metas.size() == max) {
+        page.next_after = page.metas.empty() ? "" : to_lower(page.metas.back().name);
+        return page;
+      }
+      page.metas.push_back(std::move(m));
+    }
+    if (!batch.more || batch.kvs.empty()) return page;
+    cursor = batch.kvs.back().key;
+  }
+}
+
+std::vector<std::pair<std::string, KeyMeta>> KeyRepository::all_deleted() const {
+  std::vector<std::pair<std::string, KeyMeta>> out;
+  for (const auto& kv : store_.range("/kv/").kvs) {
+    const size_t marker = kv.key.find("/key/");
+    if (marker == std::string::npos || kv.key.find("/ver/") != std::string::npos) continue;
+    if (!kv.key.starts_with("/kv/") || kv.key.starts_with("/kv/vaults/")) continue;
+    KeyMeta m = KeyMeta::from_json(nlohmann::json::parse(kv.value));
+    if (m.deleted) out.emplace_back(kv.key.substr(4, marker - 4), std::move(m));
+  }
+  return out;
+}
+
+void KeyRepository::save(const std::string& vault, const KeyMeta& meta,
+                         const std::vector<KeyVersion>& versions) {
+  store::Txn txn;
+  txn.success.push_back(store::Op::put(meta_key(vault, meta.name), meta.to_json().dump()));
+  for (const auto& v : versions) {
+    txn.success.push_back(
+        store::Op::put(version_prefix(vault, meta.name) + v.version, v.to_json().dump()));
+  }
+  store_.txn(txn);
+}
+
+void KeyRepository::purge(const std::string& vault, const std::string& name) {
+  store_.txn(
+      {{},
+       {store::Op::del(meta_key(vault, name)), store::Op::del_prefix(version_prefix(vault, name))},
+       {}});
+}
+
+}  // namespace kmslab::keyvault

@@ -1,0 +1,48 @@
+#pragma once
+// Keys in the store. Layout (names lower-cased, since Key Vault names are case-insensitive):
+//   /kv/{vault}/key/{name}            KeyMeta: current version, deleted state, rotation policy
+//   /kv/{vault}/ver/{name}/{version}  KeyVersion: material, attributes, ops, tags
+// Every change to a key is one store transaction, so a crash leaves it whole or untouched.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "emulator/keyvault/key_record.hpp"
+#include "emulator/store/store.hpp"
+
+namespace kmslab::keyvault {
+
+class KeyRepository {
+ public:
+  explicit KeyRepository(store::Store& store) : store_(store) {}
+
+  std::optional<KeyMeta> meta(const std::string& vault, const std::string& name) const;
+  /// `version` empty = the current version.
+  std::optional<KeyVersion> version(const std::string& vault, const std::string& name,
+                                    const std::string& version) const;
+  /// Every version, sorted by version id (the order Key Vault lists them in).
+  std::vector<KeyVersion> versions(const std::string& vault, const std::string& name) const;
+
+  struct Page {
+    std::vector<KeyMeta> metas;
+    std::string next_after;  // lower-cased name to continue after; empty when done
+  };
+  /// Keys (deleted = false) or deleted keys (true) in name order, after `after`.
+  Page list(const std::string& vault, bool deleted, size_t max, const std::string& after) const;
+  /// Metas of every deleted key of every vault, for scheduling purges at start.
+  std::vector<std::pair<std::string, KeyMeta>> all_deleted() const;
+
+  /// Writes the meta and (optionally) new or changed versions in one transaction.
+  void save(const std::string& vault, const KeyMeta& meta,
+            const std::vector<KeyVersion>& versions = {});
+  /// Removes the key and all its versions.
+  void purge(const std::string& vault, const std::string& name);
+
+ private:
+  static std::string meta_key(const std::string& vault, const std::string& name);
+  static std::string version_prefix(const std::string& vault, const std::string& name);
+
+  store::Store& store_;
+};
+
+}  // namespace kmslab::keyvault

@@ -1,0 +1,170 @@
+// Key Vault's protocol around the handlers: routes, vault resolution by Host, the bearer
+// challenge, api-version, response headers, bodies and paging.
+#include <algorithm>
+#include <set>
+
+#include "emulator/core/base64url.hpp"
+#include "emulator/keyvault/call.hpp"
+#include "emulator/keyvault/errors.hpp"
+
+namespace kmslab::keyvault {
+
+using core::ApiError;
+using core::Reply;
+using core::RequestContext;
+using core::Result;
+namespace http = core::http;
+
+namespace {
+
+const std::set<std::string> kApiVersions = {"7.0", "7.1", "7.2", "7.3",
+                                            "7.4", "7.5", "7.6", "2025-07-01"};
+
+/// "https://" + the Host header as the client sent it (port included when given).
+std::string base_url(const RequestContext& ctx) {
+  return std::string(ctx.connection.tls ? "https://" : "http://") +
+         core::to_lower(std::string(ctx.request[http::field::host]));
+}
+
+/// The challenge's resource: the vault's DNS suffix, with the port the client used, so that the
+/// SDKs' check "request host ends with '.' + resource host" passes for every vault name form.
+std::string challenge_resource(const RequestContext& ctx) {
+  const std::string host = core::to_lower(std::string(ctx.request[http::field::host]));
+  const size_t dot = host.find('.');
+  return "https://" + (dot == std::string::npos ? host : host.substr(dot + 1));
+}
+
+}  // namespace
+
+void KeyVaultService::register_routes(core::Router& router) {
+  std::vector<std::string> hosts;
+  for (const auto& suffix : options_.dns_suffixes) hosts.push_back("{vault}." + suffix);
+  const auto g = router.add_group("keyvault", hosts);
+  router.add_filter(g, [this](RequestContext& ctx) -> std::optional<ApiError> {
+    if (vaults_.find(ctx.param("vault"))) return std::nullopt;
+    return errors::vault_not_found(ctx.param("vault"));
+  });
+  router.add_filter(g, [this](RequestContext& ctx) { return check_auth(ctx); });
+  router.add_filter(g, [this](RequestContext& ctx) { return check_api_version(ctx); });
+  router.add_decorator(g, [this](const RequestContext& ctx, Reply& r) { decorate(ctx, r); });
+
+  auto add = [&](http::verb verb, const char* path, const char* name, Method m) {
+    router.add(g, verb, path, name, bind(m));
+  };
+  using S = KeyVaultService;
+  add(http::verb::post, "/keys/{name}/create", "keys.create", &S::create_key);
+  add(http::verb::put, "/keys/{name}", "keys.import", &S::import_key);
+  add(http::verb::get, "/keys", "keys.list", &S::list_keys);
+  add(http::verb::get, "/keys/{name}/versions", "keys.versions", &S::list_versions);
+  add(http::verb::get, "/keys/{name}/{version?}", "keys.get", &S::get_key);
+  add(http::verb::patch, "/keys/{name}/{version?}", "keys.update", &S::update_key);
+  add(http::verb::delete_, "/keys/{name}", "keys.delete", &S::delete_key);
+  add(http::verb::get, "/deletedkeys", "deletedkeys.list", &S::list_deleted_keys);
+  add(http::verb::get, "/deletedkeys/{name}", "deletedkeys.get", &S::get_deleted_key);
+  add(http::verb::delete_, "/deletedkeys/{name}", "deletedkeys.purge", &S::purge_key);
+  add(http::verb::post, "/deletedkeys/{name}/recover", "deletedkeys.recover", &S::recover_key);
+  add(http::verb::post, "/rng", "rng", &S::random_bytes);
+  for (const char* op : {"encrypt", "decrypt", "wrapkey", "unwrapkey", "sign", "verify"}) {
+    const std::string route = std::string("keys.") + op;
+    auto handler = [this, op](RequestContext& ctx) -> Result<Reply> {
+      auto call = resolve(ctx);
+      if (!call) return call.error();
+      return crypto_op(*call, op);
+    };
+    // SDKs send "/keys/{name}//encrypt" for the latest version; the router folds the "//".
+    router.add(g, http::verb::post, "/keys/{name}/{version}/" + std::string(op), route, handler);
+    router.add(g, http::verb::post, "/keys/{name}/" + std::string(op), route, handler);
+  }
+}
+
+core::Handler KeyVaultService::bind(Method method) {
+  return [this, method](RequestContext& ctx) -> Result<Reply> {
+    auto call = resolve(ctx);
+    if (!call) return call.error();
+    return (this->*method)(*call);
+  };
+}
+
+Result<Call> KeyVaultService::resolve(RequestContext& ctx) {
+  auto vault = vaults_.find(ctx.param("vault"));
+  if (!vault) return errors::vault_not_found(ctx.param("vault"));
+  Call call{ctx, *vault, KeyWire(base_url(ctx), *vault), nlohmann::json()};
+  const std::string& body = ctx.request.body();
+  if (!body.empty()) {
+    call.body = nlohmann::json::parse(body, nullptr, false);
+    if (call.body.is_discarded() || !call.body.is_object()) {
+      return errors::bad_parameter("The request body is not a valid JSON object.");
+    }
+  }
+  return call;
+}
+
+std::optional<ApiError> KeyVaultService::check_auth(RequestContext& ctx) const {
+  const std::string_view header = ctx.request[http::field::authorization];
+  const auto vault = vaults_.find(ctx.param("vault"));
+  const std::string tenant =
+      vault && !vault->tenant_id.empty() ? vault->tenant_id : options_.default_tenant;
+  const bool bearer = header.size() > 7 && core::to_lower(header.substr(0, 7)) == "bearer ";
+  if (!bearer) return errors::missing_bearer_token(tenant, challenge_resource(ctx));
+  if (options_.verify_token) return options_.verify_token(header.substr(7), tenant);
+  return std::nullopt;
+}
+
+std::optional<ApiError> KeyVaultService::check_api_version(RequestContext& ctx) const {
+  auto version = ctx.query_param("api-version");
+  if (!version || version->empty()) return errors::api_version_missing();
+  if (options_.accept_any_api_version || kApiVersions.count(*version)) return std::nullopt;
+  // Previews of known versions ("7.6-preview.2") are accepted as their version.
+  const size_t dash = version->find("-preview");
+  if (dash != std::string::npos && kApiVersions.count(version->substr(0, dash))) {
+    return std::nullopt;
+  }
+  return errors::api_version_unknown(*version, true);
+}
+
+void KeyVaultService::decorate(const RequestContext& ctx, Reply& reply) const {
+  const auto vault = vaults_.find(ctx.param("vault"));
+  const bool v6 = ctx.connection.peer_address.find(':') != std::string::npos;
+  if (vault) reply.headers.emplace_back("x-ms-keyvault-region", vault->location);
+  reply.headers.emplace_back("x-ms-keyvault-service-version", options_.service_version);
+  reply.headers.emplace_back("x-ms-keyvault-network-info",
+                             std::string("conn_type=") + (v6 ? "Ipv6" : "Ipv4") +
+                                 ";addr=" + ctx.connection.peer_address +
+                                 ";act_addr_fam=" + (v6 ? "InterNetworkV6" : "InterNetwork") + ";");
+  reply.headers.emplace_back("Pragma", "no-cache");
+  reply.headers.emplace_back("Expires", "-1");
+  reply.headers.emplace_back("Strict-Transport-Security", "max-age=31536000;includeSubDomains");
+  reply.headers.emplace_back("X-Content-Type-Options", "nosniff");
+}
+
+Result<Call::Paging> Call::paging() const {
+  Paging p;
+  if (auto v = ctx.query_param("maxresults")) {
+    const bool digits =
+        !v->empty() && v->size() <= 2 &&
+        std::all_of(v->begin(), v->end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!digits || std::stoi(*v) < 1 || std::stoi(*v) > 25) {
+      return errors::bad_parameter("The value of 'maxresults' must be between 1 and 25.");
+    }
+    p.max = static_cast<size_t>(std::stoi(*v));
+  }
+  if (auto token = ctx.query_param("$skiptoken"); token && !token->empty()) {
+    auto decoded = core::base64url_decode(*token);
+    if (!decoded) return errors::bad_parameter("The '$skiptoken' parameter is not valid.");
+    p.after = std::move(*decoded);
+  }
+  return p;
+}
+
+Reply Call::page(nlohmann::ordered_json value, const std::string& path, const std::string& after,
+                 size_t max) const {
+  nlohmann::ordered_json j = {{"value", std::move(value)}, {"nextLink", nullptr}};
+  if (!after.empty()) {
+    j["nextLink"] =
+        wire.base_url() + path + "?api-version=" + ctx.query_param("api-version").value_or("") +
+        "&$skiptoken=" + core::base64url_encode(after) + "&maxresults=" + std::to_string(max);
+  }
+  return Reply::ordered(j);
+}
+
+}  // namespace kmslab::keyvault

@@ -1,0 +1,106 @@
+#pragma once
+// The Key Vault keys data plane: routes -> handlers -> records -> store.
+//   protocol.cpp        vault resolution, auth challenge, api-version, throttling, headers, paging
+//   key_handlers.cpp    create, import, get, list, versions, update
+//   deleted_handlers.cpp  delete, deleted keys, recover, purge (and automatic purge)
+//   crypto_handlers.cpp encrypt, decrypt, wrapKey, unwrapKey, sign, verify, rng
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "emulator/core/clock.hpp"
+#include "emulator/core/rng.hpp"
+#include "emulator/core/router.hpp"
+#include "emulator/keyvault/crypto/key_material.hpp"
+#include "emulator/keyvault/key_repository.hpp"
+#include "emulator/keyvault/throttle.hpp"
+#include "emulator/keyvault/vault.hpp"
+
+namespace kmslab::keyvault {
+
+struct KeyVaultOptions {
+  /// DNS suffixes vaults are reached under: {vault}.<suffix>.
+  std::vector<std::string> dns_suffixes = {"vault.azure.net", "vault.localhost"};
+  bool accept_any_api_version = false;
+  std::string default_tenant;
+  ThrottleLimits throttle;
+  std::string service_version = "1.9.2669.1";
+  /// Validates a bearer token for a vault of `tenant` (the identity component plugs in here);
+  /// unset: any bearer token is accepted.
+  std::function<std::optional<core::ApiError>(std::string_view token, const std::string& tenant)>
+      verify_token;
+};
+
+class KeyVaultService {
+ public:
+  KeyVaultService(store::Store& store, core::VirtualClock& clock, core::Rng& rng,
+                  VaultRegistry& vaults, KeyVaultOptions options);
+  ~KeyVaultService();
+
+  void register_routes(core::Router& router);
+  /// Schedules the automatic purge of keys deleted before a restart.
+  void resume_timers();
+
+ private:
+ public:
+  struct Call;  // one request's resolved vault and wire renderer (call.hpp)
+
+ private:
+  using Method = core::Result<core::Reply> (KeyVaultService::*)(Call&);
+
+  core::Handler bind(Method method);
+  core::Result<Call> resolve(core::RequestContext& ctx);
+
+  // protocol.cpp
+  std::optional<core::ApiError> check_api_version(core::RequestContext& ctx) const;
+  std::optional<core::ApiError> check_auth(core::RequestContext& ctx) const;
+  void decorate(const core::RequestContext& ctx, core::Reply& reply) const;
+
+  // key_handlers.cpp
+  core::Result<core::Reply> create_key(Call& call);
+  core::Result<core::Reply> import_key(Call& call);
+  core::Result<core::Reply> get_key(Call& call);
+  core::Result<core::Reply> update_key(Call& call);
+  core::Result<core::Reply> list_keys(Call& call);
+  core::Result<core::Reply> list_versions(Call& call);
+  core::Result<core::Reply> add_version(Call& call, crypto::KeyMaterial material,
+                                        const nlohmann::json& body,
+                                        const std::vector<std::string>& jwk_ops);
+
+  // deleted_handlers.cpp
+  core::Result<core::Reply> delete_key(Call& call);
+  core::Result<core::Reply> get_deleted_key(Call& call);
+  core::Result<core::Reply> list_deleted_keys(Call& call);
+  core::Result<core::Reply> recover_key(Call& call);
+  core::Result<core::Reply> purge_key(Call& call);
+  void schedule_purge(const std::string& vault, const std::string& name, int64_t at);
+
+  // crypto_handlers.cpp
+  core::Result<core::Reply> crypto_op(Call& call, const std::string& op);
+  core::Result<core::Reply> random_bytes(Call& call);
+  core::Result<const crypto::KeyMaterial*> material(const std::string& vault,
+                                                    const KeyVersion& version);
+
+  /// The live (not deleted) key's version, or KeyNotFound.
+  core::Result<KeyVersion> live_version(Call& call, const std::string& version);
+
+  store::Store& store_;
+  core::VirtualClock& clock_;
+  core::Rng& rng_;
+  VaultRegistry& vaults_;
+  KeyRepository keys_;
+  KeyVaultOptions options_;
+  Throttle throttle_;
+  std::mutex write_mu_;  // writes to keys are serialised: Key Vault is linearisable per object
+  struct Lifetime {
+    std::mutex mu;
+    bool alive = true;
+  };
+  std::shared_ptr<Lifetime> lifetime_;  // lets clock timers outlive this service safely
+  std::mutex cache_mu_;
+  std::map<std::string, std::shared_ptr<const crypto::KeyMaterial>> materials_;
+};
+
+}  // namespace kmslab::keyvault

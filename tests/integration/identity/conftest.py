@@ -1,0 +1,25 @@
+"""Starts identity_test_server (the HTTPS core with only the identity routes) for real clients.
+
+The suite is skipped when --server is not given, so a pytest run over the parent folder (which
+has its own required options) does not fail on it.
+"""
+import os
+
+import pytest
+
+from identity_server import IdentityServer
+
+
+def pytest_addoption(parser):
+    parser.addoption("--server", default=None, help="path to the identity_test_server binary")
+
+
+@pytest.fixture(scope="module")
+def server(request, tmp_path_factory):
+    binary = request.config.getoption("--server", default=None)
+    if not binary:
+        pytest.skip("--server not given")
+    srv = IdentityServer(os.path.abspath(binary), tmp_path_factory.mktemp("identity") / "data")
+    srv.start()
+    yield srv
+    assert srv.stop() == 0

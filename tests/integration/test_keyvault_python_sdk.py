@@ -1,0 +1,152 @@
+"""Key Vault keys through the unmodified Python SDK (Debian python3-azure), default client options:
+the challenge-resource verification passes for both vault name forms."""
+import datetime
+import hashlib
+
+import pytest
+from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
+from azure.keyvault.keys import KeyClient, KeyCurveName
+from azure.keyvault.keys.crypto import (CryptographyClient, EncryptionAlgorithm, KeyWrapAlgorithm,
+                                        SignatureAlgorithm)
+
+from keyvault_support import START, advance_clock, clock_now, kv_emulator, vault_url  # noqa: F401
+from keyvault_credentials import credential  # noqa: F401
+
+
+@pytest.fixture
+def client(vault_url, credential):
+    return KeyClient(vault_url, credential)
+
+
+def test_create_get_and_list_rsa_and_ec_keys(client):
+    rsa = client.create_rsa_key("rsa-key", size=2048, tags={"purpose": "test"})
+    assert rsa.key_type == "RSA" and rsa.properties.version and len(rsa.properties.version) == 32
+    assert rsa.properties.tags == {"purpose": "test"}
+    assert rsa.properties.recovery_level == "Recoverable+Purgeable"
+    ec = client.create_ec_key("ec-key", curve=KeyCurveName.p_256)
+    assert ec.key_type == "EC" and ec.key.crv == "P-256"
+    got = client.get_key("rsa-key")
+    assert got.id == rsa.id and got.key.n == rsa.key.n
+    assert client.get_key("ec-key", version=ec.properties.version).id == ec.id
+    for i in range(3):
+        client.create_ec_key(f"page-{i}", curve="P-384")
+    names = sorted(p.name for p in client.list_properties_of_keys(max_page_size=2))
+    assert names == ["ec-key", "page-0", "page-1", "page-2", "rsa-key"]
+
+
+def test_versions_update_and_missing_keys(client):
+    versions = [client.create_rsa_key("versioned").properties.version for _ in range(3)]
+    listed = sorted(p.version for p in client.list_properties_of_key_versions("versioned"))
+    assert listed == sorted(versions)
+    assert client.get_key("versioned").properties.version == versions[-1]
+    updated = client.update_key_properties("versioned", enabled=False, tags={"a": "b"})
+    assert updated.properties.enabled is False and updated.properties.tags == {"a": "b"}
+    with pytest.raises(ResourceNotFoundError) as err:
+        client.get_key("no-such-key")
+    assert "A key with (name/id) no-such-key was not found" in err.value.message
+
+
+def test_crypto_round_trips_and_local_verification(client, credential):
+    rsa = client.create_rsa_key("crypto-rsa", size=2048)
+    crypto = CryptographyClient(rsa, credential)
+    for alg in [EncryptionAlgorithm.rsa_oaep, EncryptionAlgorithm.rsa_oaep_256, EncryptionAlgorithm.rsa1_5]:
+        encrypted = crypto.encrypt(alg, b"plaintext")
+        assert crypto.decrypt(alg, encrypted.ciphertext).plaintext == b"plaintext"
+    wrapped = crypto.wrap_key(KeyWrapAlgorithm.rsa_oaep_256, b"k" * 32)
+    assert crypto.unwrap_key(KeyWrapAlgorithm.rsa_oaep_256, wrapped.encrypted_key).key == b"k" * 32
+    digest = hashlib.sha256(b"message").digest()
+    for alg in [SignatureAlgorithm.rs256, SignatureAlgorithm.ps256]:
+        signature = crypto.sign(alg, digest).signature
+        assert crypto.verify(alg, digest, signature).is_valid
+    ec = client.create_ec_key("crypto-ec", curve="P-256")
+    ec_crypto = CryptographyClient(ec, credential)
+    signature = ec_crypto.sign(SignatureAlgorithm.es256, digest).signature
+    assert ec_crypto.verify(SignatureAlgorithm.es256, digest, signature).is_valid
+    assert not ec_crypto.verify(SignatureAlgorithm.es256, hashlib.sha256(b"other").digest(), signature).is_valid
+
+
+def test_key_ops_and_digest_length_are_enforced(client, credential):
+    key = client.create_rsa_key("sign-only", key_operations=["sign", "verify"])
+    crypto = CryptographyClient(key.id, credential)
+    with pytest.raises(HttpResponseError) as err:
+        crypto.decrypt(EncryptionAlgorithm.rsa_oaep, b"x" * 256)
+    assert err.value.status_code == 403
+    assert "Operation decrypt is not permitted on this key." in err.value.message
+    ec = client.create_ec_key("digest-len", curve="P-256")
+    with pytest.raises(HttpResponseError) as err:
+        CryptographyClient(ec.id, credential).sign(SignatureAlgorithm.es256, b"x" * 44)
+    assert err.value.status_code == 400
+    assert "Invalid length of 'value': 44 bytes. ES256 requires 32 bytes" in err.value.message
+
+
+def test_expiry_on_the_virtual_clock(client, credential, kv_emulator):
+    # sign and decrypt always run in the vault (encrypt may run locally in the SDK, so the
+    # server's encrypt check is covered by the wire tests).
+    now = datetime.datetime.fromtimestamp(clock_now(kv_emulator), tz=datetime.timezone.utc)
+    key = client.create_rsa_key("expiring", expires_on=now + datetime.timedelta(days=1))
+    crypto = CryptographyClient(key.id, credential)
+    ciphertext = crypto.encrypt(EncryptionAlgorithm.rsa_oaep_256, b"secret").ciphertext
+    digest = hashlib.sha256(b"m").digest()
+    crypto.sign(SignatureAlgorithm.rs256, digest)
+    advance_clock(kv_emulator, "2d")
+    with pytest.raises(HttpResponseError) as err:
+        crypto.sign(SignatureAlgorithm.rs256, digest)
+    assert err.value.status_code == 403
+    assert "Operation sign is not allowed on an expired key." in err.value.message
+    assert '"KeyExpired"' in err.value.message
+    # decrypt keeps working outside the validity window
+    assert crypto.decrypt(EncryptionAlgorithm.rsa_oaep_256, ciphertext).plaintext == b"secret"
+    client.update_key_properties("expiring", enabled=False)
+    with pytest.raises(HttpResponseError) as err:
+        crypto.decrypt(EncryptionAlgorithm.rsa_oaep_256, ciphertext)
+    assert "Operation decrypt is not allowed on a disabled key." in err.value.message
+
+
+def test_soft_delete_recover_and_purge_with_pollers(client, kv_emulator):
+    client.create_rsa_key("doomed")
+    deleted = client.begin_delete_key("doomed").result()
+    assert deleted.recovery_id.endswith("/deletedkeys/doomed")
+    assert (deleted.scheduled_purge_date - deleted.deleted_date).days == 90
+    with pytest.raises(ResourceNotFoundError):
+        client.get_key("doomed")
+    with pytest.raises(ResourceExistsError) as err:
+        client.create_rsa_key("doomed")
+    assert "deleted but recoverable" in err.value.message
+    assert [k.name for k in client.list_deleted_keys()] == ["doomed"]
+    recovered = client.begin_recover_deleted_key("doomed").result()
+    assert recovered.name == "doomed"
+    client.begin_delete_key("doomed").result()
+    client.purge_deleted_key("doomed")
+    with pytest.raises(ResourceNotFoundError):
+        client.get_deleted_key("doomed")
+    client.create_rsa_key("doomed")  # the name is free again
+
+
+def test_deleted_keys_are_purged_when_retention_ends(client, kv_emulator):
+    client.create_ec_key("short-lived")
+    client.begin_delete_key("short-lived").result()
+    advance_clock(kv_emulator, "89d")
+    assert client.get_deleted_key("short-lived").name == "short-lived"
+    advance_clock(kv_emulator, "2d")
+    with pytest.raises(ResourceNotFoundError):
+        client.get_deleted_key("short-lived")
+
+
+def test_oct_and_hsm_keys_are_refused_on_standard_vaults(client):
+    with pytest.raises(HttpResponseError) as err:
+        client.create_oct_key("aes")
+    assert err.value.status_code == 400 and "Invalid kty value: oct" in err.value.message
+    with pytest.raises(HttpResponseError) as err:
+        client.create_rsa_key("hsm-key", hardware_protected=True)
+    assert err.value.status_code == 403 and "standard vault" in err.value.message
+
+
+def test_hsm_keys_on_a_premium_vault(kv_emulator, vault_url, credential):
+    premium = KeyClient(vault_url.replace("myvault", "premvault"), credential)
+    key = premium.create_rsa_key("hsm-key", hardware_protected=True, size=3072)
+    assert key.key_type == "RSA-HSM"
+    assert premium.create_ec_key("hsm-ec", curve="P-384", hardware_protected=True).key_type == "EC-HSM"
+
+
+def test_random_bytes(client):
+    assert len(client.get_random_bytes(32)) == 32
