@@ -1,6 +1,10 @@
 // Discovery documents: MSAL instance discovery, OpenID configuration (v2.0, v1.0, AD FS), JWKS.
 // URLs in them use the Host the client used, so a client that reached "login.microsoftonline.com"
 // through the proxy and one that dialled "localhost:8443" both stay where they are.
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "emulator/identity/handlers.hpp"
 
 namespace kmslab::identity::handlers {
@@ -143,13 +147,15 @@ nlohmann::json adfs_configuration(const std::string& host) {
   return j;
 }
 
-}  // namespace
-
+// The Host the client used ("localhost:8443", "login.microsoftonline.com"), lower-case, or
+// nullopt when it is not a plain host[:port].
 std::optional<std::string> request_authority(const RequestContext& ctx) {
   std::string host = core::to_lower(ctx.request[core::http::field::host]);
   if (!plain_host(host)) return std::nullopt;
   return host;
 }
+
+}  // namespace
 
 Result<Reply> instance_discovery(const State& state, RequestContext& ctx) {
   const auto host = request_authority(ctx);

@@ -1,8 +1,6 @@
 #pragma once
 // Internal to emulator/identity: the handlers routes.cpp registers.
 #include <nlohmann/json.hpp>
-#include <optional>
-#include <string>
 
 #include "emulator/core/router.hpp"
 #include "emulator/identity/routes.hpp"
@@ -17,10 +15,6 @@ struct State {
   IdentityServices services;
   nlohmann::json jwks;
 };
-
-/// The Host the client used ("localhost:8443", "login.microsoftonline.com"), lower-case, or
-/// nullopt when it is not a plain host[:port].
-std::optional<std::string> request_authority(const core::RequestContext& ctx);
 
 core::Result<core::Reply> instance_discovery(const State& state, core::RequestContext& ctx);
 core::Result<core::Reply> openid_configuration(const State& state, core::RequestContext& ctx,

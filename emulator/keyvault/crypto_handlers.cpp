@@ -3,6 +3,7 @@
 // sign only: decrypt, unwrapKey and verify keep working outside it), then the parameters.
 #include "emulator/core/base64url.hpp"
 #include "emulator/keyvault/call.hpp"
+#include "emulator/keyvault/crypto/crypto_errors.hpp"
 #include "emulator/keyvault/errors.hpp"
 #include "emulator/keyvault/key_body.hpp"
 
@@ -71,13 +72,13 @@ Result<Reply> KeyVaultService::crypto_op(Call& call, const std::string& segment)
     std::string digest;
     if (auto e = read_base64url(call.body, "digest", digest)) return *e;
     auto ok = (*key)->verify(alg, digest, value);
-    if (!ok) return ok.error();
+    if (!ok) return crypto::errors::with_key_id(ok.error(), kid);
     return Reply::ordered(nlohmann::ordered_json{{"value", *ok}});
   }
   auto result = op == "encrypt" || op == "wrapKey" ? (*key)->encrypt(alg, value)
                 : op == "sign"                     ? (*key)->sign(alg, value)
                                                    : (*key)->decrypt(alg, value);
-  if (!result) return result.error();
+  if (!result) return crypto::errors::with_key_id(result.error(), kid);
   return Reply::ordered(
       nlohmann::ordered_json{{"kid", kid}, {"value", core::base64url_encode(*result)}});
 }

@@ -80,8 +80,12 @@ void KeyVaultService::schedule_purge(const std::string& vault, const std::string
 }
 
 void KeyVaultService::resume_timers() {
-  for (const auto& [vault, meta] : keys_.all_deleted()) {
-    schedule_purge(vault, meta.name, meta.deleted->scheduled_purge_date);
+  for (const auto& [vault, meta] : keys_.all_metas()) {
+    if (meta.deleted) {
+      schedule_purge(vault, meta.name, meta.deleted->scheduled_purge_date);
+    } else if (meta.rotation_policy) {
+      schedule_rotation(vault, meta.name);
+    }
   }
 }
 

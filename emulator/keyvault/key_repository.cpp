@@ -65,14 +65,14 @@ KeyRepository::Page KeyRepository::list(const std::string& vault, bool deleted, 
   }
 }
 
-std::vector<std::pair<std::string, KeyMeta>> KeyRepository::all_deleted() const {
+std::vector<std::pair<std::string, KeyMeta>> KeyRepository::all_metas() const {
   std::vector<std::pair<std::string, KeyMeta>> out;
   for (const auto& kv : store_.range("/kv/").kvs) {
-    const size_t marker = kv.key.find("/key/");
-    if (marker == std::string::npos || kv.key.find("/ver/") != std::string::npos) continue;
-    if (!kv.key.starts_with("/kv/") || kv.key.starts_with("/kv/vaults/")) continue;
-    KeyMeta m = KeyMeta::from_json(nlohmann::json::parse(kv.value));
-    if (m.deleted) out.emplace_back(kv.key.substr(4, marker - 4), std::move(m));
+    // "/kv/{vault}/key/{name}": vault names cannot contain '/', so the first segment is the vault.
+    const size_t slash = kv.key.find('/', 4);
+    if (slash == std::string::npos || kv.key.compare(slash, 5, "/key/") != 0) continue;
+    out.emplace_back(kv.key.substr(4, slash - 4),
+                     KeyMeta::from_json(nlohmann::json::parse(kv.value)));
   }
   return out;
 }

@@ -29,8 +29,8 @@ class KeyRepository {
   };
   /// Keys (deleted = false) or deleted keys (true) in name order, after `after`.
   Page list(const std::string& vault, bool deleted, size_t max, const std::string& after) const;
-  /// Metas of every deleted key of every vault, for scheduling purges at start.
-  std::vector<std::pair<std::string, KeyMeta>> all_deleted() const;
+  /// (vault, meta) of every key of every vault, for re-arming timers at start.
+  std::vector<std::pair<std::string, KeyMeta>> all_metas() const;
 
   /// Writes the meta and (optionally) new or changed versions in one transaction.
   void save(const std::string& vault, const KeyMeta& meta,

@@ -56,6 +56,13 @@ void KeyVaultService::register_routes(core::Router& router) {
   add(http::verb::put, "/keys/{name}", "keys.import", &S::import_key);
   add(http::verb::get, "/keys", "keys.list", &S::list_keys);
   add(http::verb::get, "/keys/{name}/versions", "keys.versions", &S::list_versions);
+  add(http::verb::post, "/keys/{name}/rotate", "keys.rotate", &S::rotate_key);
+  add(http::verb::get, "/keys/{name}/rotationpolicy", "keys.rotationpolicy.get",
+      &S::get_rotation_policy);
+  add(http::verb::put, "/keys/{name}/rotationpolicy", "keys.rotationpolicy.set",
+      &S::set_rotation_policy);
+  add(http::verb::post, "/keys/{name}/backup", "keys.backup", &S::backup_key);
+  add(http::verb::post, "/keys/restore", "keys.restore", &S::restore_key);
   add(http::verb::get, "/keys/{name}/{version?}", "keys.get", &S::get_key);
   add(http::verb::patch, "/keys/{name}/{version?}", "keys.update", &S::update_key);
   add(http::verb::delete_, "/keys/{name}", "keys.delete", &S::delete_key);

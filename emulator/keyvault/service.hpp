@@ -77,6 +77,20 @@ class KeyVaultService {
   core::Result<core::Reply> purge_key(Call& call);
   void schedule_purge(const std::string& vault, const std::string& name, int64_t at);
 
+  // rotation_handlers.cpp
+  core::Result<core::Reply> rotate_key(Call& call);
+  core::Result<core::Reply> get_rotation_policy(Call& call);
+  core::Result<core::Reply> set_rotation_policy(Call& call);
+  core::Result<KeyVersion> rotate_locked(const VaultSettings& vault, const std::string& name);
+  nlohmann::ordered_json policy_wire(const Call& call, const KeyMeta& meta) const;
+  static std::optional<int64_t> rotation_due(const KeyMeta& meta, const KeyVersion& current);
+  void schedule_rotation(const std::string& vault, const std::string& name);
+
+  // backup_handlers.cpp
+  core::Result<core::Reply> backup_key(Call& call);
+  core::Result<core::Reply> restore_key(Call& call);
+  std::string backup_secret();
+
   // crypto_handlers.cpp
   core::Result<core::Reply> crypto_op(Call& call, const std::string& op);
   core::Result<core::Reply> random_bytes(Call& call);

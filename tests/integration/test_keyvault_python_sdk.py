@@ -150,3 +150,42 @@ def test_hsm_keys_on_a_premium_vault(kv_emulator, vault_url, credential):
 
 def test_random_bytes(client):
     assert len(client.get_random_bytes(32)) == 32
+
+
+def test_backup_and_restore_bring_back_every_version(client):
+    versions = [client.create_rsa_key("backed-up", tags={"n": str(i)}).properties.version for i in range(2)]
+    blob = client.backup_key("backed-up")
+    assert isinstance(blob, bytes) and len(blob) > 100
+    with pytest.raises(ResourceExistsError):
+        client.restore_key_backup(blob)  # the name is in use
+    client.begin_delete_key("backed-up").result()
+    client.purge_deleted_key("backed-up")
+    restored = client.restore_key_backup(blob)
+    assert restored.properties.version == versions[-1]
+    assert sorted(p.version for p in client.list_properties_of_key_versions("backed-up")) == sorted(versions)
+    with pytest.raises(HttpResponseError) as err:
+        client.restore_key_backup(blob[:-10] + b"0123456789")
+    assert err.value.status_code == 400
+
+
+def test_rotate_and_rotation_policy_on_the_virtual_clock(client, kv_emulator):
+    from azure.keyvault.keys import KeyRotationLifetimeAction, KeyRotationPolicy, KeyRotationPolicyAction
+    first = client.create_ec_key("rotating", curve="P-384")
+    rotated = client.rotate_key("rotating")
+    assert rotated.properties.version != first.properties.version and rotated.key.crv == "P-384"
+    default = client.get_key_rotation_policy("rotating")
+    assert default.lifetime_actions[0].action == KeyRotationPolicyAction.notify
+    policy = client.update_key_rotation_policy("rotating", KeyRotationPolicy(
+        lifetime_actions=[KeyRotationLifetimeAction(KeyRotationPolicyAction.rotate, time_after_create="P30D")],
+        expires_in="P90D"))
+    assert policy.expires_in == "P90D" and policy.lifetime_actions[0].time_after_create == "P30D"
+    advance_clock(kv_emulator, "95d")  # rotations at day 30, 60 and 90 after the last version
+    versions = list(client.list_properties_of_key_versions("rotating"))
+    assert len(versions) == 5
+    latest = client.get_key("rotating")
+    assert latest.properties.expires_on is not None
+    assert (latest.properties.expires_on - latest.properties.created_on).days == 90
+    with pytest.raises(HttpResponseError) as err:
+        client.update_key_rotation_policy("rotating", KeyRotationPolicy(lifetime_actions=[
+            KeyRotationLifetimeAction(KeyRotationPolicyAction.rotate, time_after_create="P1D")]))
+    assert err.value.status_code == 400

@@ -6,7 +6,6 @@ import ssl
 import time
 import urllib.request
 
-import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 

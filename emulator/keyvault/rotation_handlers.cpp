@@ -1,0 +1,221 @@
+// Rotation: POST /keys/{name}/rotate, the rotation policy, and automatic rotation when a
+// policy's trigger comes due on the virtual clock.
+#include "emulator/keyvault/call.hpp"
+#include "emulator/keyvault/errors.hpp"
+#include "emulator/keyvault/iso_duration.hpp"
+#include "emulator/keyvault/key_body.hpp"
+
+namespace kmslab::keyvault {
+
+using core::ApiError;
+using core::Reply;
+using core::Result;
+
+namespace {
+
+// Key Vault's documented minimums (how-to-configure-key-rotation.md).
+constexpr int64_t kMinExpiry = 28 * 86400;
+constexpr int64_t kMinTrigger = 7 * 86400;
+
+std::optional<ApiError> validate_action(const nlohmann::json& action, bool& has_rotate,
+                                        bool& has_notify, bool has_expiry) {
+  if (!action.is_object() || !action.contains("trigger") || !action.contains("action") ||
+      !action["trigger"].is_object() || !action["action"].is_object()) {
+    return errors::bad_parameter("Each lifetime action needs a 'trigger' and an 'action'.");
+  }
+  const auto& trigger = action["trigger"];
+  const bool after_create =
+      trigger.contains("timeAfterCreate") && !trigger["timeAfterCreate"].is_null();
+  const bool before_expiry =
+      trigger.contains("timeBeforeExpiry") && !trigger["timeBeforeExpiry"].is_null();
+  if (after_create == before_expiry) {
+    return errors::bad_parameter(
+        "A lifetime action's trigger takes exactly one of 'timeAfterCreate' and "
+        "'timeBeforeExpiry'.");
+  }
+  const auto& when = trigger[after_create ? "timeAfterCreate" : "timeBeforeExpiry"];
+  const auto d = when.is_string() ? parse_iso_duration(when.get<std::string>()) : std::nullopt;
+  if (!d) return errors::bad_parameter("Invalid ISO 8601 duration in trigger: " + when.dump());
+  if (d->count() < kMinTrigger) {
+    return errors::bad_parameter("The rotation time must be at least 7 days (P7D).");
+  }
+  if (before_expiry && !has_expiry) {
+    return errors::bad_parameter("'timeBeforeExpiry' requires the policy's 'expiryTime'.");
+  }
+  const std::string type = core::to_lower(action["action"].value("type", ""));
+  bool& seen = type == "rotate" ? has_rotate : has_notify;
+  if (type != "rotate" && type != "notify") {
+    return errors::bad_parameter("Action type must be Rotate or Notify.");
+  }
+  if (seen) return errors::bad_parameter("A policy has at most one Rotate and one Notify action.");
+  seen = true;
+  return std::nullopt;
+}
+
+/// Validates a KeyRotationPolicy body and returns what is stored (lifetimeActions + expiryTime).
+Result<nlohmann::json> read_policy(const nlohmann::json& body) {
+  if (!body.is_object()) return errors::bad_parameter("The rotation policy must be a JSON object.");
+  nlohmann::json stored = {{"lifetimeActions", nlohmann::json::array()},
+                           {"attributes", nlohmann::json::object()}};
+  bool has_expiry = false;
+  if (body.contains("attributes") && body["attributes"].is_object() &&
+      body["attributes"].contains("expiryTime") && !body["attributes"]["expiryTime"].is_null()) {
+    const auto& e = body["attributes"]["expiryTime"];
+    const auto d = e.is_string() ? parse_iso_duration(e.get<std::string>()) : std::nullopt;
+    if (!d) return errors::bad_parameter("Invalid ISO 8601 duration in expiryTime: " + e.dump());
+    if (d->count() < kMinExpiry) {
+      return errors::bad_parameter("The expiry time must be at least 28 days (P28D).");
+    }
+    stored["attributes"]["expiryTime"] = e;
+    has_expiry = true;
+  }
+  if (body.contains("lifetimeActions") && !body["lifetimeActions"].is_null()) {
+    if (!body["lifetimeActions"].is_array() || body["lifetimeActions"].size() > 2) {
+      return errors::bad_parameter("'lifetimeActions' must be an array of at most two actions.");
+    }
+    bool has_rotate = false, has_notify = false;
+    for (const auto& action : body["lifetimeActions"]) {
+      if (auto e = validate_action(action, has_rotate, has_notify, has_expiry)) return *e;
+      stored["lifetimeActions"].push_back(action);
+    }
+  }
+  return stored;
+}
+
+std::optional<int64_t> expiry_seconds(const nlohmann::json& policy) {
+  if (!policy.contains("attributes") || !policy["attributes"].contains("expiryTime")) {
+    return std::nullopt;
+  }
+  auto d = parse_iso_duration(policy["attributes"]["expiryTime"].get<std::string>());
+  return d ? std::optional<int64_t>(d->count()) : std::nullopt;
+}
+
+}  // namespace
+
+std::optional<int64_t> KeyVaultService::rotation_due(const KeyMeta& meta,
+                                                     const KeyVersion& current) {
+  if (!meta.rotation_policy || meta.deleted) return std::nullopt;
+  for (const auto& action : (*meta.rotation_policy)["lifetimeActions"]) {
+    if (core::to_lower(action["action"].value("type", "")) != "rotate") continue;
+    const auto& trigger = action["trigger"];
+    if (trigger.contains("timeAfterCreate")) {
+      return current.attributes.created +
+             parse_iso_duration(trigger["timeAfterCreate"].get<std::string>())->count();
+    }
+    if (current.attributes.exp) {
+      return *current.attributes.exp -
+             parse_iso_duration(trigger["timeBeforeExpiry"].get<std::string>())->count();
+    }
+  }
+  return std::nullopt;
+}
+
+Result<KeyVersion> KeyVaultService::rotate_locked(const VaultSettings& vault,
+                                                  const std::string& name) {
+  auto meta = keys_.meta(vault.name, name);
+  if (!meta || meta->deleted) return errors::key_not_found(name);
+  auto current = keys_.version(vault.name, name, {});
+  crypto::KeyParams params;
+  params.kty = current->public_jwk.value("kty", "RSA");
+  if (current->public_jwk.contains("crv")) {
+    params.crv = current->public_jwk["crv"].get<std::string>();
+  } else {
+    params.key_size = key_bits(current->public_jwk);
+  }
+  auto material = crypto::KeyMaterial::generate(params, vault.premium());
+  if (!material) return material.error();
+  KeyVersion v;
+  v.name = meta->name;
+  v.version = rng_.hex(16);
+  v.material = material->serialize();
+  v.public_jwk = material->public_jwk();
+  v.key_ops = current->key_ops;
+  v.tags = current->tags;
+  v.attributes.created = v.attributes.updated = clock_.now_unix_seconds();
+  if (meta->rotation_policy) {
+    if (auto e = expiry_seconds(*meta->rotation_policy))
+      v.attributes.exp = v.attributes.created + *e;
+  }
+  meta->current_version = v.version;
+  keys_.save(vault.name, *meta, {v});
+  schedule_rotation(vault.name, meta->name);
+  return v;
+}
+
+Result<Reply> KeyVaultService::rotate_key(Call& call) {
+  if (auto e = throttle_.admit(call.vault.name, Throttle::Kind::kCreate, "", 0)) return *e;
+  std::lock_guard l(write_mu_);
+  auto v = rotate_locked(call.vault, call.name());
+  if (!v) return v.error();
+  return Reply::ordered(call.wire.bundle(*v));
+}
+
+Result<Reply> KeyVaultService::get_rotation_policy(Call& call) {
+  if (auto e = throttle_.admit(call.vault.name, Throttle::Kind::kOther, "", 0)) return *e;
+  auto meta = keys_.meta(call.vault.name, call.name());
+  if (!meta || meta->deleted) return errors::key_not_found(call.name());
+  return Reply::ordered(policy_wire(call, *meta));
+}
+
+Result<Reply> KeyVaultService::set_rotation_policy(Call& call) {
+  if (auto e = throttle_.admit(call.vault.name, Throttle::Kind::kOther, "", 0)) return *e;
+  auto policy = read_policy(call.body);
+  if (!policy) return policy.error();
+  std::lock_guard l(write_mu_);
+  auto meta = keys_.meta(call.vault.name, call.name());
+  if (!meta || meta->deleted) return errors::key_not_found(call.name());
+  const int64_t now = clock_.now_unix_seconds();
+  const int64_t created =
+      meta->rotation_policy ? (*meta->rotation_policy)["attributes"].value("created", now) : now;
+  (*policy)["attributes"]["created"] = created;
+  (*policy)["attributes"]["updated"] = now;
+  meta->rotation_policy = *policy;
+  keys_.save(call.vault.name, *meta);
+  schedule_rotation(call.vault.name, meta->name);
+  return Reply::ordered(policy_wire(call, *meta));
+}
+
+nlohmann::ordered_json KeyVaultService::policy_wire(const Call& call, const KeyMeta& meta) const {
+  nlohmann::ordered_json j = {{"id", call.wire.key_id(meta.name) + "/rotationpolicy"}};
+  if (!meta.rotation_policy) {
+    // The service's default for a key without a policy (unverified; Lowkey models the same).
+    j["lifetimeActions"] = nlohmann::ordered_json::array(
+        {{{"trigger", {{"timeBeforeExpiry", "P30D"}}}, {"action", {{"type", "Notify"}}}}});
+    j["attributes"] = nlohmann::ordered_json::object();
+    return j;
+  }
+  j["lifetimeActions"] = (*meta.rotation_policy)["lifetimeActions"];
+  nlohmann::ordered_json attributes = nlohmann::ordered_json::object();
+  const auto& stored = (*meta.rotation_policy)["attributes"];
+  for (const char* member : {"expiryTime", "created", "updated"}) {
+    if (stored.contains(member)) attributes[member] = stored[member];
+  }
+  j["attributes"] = attributes;
+  return j;
+}
+
+void KeyVaultService::schedule_rotation(const std::string& vault, const std::string& name) {
+  auto meta = keys_.meta(vault, name);
+  if (!meta) return;
+  auto current = keys_.version(vault, name, {});
+  if (!current) return;
+  const auto due = rotation_due(*meta, *current);
+  if (!due) return;
+  std::weak_ptr<Lifetime> alive = lifetime_;
+  clock_.schedule_at(core::TimePoint(std::chrono::seconds(*due)),
+                     [this, alive, vault, name, due = *due] {
+                       auto life = alive.lock();
+                       if (!life) return;
+                       std::lock_guard guard(life->mu);
+                       if (!life->alive) return;
+                       std::lock_guard l(write_mu_);
+                       auto m = keys_.meta(vault, name);
+                       auto v = m ? keys_.version(vault, name, {}) : std::nullopt;
+                       // Only the timer for the current due time rotates; stale ones (the policy or
+                       // the version changed since) do nothing.
+                       if (!v || rotation_due(*m, *v) != due) return;
+                       if (auto settings = vaults_.find(vault)) rotate_locked(*settings, name);
+                     });
+}
+
+}  // namespace kmslab::keyvault
