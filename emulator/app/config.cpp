@@ -67,10 +67,17 @@ po::options_description describe() {
      "Azure region of vaults created with --vault (x-ms-keyvault-region)")
     ("tenant", po::value<std::string>()->default_value("6f2a3b4c-5d6e-4f70-8192-a3b4c5d6e7f8"),
      "the default Entra ID tenant id")
+    ("auth", po::value<std::string>()->default_value("strict"),
+     "strict: the data plane accepts only tokens this emulator issued, unexpired; lenient: any "
+     "well-formed JWT bearer token")
     ("accept-any-api-version", po::bool_switch(),
      "accept any api-version on the Key Vault data plane (default: only 7.0-7.6, 2025-07-01)")
     ("throttling", po::value<std::string>()->default_value("azure"),
-     "azure: Key Vault's per-vault 10-second limits (429 Throttled); off: no limits");
+     "azure: Key Vault's per-vault 10-second limits (429 Throttled); off: no limits")
+    ("throttle-create", po::value<int>()->default_value(20),
+     "key CREATE requests per vault per 10 s (HSM keys count double)")
+    ("throttle-other", po::value<int>()->default_value(4000),
+     "other key requests per vault per 10 s, weighted (RSA-3072 x4, RSA-4096 x8, HSM x2)");
   // clang-format on
   return d;
 }
@@ -146,11 +153,20 @@ std::optional<Config> parse_flags(int argc, char** argv) {
   c.region = vm["region"].as<std::string>();
   c.tenant_id = vm["tenant"].as<std::string>();
   c.accept_any_api_version = vm["accept-any-api-version"].as<bool>();
+  c.auth = vm["auth"].as<std::string>();
+  if (c.auth != "strict" && c.auth != "lenient") {
+    throw std::invalid_argument("--auth must be strict or lenient, not '" + c.auth + "'");
+  }
   const auto throttling = vm["throttling"].as<std::string>();
   if (throttling != "azure" && throttling != "off") {
     throw std::invalid_argument("--throttling must be azure or off, not '" + throttling + "'");
   }
   c.throttling = throttling == "azure";
+  c.throttle_create = vm["throttle-create"].as<int>();
+  c.throttle_other = vm["throttle-other"].as<int>();
+  if (c.throttle_create < 1 || c.throttle_other < 1) {
+    throw std::invalid_argument("--throttle-create and --throttle-other must be at least 1");
+  }
   return c;
 }
 

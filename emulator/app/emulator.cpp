@@ -8,6 +8,9 @@
 
 #include "emulator/core/admin.hpp"
 #include "emulator/core/files.hpp"
+#include "emulator/identity/app_token.hpp"
+#include "emulator/identity/jwt.hpp"
+#include "emulator/identity/routes.hpp"
 
 namespace kmslab::app {
 
@@ -52,13 +55,20 @@ Emulator::Emulator(Config config) : config_(std::move(config)) {
   tls_ = std::make_unique<core::tls::ServerTls>(*ca_, certificate_names(), core::wall_clock_now);
 
   core::register_admin_routes(router_, {*clock_, metrics_, kVersion, [this] { persist_clock(); }});
+  register_identity();
   vaults_ = std::make_unique<keyvault::VaultRegistry>(*store_);
   create_flag_vaults();
   keyvault::KeyVaultOptions kv;
   kv.dns_suffixes = config_.vault_dns_suffixes;
   kv.accept_any_api_version = config_.accept_any_api_version;
   kv.default_tenant = config_.tenant_id;
+  kv.verify_token = [this](std::string_view token) { return verify_token(token); };
   kv.throttle.enabled = config_.throttling;
+  kv.throttle.create_per_window = config_.throttle_create;
+  // The weighted limits keep Azure's ratios when the base is overridden.
+  kv.throttle.rsa3072_per_window = std::max(1, config_.throttle_other / 4);
+  kv.throttle.rsa4096_per_window = std::max(1, config_.throttle_other / 8);
+  kv.throttle.other_per_window = config_.throttle_other;
   keyvault_ = std::make_unique<keyvault::KeyVaultService>(*store_, *clock_, *rng_, *vaults_, kv);
   keyvault_->register_routes(router_);
   keyvault_->resume_timers();
@@ -69,6 +79,46 @@ Emulator::~Emulator() {
   stop();
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
+  }
+}
+
+void Emulator::register_identity() {
+  signing_key_ =
+      std::make_shared<const identity::SigningKey>(identity::SigningKey::load_or_create(*store_));
+  identity::IdentityServices services;
+  services.hosts = {"login.microsoftonline.com", "localhost", "127.0.0.1"};
+  services.hosts.insert(services.hosts.end(), config_.host_names.begin(), config_.host_names.end());
+  services.signing_key = signing_key_;
+  services.default_tenant_id = config_.tenant_id;
+  identity::register_identity_routes(router_, services);
+}
+
+// Bearer tokens on the data plane. Strict: signed by this emulator's Entra ID and inside their
+// validity window (audience, issuer and authorisation checks arrive with access control).
+std::optional<std::string> Emulator::verify_token(std::string_view token) const {
+  if (config_.auth == "lenient") {
+    if (identity::jwt::decode_unverified(token)) return std::nullopt;
+    return "AKV10000: Request is missing a Bearer or PoP token.";
+  }
+  // A token's lifetime runs in real elapsed time (app_token.cpp says why): judge it at "real now
+  // plus the skew it was issued under".
+  core::TimePoint now = clock_->now();
+  if (auto decoded = identity::jwt::decode_unverified(token);
+      decoded && decoded->claims.contains(identity::kSkewClaim) &&
+      decoded->claims[identity::kSkewClaim].is_number_integer()) {
+    now = core::wall_clock_now() +
+          std::chrono::seconds(decoded->claims[identity::kSkewClaim].get<int64_t>());
+  }
+  // Five minutes of clock skew, the default of the token validation libraries Azure services use.
+  const auto result = identity::jwt::verify(token, *signing_key_, now, std::chrono::minutes(5));
+  if (result.ok()) return std::nullopt;
+  switch (result.error().failure) {
+    case identity::jwt::Failure::kExpired:
+      return "Token expired";  // wording unverified
+    case identity::jwt::Failure::kNotYetValid:
+      return "Token not yet valid";  // reported wording, without its Activity ID
+    default:
+      return "AKV10046: Unable to resolve the key used for signature validation";
   }
 }
 

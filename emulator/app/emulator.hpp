@@ -18,6 +18,7 @@
 #include "emulator/core/server.hpp"
 #include "emulator/core/tls/ca.hpp"
 #include "emulator/core/tls/server_tls.hpp"
+#include "emulator/identity/signing_key.hpp"
 #include "emulator/keyvault/service.hpp"
 #include "emulator/keyvault/vault.hpp"
 #include "emulator/store/store.hpp"
@@ -55,6 +56,8 @@ class Emulator {
   std::vector<std::string> certificate_names() const;
   void restore_clock();
   void create_flag_vaults();
+  void register_identity();
+  std::optional<std::string> verify_token(std::string_view token) const;
   void persist_clock();
   void write_endpoints_file() const;
   void finish_shutdown_when_idle(std::chrono::steady_clock::time_point deadline);
@@ -68,6 +71,7 @@ class Emulator {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<core::tls::CertificateAuthority> ca_;
   std::unique_ptr<core::tls::ServerTls> tls_;
+  std::shared_ptr<const identity::SigningKey> signing_key_;
   std::unique_ptr<keyvault::VaultRegistry> vaults_;
   std::unique_ptr<keyvault::KeyVaultService> keyvault_;
   core::Router router_;

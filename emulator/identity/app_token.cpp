@@ -69,7 +69,12 @@ nlohmann::json app_token_claims(const AppTokenRequest& request, core::TimePoint 
           {"sub", oid},
           {"tid", request.tenant_id},
           {"uti", unique_token_id(token_id)},
-          {"ver", "1.0"}};
+          {"ver", "1.0"},
+          // How far the virtual clock stood from real time at issue: lets the data plane judge a
+          // token's lifetime in real elapsed time, so moving the clock (a scenario "waiting 400
+          // days") does not strand clients holding tokens they rightly consider fresh.
+          {kSkewClaim,
+           std::chrono::duration_cast<std::chrono::seconds>(now - core::wall_clock_now()).count()}};
 }
 
 }  // namespace kmslab::identity

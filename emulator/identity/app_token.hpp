@@ -11,6 +11,9 @@
 
 namespace kmslab::identity {
 
+/// Private claim: virtual-minus-real seconds when the token was issued (see app_token.cpp).
+inline constexpr const char* kSkewClaim = "xms_kmslab_skew";
+
 /// Real Entra ID answers client-credentials requests with a 3599-second token.
 inline constexpr std::chrono::seconds kDefaultTokenLifetime{3599};
 

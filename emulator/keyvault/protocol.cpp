@@ -113,8 +113,12 @@ std::optional<ApiError> KeyVaultService::check_auth(RequestContext& ctx) const {
       vault && !vault->tenant_id.empty() ? vault->tenant_id : options_.default_tenant;
   const bool bearer = header.size() > 7 && core::to_lower(header.substr(0, 7)) == "bearer ";
   if (!bearer) return errors::missing_bearer_token(tenant, challenge_resource(ctx));
-  if (options_.verify_token) return options_.verify_token(header.substr(7), tenant);
-  return std::nullopt;
+  if (!options_.verify_token) return std::nullopt;
+  auto failure = options_.verify_token(header.substr(7));
+  if (!failure) return std::nullopt;
+  ApiError e = errors::missing_bearer_token(tenant, challenge_resource(ctx));
+  e.message = std::move(*failure);
+  return e;
 }
 
 std::optional<ApiError> KeyVaultService::check_api_version(RequestContext& ctx) const {

@@ -27,10 +27,9 @@ struct KeyVaultOptions {
   std::string default_tenant;
   ThrottleLimits throttle;
   std::string service_version = "1.9.2669.1";
-  /// Validates a bearer token for a vault of `tenant` (the identity component plugs in here);
-  /// unset: any bearer token is accepted.
-  std::function<std::optional<core::ApiError>(std::string_view token, const std::string& tenant)>
-      verify_token;
+  /// Validates a bearer token (the identity component plugs in here): returns the message of
+  /// the 401 to send, or nullopt to let the request through. Unset: any bearer token passes.
+  std::function<std::optional<std::string>(std::string_view token)> verify_token;
 };
 
 class KeyVaultService {

@@ -1,8 +1,10 @@
 #pragma once
 // Key Vault's service limits (reference/keyvault.md §6): per vault, per 10-second window, weighted
 // by key type and enforced on the sum. CREATE has its own budget. Requests refused with 429 do
-// not count. Windows follow the virtual clock, so advancing it opens a new window.
+// not count. A window ends after 10 s of real time, or earlier when the virtual clock is moved
+// past it (so a frozen manual clock does not freeze the budget, and advancing opens a new window).
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -27,7 +29,9 @@ class Throttle {
  public:
   enum class Kind { kCreate, kOther };
 
-  Throttle(ThrottleLimits limits, const core::Clock& clock) : limits_(limits), clock_(clock) {}
+  Throttle(ThrottleLimits limits, const core::Clock& clock,
+           std::function<core::TimePoint()> real_time = core::wall_clock_now)
+      : limits_(limits), clock_(clock), real_time_(std::move(real_time)) {}
 
   /// Charges one request on a key of `kty` / `bits` (empty kty: not a key operation).
   std::optional<core::ApiError> admit(const std::string& vault, Kind kind, const std::string& kty,
@@ -38,12 +42,14 @@ class Throttle {
   double weight(Kind kind, const std::string& kty, int bits) const;
 
   struct Window {
-    int64_t index = -1;
+    int64_t index = -1;       // window of the virtual clock
+    int64_t real_index = -1;  // window of real time
     double create = 0;
     double other = 0;
   };
   ThrottleLimits limits_;
   const core::Clock& clock_;
+  std::function<core::TimePoint()> real_time_;
   std::mutex mu_;
   std::map<std::string, Window> windows_;
 };

@@ -1,16 +1,13 @@
-"""The credential the conformance tests use: a client-secret login against the emulator's
-Entra ID endpoints, exactly as an application would log in to Azure."""
+"""The credential the conformance tests use: an unmodified ClientSecretCredential logging in to
+the emulator's Entra ID as login.microsoftonline.com through the CONNECT proxy, exactly as an
+application logs in to Azure."""
 import pytest
-from azure.core.credentials import AccessToken
+from azure.identity import ClientSecretCredential
 
-
-class StaticTokenCredential:
-    """Any bearer token: the data plane accepts any token until token validation lands."""
-
-    def get_token(self, *scopes, **kwargs):
-        return AccessToken("static-test-token", 4102444800)
+TENANT = "6f2a3b4c-5d6e-4f70-8192-a3b4c5d6e7f8"  # the emulator's default tenant
 
 
 @pytest.fixture
-def credential():
-    return StaticTokenCredential()
+def credential(vault_url):
+    # vault_url has set HTTPS_PROXY (and NO_PROXY for *.localhost vault names) and the CA bundle.
+    return ClientSecretCredential(TENANT, "kmslab-conformance-tests", "not-a-real-secret")

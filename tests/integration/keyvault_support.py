@@ -37,11 +37,12 @@ def vault_url(request, kv_emulator, monkeypatch):
     """The vault URL a client uses, in each of the two forms; TLS trusts the emulator's CA."""
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", kv_emulator.ca)
     monkeypatch.setenv("SSL_CERT_FILE", kv_emulator.ca)
+    # Sign-in always goes to login.microsoftonline.com through the proxy, as offline as the rest.
+    monkeypatch.setenv("HTTPS_PROXY", kv_emulator.proxy)
     if request.param == "proxy":
-        monkeypatch.setenv("HTTPS_PROXY", kv_emulator.proxy)
         monkeypatch.setenv("NO_PROXY", "")
         return f"https://{VAULT}.vault.azure.net"
-    monkeypatch.delenv("HTTPS_PROXY", raising=False)
+    monkeypatch.setenv("NO_PROXY", ".localhost")
     monkeypatch.setattr(socket, "getaddrinfo", _localhost_getaddrinfo)
     return f"https://{VAULT}.vault.localhost:{kv_emulator.port()}"
 

@@ -46,7 +46,7 @@ const dataDir = mkdtempSync(join(tmpdir(), "kmslab-js-"));
 const logFile = join(dataDir, "emulator.log");
 const endpointsFile = join(dataDir, "endpoints.json");
 
-function logTail(lines = 40) {
+function logTail(lines = 20) {
   try {
     return readFileSync(logFile, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
   } catch {
@@ -57,7 +57,9 @@ function logTail(lines = 40) {
 const emu = spawn(
   emulator,
   ["--data-dir", dataDir, "--port", "0", "--listen-address", "127.0.0.1", "--vault", VAULT,
-   "--tenant", TENANT, "--clock", "manual", "--clock-start", CLOCK_START, "--log-file", logFile],
+   "--tenant", TENANT, "--clock", "manual", "--clock-start", CLOCK_START, "--log-file", logFile,
+   // The "static" credential's token is not one the emulator issued (lib/harness.mjs).
+   ...(process.env.KMSLAB_JS_CREDENTIAL === "static" ? ["--auth", "lenient"] : [])],
   { stdio: ["ignore", "ignore", "pipe"] },
 );
 let emuStderr = "";

@@ -1,4 +1,4 @@
-"""Starts identity_test_server (the HTTPS core with only the identity routes) for real clients.
+"""Starts kmslab-emulator for real-client logins against its Entra ID endpoints.
 
 The suite is skipped when --server is not given, so a pytest run over the parent folder (which
 has its own required options) does not fail on it.
@@ -11,7 +11,7 @@ from identity_server import IdentityServer
 
 
 def pytest_addoption(parser):
-    parser.addoption("--server", default=None, help="path to the identity_test_server binary")
+    parser.addoption("--server", default=None, help="path to the kmslab-emulator binary")
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""The identity_test_server process and the SDK client runner, shared by conftest and tests.
+"""The emulator process (serving Entra ID) and the SDK client runner, shared by conftest and tests.
 
 (A module of its own, not conftest, so it imports the same way whether pytest runs this folder
 alone or the whole integration folder with its own conftest.)"""
@@ -15,7 +15,7 @@ TENANT = "72c8c4a6-3b1e-4e55-9d6e-0a1b2c3d4e5f"
 
 
 class IdentityServer:
-    """One identity_test_server process with its own data directory."""
+    """One kmslab-emulator process with its own data directory."""
 
     def __init__(self, binary, data_dir):
         self.binary = binary
@@ -29,7 +29,7 @@ class IdentityServer:
             endpoints_file.unlink()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.proc = subprocess.Popen(
-            [self.binary, "--data-dir", str(self.data_dir), "--tenant", TENANT,
+            [self.binary, "--data-dir", str(self.data_dir), "--port", "0", "--tenant", TENANT,
              "--log-file", str(self.data_dir / "server.log")],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 30

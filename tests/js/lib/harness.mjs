@@ -48,21 +48,27 @@ dns.lookup = function lookup(hostname, options, callback) {
   return {};
 };
 
-// The credential every client uses. "client-secret": an application's client-secret login
-// against the emulator's Entra ID endpoints (login.microsoftonline.com through the proxy, the
-// default authority). "static": any bearer token, which the data plane accepts until token
-// validation lands. KMSLAB_JS_CREDENTIAL overrides the default.
-export const DEFAULT_CREDENTIAL = "static";
+// The credential every client uses, chosen by KMSLAB_JS_CREDENTIAL:
+// - "client-secret" (default): an application's client-secret login against the emulator's
+//   Entra ID (login.microsoftonline.com through the proxy, the default authority); the data
+//   plane checks the token's signature and lifetime (emulator --auth strict, its default).
+// - "static": a fixed, unsigned JWT-shaped token, for an emulator without Entra ID endpoints;
+//   run.mjs then starts the emulator with --auth lenient.
+export const DEFAULT_CREDENTIAL = "client-secret";
 export const credentialKind = process.env.KMSLAB_JS_CREDENTIAL || DEFAULT_CREDENTIAL;
+
+function staticToken() {
+  const part = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  const now = Math.floor(Date.now() / 1000);
+  return `${part({ alg: "none", typ: "JWT" })}.${part({ aud: "https://vault.azure.net", tid: emulator.tenant, iat: now, exp: now + 3600 })}.`;
+}
 
 export function makeCredential() {
   switch (credentialKind) {
     case "client-secret":
       return new ClientSecretCredential(emulator.tenant, "any-client-id", "any-secret");
     case "static":
-      return {
-        getToken: async () => ({ token: "static-test-token", expiresOnTimestamp: Date.now() + 3600e3 }),
-      };
+      return { getToken: async () => ({ token: staticToken(), expiresOnTimestamp: Date.now() + 3600e3 }) };
     default:
       throw new Error(`KMSLAB_JS_CREDENTIAL=${credentialKind}: expected client-secret or static`);
   }

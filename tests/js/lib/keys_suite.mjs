@@ -3,7 +3,7 @@
 // default api-version, default pipeline, challenge-resource verification on.
 import assert from "node:assert/strict";
 import { createHash, createPublicKey, publicEncrypt, randomBytes, verify as nodeVerify, constants } from "node:crypto";
-import { before, describe, it } from "node:test";
+import { before, beforeEach, describe, it } from "node:test";
 import { CryptographyClient, KeyClient } from "@azure/keyvault-keys";
 import { advanceClock, clockNow, credentialKind, makeCredential, uniqueName, vaultForms } from "./harness.mjs";
 
@@ -45,10 +45,20 @@ export function keySuite(form) {
     let credential;
     let client;
 
-    before(() => {
+    // A fresh login: a new credential and client, so a new token. The emulator checks tokens
+    // against its virtual clock while the SDK caches them by this machine's clock, so a test that
+    // moves the virtual clock past the token's lifetime logs in again, as an application running
+    // through that time would have.
+    function login() {
       credential = makeCredential();
       client = new KeyClient(vaultUrl, credential);
-    });
+    }
+
+    before(login);
+
+    // The emulator enforces Key Vault's per-vault limits (20 key creations per 10-second window)
+    // on its virtual clock, which only moves when told: each test starts in a new window.
+    beforeEach(() => advanceClock(10));
 
     it("creates RSA and EC keys", async () => {
       const rsaName = uniqueName(`${prefix}-rsa`);
@@ -236,6 +246,73 @@ export function keySuite(form) {
       assert.ok(!(await collect(client.listDeletedKeys())).some((k) => k.name === name));
     });
 
+    it("backs up a key, purges it and restores it with its versions and material", async () => {
+      const name = uniqueName(`${prefix}-bak`);
+      const v1 = await client.createRsaKey(name);
+      const v2 = await client.createRsaKey(name, { tags: { generation: "2" } });
+      const backup = await client.backupKey(name);
+      assert.ok(backup instanceof Uint8Array && backup.length > 0);
+
+      await (await client.beginDeleteKey(name)).pollUntilDone();
+      await client.purgeDeletedKey(name);
+      await assertRestError(client.getKey(name), { statusCode: 404, code: "KeyNotFound" });
+
+      const restored = await client.restoreKeyBackup(backup);
+      assert.equal(restored.id, v2.id);
+      assert.deepEqual(restored.key.n, v2.key.n);
+      assert.deepEqual(restored.properties.tags, { generation: "2" });
+      const versions = await collect(client.listPropertiesOfKeyVersions(name));
+      assert.deepEqual(versions.map((p) => p.version).sort(),
+                       [v1.properties.version, v2.properties.version].sort());
+      // The private key came back too: the restored first version signs verifiably.
+      const data = Buffer.from("signed after restore");
+      const sig = await new CryptographyClient(v1.id, credential).sign("RS256", sha256(data));
+      assert.ok(nodeVerify("sha256", data, publicKeyOf(v1.key), sig.result));
+
+      // Restoring over an existing key is refused.
+      await assertRestError(client.restoreKeyBackup(backup), { statusCode: 409 });
+    });
+
+    it("rotates a key on demand and by its rotation policy (admin clock)", async () => {
+      const name = uniqueName(`${prefix}-rot`);
+      const v1 = await client.createEcKey(name, { curve: "P-256" });
+      const v2 = await client.rotateKey(name);
+      assert.equal(v2.name, name);
+      assert.notEqual(v2.properties.version, v1.properties.version);
+      assert.equal(v2.key.crv, "P-256");
+      assert.notDeepEqual(v2.key.x, v1.key.x);
+      assert.equal((await client.getKey(name)).id, v2.id);
+
+      const policy = await client.updateKeyRotationPolicy(name, {
+        lifetimeActions: [{ action: "Rotate", timeAfterCreate: "P30D" }],
+        expiresIn: "P90D",
+      });
+      assert.equal(policy.expiresIn, "P90D");
+      assert.ok(policy.id.endsWith(`/keys/${name}/rotationpolicy`), policy.id);
+      const rotateAfter30Days = (p) => {
+        assert.equal(p.lifetimeActions.length, 1);
+        assert.equal(p.lifetimeActions[0].action, "Rotate");
+        assert.equal(p.lifetimeActions[0].timeAfterCreate, "P30D");
+        assert.equal(p.lifetimeActions[0].timeBeforeExpiry, undefined);
+      };
+      rotateAfter30Days(policy);
+      const got = await client.getKeyRotationPolicy(name);
+      assert.equal(got.expiresIn, "P90D");
+      rotateAfter30Days(got);
+
+      // 30 days after v2 was created the vault rotates the key by itself; the new version
+      // expires 90 days after its creation.
+      const now = await clockNow();
+      const due = v2.properties.createdOn.getTime() + 30 * DAY_S * 1000;
+      await advanceClock((due - now.getTime()) / 1000 + DAY_S);
+      login();
+      const v3 = await client.getKey(name);
+      assert.notEqual(v3.id, v2.id);
+      assert.equal(v3.properties.createdOn.getTime(), due);
+      assert.equal(v3.properties.expiresOn.getTime(), due + 90 * DAY_S * 1000);
+      assert.equal((await collect(client.listPropertiesOfKeyVersions(name))).length, 3);
+    });
+
     // Last: it moves the emulator's virtual clock.
     it("refuses sign on an expired key, still decrypts (admin clock)", async () => {
       // The SDK's CryptographyClient checks expiresOn against this machine's clock before it
@@ -246,7 +323,7 @@ export function keySuite(form) {
       const expiresOn = new Date(Math.ceil(base / 1000) * 1000 + DAY_S * 1000);
       const key = await client.createRsaKey(uniqueName(`${prefix}-exp`), { expiresOn });
       assert.equal(key.properties.expiresOn.getTime(), expiresOn.getTime());
-      const crypto = new CryptographyClient(key.id, credential);
+      let crypto = new CryptographyClient(key.id, credential);
       const digest = sha256(Buffer.from("before and after expiry"));
       const plaintext = Buffer.from("secret");
       assert.equal((await crypto.sign("RS256", digest)).result.length, 256);
@@ -254,6 +331,8 @@ export function keySuite(form) {
 
       const after = await advanceClock((expiresOn.getTime() - virtualNow.getTime()) / 1000 + 2 * DAY_S);
       assert.ok(after > expiresOn);
+      login();
+      crypto = new CryptographyClient(key.id, credential);
 
       await assertRestError(crypto.sign("RS256", digest), {
         statusCode: 403,

@@ -1,0 +1,229 @@
+"""Key Vault on the wire: exact bodies, headers and status codes (reference/keyvault.md §1-§7),
+checked with plain HTTP requests where an SDK would hide them."""
+import json
+import signal
+import socket
+import ssl
+
+import pytest
+
+from kmslab_harness import Emulator
+from keyvault_support import START, VAULT, advance_clock
+
+TENANT = "6f2a3b4c-5d6e-4f70-8192-a3b4c5d6e7f8"
+
+
+def get_token(emu):
+    """A client-credentials token from the emulator's own token endpoint."""
+    import urllib.parse
+    import urllib.request
+    body = urllib.parse.urlencode({"grant_type": "client_credentials", "client_id": "wire-tests",
+                                   "client_secret": "s", "scope": "https://vault.azure.net/.default"})
+    req = urllib.request.Request(f"https://127.0.0.1:{emu.port()}/{TENANT}/oauth2/v2.0/token",
+                                 data=body.encode())
+    ctx = ssl.create_default_context(cafile=emu.ca)
+    with urllib.request.urlopen(req, context=ctx) as resp:
+        return "Bearer " + json.loads(resp.read())["access_token"]
+
+
+class Vault:
+    """Raw HTTPS requests to https://{vault}.vault.localhost:PORT, over loopback."""
+
+    def __init__(self, emu, vault=VAULT):
+        self.emu, self.host = emu, f"{vault}.vault.localhost:{emu.port()}"
+        self.ctx = ssl.create_default_context(cafile=emu.ca)
+        self.token = get_token(emu)
+
+    def request(self, method, path, body=None, headers=None, token=""):
+        token = self.token if token == "" else token
+        raw = json.dumps(body).encode() if isinstance(body, (dict, list)) else (body or b"")
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}", "Connection: close",
+                 f"Content-Length: {len(raw)}", "Content-Type: application/json"]
+        if token:
+            lines.append(f"Authorization: {token}")
+        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        with socket.create_connection(("127.0.0.1", self.emu.port())) as s:
+            with self.ctx.wrap_socket(s, server_hostname=self.host.split(":")[0]) as t:
+                t.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + raw)
+                data = b""
+                while chunk := t.recv(65536):
+                    data += chunk
+        head, _, payload = data.partition(b"\r\n\r\n")
+        status_line, *header_lines = head.decode().split("\r\n")
+        hdrs = {}
+        for line in header_lines:
+            k, _, v = line.partition(":")
+            hdrs[k.strip().lower()] = v.strip()
+        return int(status_line.split()[1]), hdrs, (json.loads(payload) if payload else None)
+
+
+@pytest.fixture
+def emu(emulator_binary, tmp_path):
+    emu = Emulator(emulator_binary, tmp_path / "d", ["--clock", "manual", "--clock-start", START,
+                                                     "--vault", VAULT, "--seed", "11"]).start()
+    yield emu
+    assert emu.stop() == 0
+
+
+@pytest.fixture
+def vault(emu):
+    return Vault(emu)
+
+
+def test_missing_token_gets_the_real_challenge(vault, emu):
+    status, headers, body = vault.request("GET", "/keys?api-version=7.5", token=None)
+    assert status == 401
+    assert body == {"error": {"code": "Unauthorized",
+                              "message": "AKV10000: Request is missing a Bearer or PoP token."}}
+    assert headers["content-length"] == "97"  # as the real service sends it
+    assert headers["www-authenticate"] == (
+        'Bearer authorization="https://login.microsoftonline.com/6f2a3b4c-5d6e-4f70-8192-a3b4c5d6e7f8", '
+        f'resource="https://vault.localhost:{emu.port()}"')
+
+
+def test_tokens_are_validated(vault, emu):
+    for token, message in [("Bearer not.a.jwt", "AKV10046"), ("Bearer " + "x" * 30, "AKV10046")]:
+        status, headers, body = vault.request("GET", "/keys?api-version=7.5", token=token)
+        assert status == 401 and message in body["error"]["message"], body
+        assert headers["www-authenticate"].startswith("Bearer authorization=")
+    # Moving the virtual clock does not expire tokens: their lifetime runs in real time, as a client
+    # that really waited would have refreshed its token.
+    advance_clock(emu, "30d")
+    assert vault.request("GET", "/keys?api-version=7.5")[0] == 200
+
+
+def test_every_response_carries_key_vault_headers(vault):
+    status, headers, _ = vault.request("GET", "/keys?api-version=7.5", headers={"x-ms-client-request-id": "c1"})
+    assert status == 200
+    assert headers["x-ms-keyvault-region"] == "eastus"
+    assert headers["x-ms-keyvault-network-info"] == "conn_type=Ipv4;addr=127.0.0.1;act_addr_fam=InterNetwork;"
+    assert headers["x-ms-keyvault-service-version"]
+    assert headers["x-ms-client-request-id"] == "c1" and len(headers["x-ms-request-id"]) == 36
+    assert headers["content-type"] == "application/json; charset=utf-8"
+    assert headers["x-content-type-options"] == "nosniff" and headers["expires"] == "-1"
+
+
+def test_api_version_is_required_and_checked(vault):
+    status, _, body = vault.request("GET", "/keys")
+    assert status == 400 and body["error"]["code"] == "BadParameter"
+    status, _, body = vault.request("GET", "/keys?api-version=9.9")
+    assert status == 400
+    assert body["error"]["message"].startswith("The specified version (9.9) is not recognized.")
+    assert "--accept-any-api-version" in body["error"]["message"]
+    for version in ["7.0", "7.4-preview.1", "7.6", "2025-07-01"]:
+        assert vault.request("GET", f"/keys?api-version={version}")[0] == 200, version
+
+
+def test_accept_any_api_version_flag(emulator_binary, tmp_path):
+    emu = Emulator(emulator_binary, tmp_path / "any", ["--vault", VAULT, "--accept-any-api-version"]).start()
+    try:
+        assert Vault(emu).request("GET", "/keys?api-version=9.9")[0] == 200
+    finally:
+        assert emu.stop() == 0
+
+
+def test_unknown_vault_and_bad_json(vault, emu):
+    status, _, body = Vault(emu, "nosuchvault").request("GET", "/keys?api-version=7.5")
+    assert status == 404 and body["error"]["code"] == "VaultNotFound"
+    status, _, body = vault.request("POST", "/keys/k/create?api-version=7.5", body=b"{not json")
+    assert status == 400 and body["error"]["code"] == "BadParameter"
+    status, _, body = vault.request("POST", "/keys/bad_name!/create?api-version=7.5", body={"kty": "RSA"})
+    assert status == 400
+    status, _, body = vault.request("POST", "/keys/k/create?api-version=7.5", body={})
+    assert status == 400 and "kty" in body["error"]["message"]
+    assert vault.request("GET", "/keys?api-version=7.5")[2]["value"] == []  # nothing was created
+
+
+def test_paging_next_links_and_empty_version_segments(vault):
+    for i in range(3):
+        assert vault.request("POST", f"/keys/k{i}/create?api-version=7.5", body={"kty": "EC"})[0] == 200
+    _, _, page = vault.request("GET", "/keys?api-version=7.5&maxresults=2")
+    assert len(page["value"]) == 2 and page["nextLink"].startswith(f"https://{vault.host}/keys?api-version=7.5&$skiptoken=")
+    next_path = page["nextLink"].split(vault.host, 1)[1]
+    _, _, page2 = vault.request("GET", next_path)
+    assert [k["kid"].rsplit("/", 1)[1] for k in page2["value"]] == ["k2"] and page2["nextLink"] is None
+    status, _, body = vault.request("GET", "/keys?api-version=7.5&maxresults=26")
+    assert status == 400
+    status, _, latest = vault.request("GET", "/keys/k0/?api-version=7.5")
+    assert status == 200 and latest["key"]["crv"] == "P-256"
+    status, _, signed = vault.request("POST", "/keys/k0//sign?api-version=7.5",
+                                      body={"alg": "ES256", "value": "A" * 43})
+    assert status == 200 and signed["kid"] == latest["key"]["kid"]
+
+
+def test_encrypt_on_an_expired_key_and_decrypt_after(vault, emu):
+    _, _, clock = emu.curl("/_kmslab/clock")
+    exp = json.loads(clock)["unix"] + 3600
+    status, _, key = vault.request("POST", "/keys/exp/create?api-version=7.5",
+                                   body={"kty": "RSA", "attributes": {"exp": exp}})
+    assert status == 200 and key["attributes"]["exp"] == exp
+    _, _, enc = vault.request("POST", "/keys/exp/encrypt?api-version=7.5", body={"alg": "RSA-OAEP", "value": "aGk"})
+    advance_clock(emu, "2h")
+    status, _, body = vault.request("POST", "/keys/exp/encrypt?api-version=7.5", body={"alg": "RSA-OAEP", "value": "aGk"})
+    assert status == 403
+    assert body == {"error": {"code": "Forbidden", "message": "Operation encrypt is not allowed on an expired key.",
+                              "innererror": {"code": "KeyExpired"}}}
+    status, _, dec = vault.request("POST", "/keys/exp/decrypt?api-version=7.5", body={"alg": "RSA-OAEP", "value": enc["value"]})
+    assert status == 200 and dec["value"] == "aGk"
+
+
+def test_deleted_name_conflicts_and_purge_protection(emulator_binary, tmp_path):
+    emu = Emulator(emulator_binary, tmp_path / "pp", ["--vault", VAULT]).start()
+    try:
+        vault = Vault(emu)
+        vault.request("POST", "/keys/gone/create?api-version=7.5", body={"kty": "RSA"})
+        status, _, deleted = vault.request("DELETE", "/keys/gone?api-version=7.5")
+        assert status == 200 and list(deleted)[:3] == ["recoveryId", "deletedDate", "scheduledPurgeDate"]
+        status, _, body = vault.request("POST", "/keys/gone/create?api-version=7.5", body={"kty": "RSA"})
+        assert status == 409 and body["error"]["innererror"]["code"] == "ObjectIsDeletedButRecoverable"
+        status, _, body = vault.request("GET", "/keys/gone?api-version=7.5")
+        assert status == 404 and body["error"]["code"] == "KeyNotFound"
+        assert vault.request("DELETE", "/deletedkeys/gone?api-version=7.5")[0] == 204
+    finally:
+        assert emu.stop() == 0
+
+
+def test_throttling_returns_429_and_429s_do_not_count(emulator_binary, tmp_path):
+    emu = Emulator(emulator_binary, tmp_path / "t", ["--vault", VAULT, "--clock", "manual",
+                                                     "--throttle-create", "2", "--throttle-other", "5"]).start()
+    try:
+        vault = Vault(emu)
+        assert [vault.request("POST", f"/keys/t{i}/create?api-version=7.5", body={"kty": "EC"})[0]
+                for i in range(3)] == [200, 200, 429]
+        statuses = [vault.request("GET", "/keys/t0?api-version=7.5")[0] for _ in range(7)]
+        assert statuses == [200] * 5 + [429] * 2
+        status, _, body = vault.request("GET", "/keys/t0?api-version=7.5")
+        assert body == {"error": {"code": "Throttled", "message": "Request was not processed because too many "
+                                  "requests were received. Reason: VaultRequestTypeLimitReached"}}
+        advance_clock(emu, "10s")  # a new window
+        assert vault.request("GET", "/keys/t0?api-version=7.5")[0] == 200
+    finally:
+        assert emu.stop() == 0
+
+
+def test_keys_deleted_keys_and_policies_survive_kill_9(emulator_binary, tmp_path):
+    args = ["--vault", VAULT, "--clock", "manual", "--clock-start", START]
+    emu = Emulator(emulator_binary, tmp_path / "p", args).start()
+    vault = Vault(emu)
+    _, _, kept = vault.request("POST", "/keys/kept/create?api-version=7.5", body={"kty": "RSA", "tags": {"a": "b"}})
+    vault.request("PUT", "/keys/kept/rotationpolicy?api-version=7.5",
+                  body={"lifetimeActions": [{"trigger": {"timeAfterCreate": "P30D"}, "action": {"type": "Rotate"}}]})
+    vault.request("POST", "/keys/dropped/create?api-version=7.5", body={"kty": "EC"})
+    vault.request("DELETE", "/keys/dropped?api-version=7.5")
+    _, _, sig = vault.request("POST", "/keys/kept/sign?api-version=7.5", body={"alg": "RS256", "value": "A" * 43})
+    emu.stop(signal.SIGKILL)
+    emu = Emulator(emulator_binary, tmp_path / "p", args).start()
+    try:
+        vault = Vault(emu)
+        status, _, again = vault.request("GET", "/keys/kept?api-version=7.5")
+        assert status == 200 and again["key"]["n"] == kept["key"]["n"] and again["tags"] == {"a": "b"}
+        assert again["key"]["kid"].split("/keys/")[1] == kept["key"]["kid"].split("/keys/")[1]
+        _, _, ok = vault.request("POST", "/keys/kept/verify?api-version=7.5",
+                                 body={"alg": "RS256", "digest": "A" * 43, "value": sig["value"]})
+        assert ok == {"value": True}
+        assert vault.request("GET", "/deletedkeys/dropped?api-version=7.5")[0] == 200
+        advance_clock(emu, "31d")  # the policy's timer was re-armed at start
+        _, _, versions = vault.request("GET", "/keys/kept/versions?api-version=7.5")
+        assert len(versions["value"]) == 2
+    finally:
+        assert emu.stop() == 0
