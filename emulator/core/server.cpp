@@ -92,6 +92,9 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
           net::make_strand(ioc_), net::redirect_error(net::use_awaitable, ec));
       if (stopping_ || ec == net::error::operation_aborted || !acceptor->is_open()) co_return;
       if (ec) continue;  // e.g. too many open files: keep accepting the next ones
+      // Responses go out as several TLS records; without this, Nagle's algorithm holds the last
+      // one back until the client's delayed ACK (40 ms) arrives.
+      socket.set_option(tcp::no_delay(true), ec);
       auto executor = socket.get_executor();
       net::co_spawn(executor, run_connection(std::move(socket), kind), net::detached);
     }

@@ -9,6 +9,7 @@ std::optional<std::chrono::seconds> parse_iso_duration(std::string_view s) {
   int64_t total = 0;
   bool in_time = false;
   bool any = false;
+  bool time_part = false;  // a "T" must be followed by at least one time component
   for (size_t i = 1; i < s.size();) {
     if (s[i] == 'T' || s[i] == 't') {
       if (in_time) return std::nullopt;
@@ -43,8 +44,9 @@ std::optional<std::chrono::seconds> parse_iso_duration(std::string_view s) {
       return std::nullopt;
     total += n * seconds;
     any = true;
+    time_part = time_part || in_time;
   }
-  if (!any || total <= 0) return std::nullopt;
+  if (!any || total <= 0 || (in_time && !time_part)) return std::nullopt;
   return std::chrono::seconds(total);
 }
 

@@ -8,6 +8,34 @@
 
 namespace kmslab::keyvault {
 
+namespace {
+
+core::ApiError invalid_value(const std::string& property) {
+  return errors::bad_parameter("Property '" + property + "' has an invalid value.\r\n");
+}
+
+}  // namespace
+
+core::Result<crypto::KeyParams> read_key_params(const nlohmann::json& body) {
+  if (!body.is_object() || !body.contains("kty") || body["kty"].is_null()) {
+    return errors::property_required("kty");
+  }
+  if (!body["kty"].is_string()) return invalid_value("kty");
+  crypto::KeyParams p;
+  p.kty = body["kty"].get<std::string>();
+  for (const char* member : {"key_size", "public_exponent"}) {
+    if (!body.contains(member) || body[member].is_null()) continue;
+    if (!body[member].is_number_integer()) return invalid_value(member);
+    (std::string(member) == "key_size" ? p.key_size : p.public_exponent) =
+        body[member].get<int64_t>();
+  }
+  if (body.contains("crv") && !body["crv"].is_null()) {
+    if (!body["crv"].is_string()) return invalid_value("crv");
+    p.crv = body["crv"].get<std::string>();
+  }
+  return p;
+}
+
 bool is_valid_key_name(const std::string& name) {
   if (name.empty() || name.size() > 127) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
@@ -57,6 +85,14 @@ std::optional<core::ApiError> read_attributes(const nlohmann::json& body, KeyAtt
       return errors::bad_parameter(std::string("Property '") + member +
                                    "' must be a number of seconds since 1970-01-01 (IntDate).");
     }
+    if (field && *field < 0) {
+      return errors::bad_parameter(std::string("Property '") + member + "' must not be negative.");
+    }
+  }
+  if (out.nbf && out.exp && *out.nbf >= *out.exp) {
+    return errors::bad_parameter(
+        "The key's expiry time ('exp') must be after its activation "
+        "time ('nbf').");
   }
   return std::nullopt;
 }

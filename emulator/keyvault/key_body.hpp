@@ -7,9 +7,14 @@
 #include <vector>
 
 #include "emulator/core/api_error.hpp"
+#include "emulator/core/http.hpp"
+#include "emulator/keyvault/crypto/key_material.hpp"
 #include "emulator/keyvault/key_record.hpp"
 
 namespace kmslab::keyvault {
+
+/// KeyCreateParameters' key fields (kty required; key_size, public_exponent, crv typed).
+core::Result<crypto::KeyParams> read_key_params(const nlohmann::json& body);
 
 /// Key names: 1-127 characters of 0-9, a-z, A-Z and '-'.
 bool is_valid_key_name(const std::string& name);
@@ -17,6 +22,7 @@ bool is_valid_key_name(const std::string& name);
 std::optional<core::ApiError> read_key_ops(const nlohmann::json& body,
                                            std::optional<std::vector<std::string>>& out);
 /// Applies body["attributes"] (enabled, nbf, exp; read-only members are ignored as Azure does).
+/// nbf and exp must be non-negative and nbf before exp (messages unverified).
 std::optional<core::ApiError> read_attributes(const nlohmann::json& body, KeyAttributes& out);
 std::optional<core::ApiError> read_tags(const nlohmann::json& body,
                                         std::optional<nlohmann::json>& out);

@@ -8,23 +8,6 @@ namespace kmslab::keyvault {
 using core::Reply;
 using core::Result;
 
-namespace {
-
-crypto::KeyParams key_params(const nlohmann::json& body) {
-  crypto::KeyParams p;
-  p.kty = body["kty"].get<std::string>();
-  if (body.contains("key_size") && body["key_size"].is_number_integer()) {
-    p.key_size = body["key_size"].get<int64_t>();
-  }
-  if (body.contains("public_exponent") && body["public_exponent"].is_number_integer()) {
-    p.public_exponent = body["public_exponent"].get<int64_t>();
-  }
-  if (body.contains("crv") && body["crv"].is_string()) p.crv = body["crv"].get<std::string>();
-  return p;
-}
-
-}  // namespace
-
 Result<KeyVersion> KeyVaultService::live_version(Call& call, const std::string& version) {
   auto meta = keys_.meta(call.vault.name, call.name());
   if (!meta || meta->deleted) return errors::key_not_found(call.name());
@@ -35,12 +18,17 @@ Result<KeyVersion> KeyVaultService::live_version(Call& call, const std::string& 
 
 Result<Reply> KeyVaultService::create_key(Call& call) {
   if (!is_valid_key_name(call.name())) return errors::invalid_name("key", call.name());
-  if (!call.body.is_object() || !call.body.contains("kty") || !call.body["kty"].is_string()) {
-    return errors::property_required("kty");
-  }
-  const crypto::KeyParams params = key_params(call.body);
-  if (auto e = throttle_.admit(call.vault.name, Throttle::Kind::kCreate, params.kty, 0)) return *e;
-  auto material = crypto::KeyMaterial::generate(params, call.vault.premium());
+  auto params = read_key_params(call.body);
+  if (!params) return params.error();
+  if (auto e = throttle_.admit(call.vault.name, Throttle::Kind::kCreate, params->kty, 0)) return *e;
+  // Attributes, ops and tags are checked before the (slow) key generation.
+  KeyVersion probe;
+  std::optional<std::vector<std::string>> ops;
+  std::optional<nlohmann::json> tags;
+  if (auto e = read_key_ops(call.body, ops)) return *e;
+  if (auto e = read_attributes(call.body, probe.attributes)) return *e;
+  if (auto e = read_tags(call.body, tags)) return *e;
+  auto material = crypto::KeyMaterial::generate(*params, call.vault.premium());
   if (!material) return material.error();
   return add_version(call, std::move(material.value()), call.body, {});
 }

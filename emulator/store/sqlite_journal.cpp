@@ -135,7 +135,11 @@ StoreState SqliteJournal::read_state() {
   auto meta = [&](const char* name) {
     SqliteStmt& get = stmts_->get_meta.reset().bind_text(1, name);
     if (!get.step()) throw StoreError("store '" + db_.path() + "': no " + name + " in meta");
-    return get.column_int64(0);
+    const int64_t value = get.column_int64(0);
+    // A statement left on a row keeps its read transaction open, and with it the WAL: no
+    // checkpoint could ever pass it and the WAL file would grow without bound.
+    get.reset();
+    return value;
   };
   state.revision = meta("revision");
   state.compact_revision = meta("compact_revision");

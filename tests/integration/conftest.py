@@ -10,7 +10,7 @@ def pytest_addoption(parser):
     parser.addoption("--emulator", required=True, help="path to the kmslab-emulator binary")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def emulator_binary(request):
     return os.path.abspath(request.config.getoption("--emulator"))
 

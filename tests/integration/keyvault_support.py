@@ -3,6 +3,9 @@ client reaches a vault (a *.vault.localhost name resolved by the test, and the r
 *.vault.azure.net name through the CONNECT proxy)."""
 import json
 import socket
+import ssl
+import urllib.parse
+import urllib.request
 
 import pytest
 
@@ -56,3 +59,48 @@ def advance_clock(emu, duration):
 def clock_now(emu):
     _, _, body = emu.curl("/_kmslab/clock")
     return json.loads(body)["unix"]
+
+
+TENANT = "6f2a3b4c-5d6e-4f70-8192-a3b4c5d6e7f8"
+
+
+def get_token(emu):
+    """A client-credentials token from the emulator's own token endpoint."""
+    body = urllib.parse.urlencode({"grant_type": "client_credentials", "client_id": "wire-tests",
+                                   "client_secret": "s", "scope": "https://vault.azure.net/.default"})
+    req = urllib.request.Request(f"https://127.0.0.1:{emu.port()}/{TENANT}/oauth2/v2.0/token",
+                                 data=body.encode())
+    ctx = ssl.create_default_context(cafile=emu.ca)
+    with urllib.request.urlopen(req, context=ctx) as resp:
+        return "Bearer " + json.loads(resp.read())["access_token"]
+
+
+class Vault:
+    """Raw HTTPS requests to https://{vault}.vault.localhost:PORT, over loopback."""
+
+    def __init__(self, emu, vault=VAULT):
+        self.emu, self.host = emu, f"{vault}.vault.localhost:{emu.port()}"
+        self.ctx = ssl.create_default_context(cafile=emu.ca)
+        self.token = get_token(emu)
+
+    def request(self, method, path, body=None, headers=None, token=""):
+        token = self.token if token == "" else token
+        raw = json.dumps(body).encode() if isinstance(body, (dict, list)) else (body or b"")
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}", "Connection: close",
+                 f"Content-Length: {len(raw)}", "Content-Type: application/json"]
+        if token:
+            lines.append(f"Authorization: {token}")
+        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        with socket.create_connection(("127.0.0.1", self.emu.port())) as s:
+            with self.ctx.wrap_socket(s, server_hostname=self.host.split(":")[0]) as t:
+                t.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + raw)
+                data = b""
+                while chunk := t.recv(65536):
+                    data += chunk
+        head, _, payload = data.partition(b"\r\n\r\n")
+        status_line, *header_lines = head.decode().split("\r\n")
+        hdrs = {}
+        for line in header_lines:
+            k, _, v = line.partition(":")
+            hdrs[k.strip().lower()] = v.strip()
+        return int(status_line.split()[1]), hdrs, (json.loads(payload) if payload else None)

@@ -32,37 +32,13 @@ pids+=($!)
 for _ in $(seq 500); do [[ -f "$work/emu/endpoints.json" ]] && break; sleep 0.01; done
 emu_url=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['https'])" "$work/emu/endpoints.json")
 
-# nginx with the same kind of certificate (EC P-256 from the same CA), TLS 1.2/1.3, two workers,
-# serving the same JSON body as a static file, logging every request too.
-openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/leaf.key" \
-  -subj /CN=localhost -out "$work/leaf.csr" 2>/dev/null
-printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$work/ext"
-openssl x509 -req -in "$work/leaf.csr" -CA "$work/emu/ca.pem" -CAkey "$work/emu/ca-key.pem" \
-  -CAcreateserial -days 2 -extfile "$work/ext" -out "$work/leaf.pem" 2>/dev/null
-nginx_port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+# nginx with the same TLS set-up (tools/bench/lib_nginx.sh), serving the same JSON body as a
+# static file.
+# shellcheck source-path=SCRIPTDIR source=lib_nginx.sh
+source "$repo/tools/bench/lib_nginx.sh"
 mkdir -p "$work/www/_kmslab"
 curl -s --cacert "$work/emu/ca.pem" "$emu_url/_kmslab/health" >"$work/www/_kmslab/health"
-cat >"$work/nginx.conf" <<NGINX
-worker_processes 2;
-pid $work/nginx.pid;
-error_log $work/nginx.err;
-events { worker_connections 1024; }
-http {
-  access_log $work/nginx.access;
-  server {
-    listen 127.0.0.1:$nginx_port ssl;
-    ssl_certificate $work/leaf.pem;
-    ssl_certificate_key $work/leaf.key;
-    ssl_protocols TLSv1.2 TLSv1.3;
-    root $work/www;
-    default_type application/json;
-    keepalive_requests 1000000;
-  }
-}
-NGINX
-nginx -c "$work/nginx.conf" -g 'daemon off;' &
-pids+=($!)
-for _ in $(seq 500); do curl -s -o /dev/null --cacert "$work/emu/ca.pem" "https://127.0.0.1:$nginx_port/_kmslab/health" && break; sleep 0.01; done
+start_nginx "$work" "$work/emu" "$work/www" /_kmslab/health
 
 run_wrk() { wrk -t2 -c"$connections" -d"$duration" "$1/_kmslab/health" | awk '/Requests\/sec/ {print $2}'; }
 echo "wrk -t2 -c$connections -d$duration, TLS keep-alive, GET /_kmslab/health (66-byte JSON)"
