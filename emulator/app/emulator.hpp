@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "emulator/app/config.hpp"
@@ -58,6 +59,7 @@ class Emulator {
   void create_flag_vaults();
   void register_identity();
   std::optional<std::string> verify_token(std::string_view token) const;
+  core::TimePoint token_now(std::optional<int64_t> skew) const;
   void persist_clock();
   void write_endpoints_file() const;
   void finish_shutdown_when_idle(std::chrono::steady_clock::time_point deadline);
@@ -72,6 +74,15 @@ class Emulator {
   std::unique_ptr<core::tls::CertificateAuthority> ca_;
   std::unique_ptr<core::tls::ServerTls> tls_;
   std::shared_ptr<const identity::SigningKey> signing_key_;
+  /// Tokens whose signature was verified, with what their time checks need: an SDK sends the
+  /// same token for an hour, and an RSA verification per request is most of a GET's cost.
+  struct VerifiedToken {
+    std::optional<int64_t> skew;  // the token's xms_kmslab_skew claim
+    int64_t nbf = 0;
+    int64_t exp = 0;
+  };
+  mutable std::mutex tokens_mu_;
+  mutable std::unordered_map<std::string, VerifiedToken> verified_tokens_;
   std::unique_ptr<keyvault::VaultRegistry> vaults_;
   std::unique_ptr<keyvault::KeyVaultService> keyvault_;
   core::Router router_;

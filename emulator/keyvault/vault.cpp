@@ -50,10 +50,18 @@ bool is_valid_vault_name(const std::string& name) {
   return true;
 }
 
+VaultRegistry::VaultRegistry(store::Store& store) : store_(store) {
+  for (const auto& kv : store_.range(kPrefix).kvs) {
+    auto vault = VaultSettings::from_json(nlohmann::json::parse(kv.value));
+    cache_.emplace(core::to_lower(vault.name), std::move(vault));
+  }
+}
+
 std::optional<VaultSettings> VaultRegistry::find(const std::string& name) const {
-  auto kv = store_.get(kPrefix + core::to_lower(name));
-  if (!kv) return std::nullopt;
-  return VaultSettings::from_json(nlohmann::json::parse(kv->value));
+  std::lock_guard l(mu_);
+  auto it = cache_.find(core::to_lower(name));
+  if (it == cache_.end()) return std::nullopt;
+  return it->second;
 }
 
 void VaultRegistry::put(const VaultSettings& vault) {
@@ -69,13 +77,14 @@ void VaultRegistry::put(const VaultSettings& vault) {
     throw std::invalid_argument("soft delete retention must be 7 to 90 days");
   }
   store_.put(kPrefix + core::to_lower(vault.name), vault.to_json().dump());
+  std::lock_guard l(mu_);
+  cache_[core::to_lower(vault.name)] = vault;
 }
 
 std::vector<VaultSettings> VaultRegistry::list() const {
+  std::lock_guard l(mu_);
   std::vector<VaultSettings> out;
-  for (const auto& kv : store_.range(kPrefix).kvs) {
-    out.push_back(VaultSettings::from_json(nlohmann::json::parse(kv.value)));
-  }
+  for (const auto& [name, vault] : cache_) out.push_back(vault);
   return out;
 }
 

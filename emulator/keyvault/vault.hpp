@@ -2,6 +2,7 @@
 // Vaults as the data plane sees them: name, SKU, region and soft-delete settings, persisted in the
 // store under /kv/vaults/. ARM creates and changes them (next issue); `--vault` creates them at
 // start.
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -34,9 +35,11 @@ struct VaultSettings {
 /// letter or digit, no "--".
 bool is_valid_vault_name(const std::string& name);
 
+/// Vaults are read on every request and change rarely: reads come from a copy kept in memory,
+/// which every put() (this class is the only writer) refreshes after the store commits.
 class VaultRegistry {
  public:
-  explicit VaultRegistry(store::Store& store) : store_(store) {}
+  explicit VaultRegistry(store::Store& store);
 
   std::optional<VaultSettings> find(const std::string& name) const;
   /// Creates or replaces a vault. Throws std::invalid_argument for an invalid name or setting.
@@ -45,6 +48,8 @@ class VaultRegistry {
 
  private:
   store::Store& store_;
+  mutable std::mutex mu_;
+  std::map<std::string, VaultSettings> cache_;  // by lower-case name
 };
 
 /// Parses the `--vault` flag's items: "NAME" or "NAME:standard|premium".
