@@ -8,7 +8,13 @@ endif()
 # Boost.Asio pulls in deprecated OpenSSL 1.x APIs on Boost 1.74; it still works on OpenSSL 3.
 target_compile_definitions(kmslab_options INTERFACE BOOST_ASIO_NO_DEPRECATED
                                                     BOOST_BEAST_USE_STD_STRING_VIEW)
-if(KMSLAB_SANITIZE)
+if(KMSLAB_FUZZ)
+  # Every library is instrumented for coverage; only the fuzz targets link libFuzzer's main.
+  set(_fuzz -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+            -fno-omit-frame-pointer)
+  target_compile_options(kmslab_options INTERFACE ${_fuzz})
+  target_link_options(kmslab_options INTERFACE -fsanitize=address,undefined)
+elseif(KMSLAB_SANITIZE)
   set(_san -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
   target_compile_options(kmslab_options INTERFACE ${_san})
   target_link_options(kmslab_options INTERFACE ${_san})

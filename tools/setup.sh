@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages kmslab needs to build and test, if any are missing.
-# Idempotent and quiet when everything is present. Usage: tools/setup.sh [--with-bench]
+# Idempotent and quiet when everything is present.
+# Usage: tools/setup.sh [--with-bench] [--with-fuzz]
 set -euo pipefail
 
 packages=(
@@ -11,9 +12,13 @@ packages=(
   # tests and the commands the README shows
   curl openssl python3 python3-pytest sqlite3
 )
-if [[ "${1:-}" == "--with-bench" ]]; then
-  packages+=(wrk nginx-light)
-fi
+for opt in "$@"; do
+  case "$opt" in
+    --with-bench) packages+=(wrk nginx-light) ;;
+    --with-fuzz) packages+=(clang libfuzzer-14-dev libclang-rt-14-dev) ;;
+    *) echo "setup.sh: unknown option $opt" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do
