@@ -67,6 +67,8 @@ po::options_description describe() {
      "Azure region of vaults created with --vault (x-ms-keyvault-region)")
     ("tenant", po::value<std::string>()->default_value("6f2a3b4c-5d6e-4f70-8192-a3b4c5d6e7f8"),
      "the default Entra ID tenant id")
+    ("admin-token", po::value<std::string>()->default_value(""),
+     "require 'Authorization: Bearer TOKEN' on admin API changes (POST /_kmslab/...)")
     ("auth", po::value<std::string>()->default_value("strict"),
      "strict: the data plane accepts only tokens this emulator issued, unexpired; lenient: any "
      "well-formed JWT bearer token")
@@ -153,6 +155,7 @@ std::optional<Config> parse_flags(int argc, char** argv) {
   c.region = vm["region"].as<std::string>();
   c.tenant_id = vm["tenant"].as<std::string>();
   c.accept_any_api_version = vm["accept-any-api-version"].as<bool>();
+  c.admin_token = vm["admin-token"].as<std::string>();
   c.auth = vm["auth"].as<std::string>();
   if (c.auth != "strict" && c.auth != "lenient") {
     throw std::invalid_argument("--auth must be strict or lenient, not '" + c.auth + "'");

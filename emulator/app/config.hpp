@@ -37,6 +37,7 @@ struct Config {
   std::string tenant_id = "6f2a3b4c-5d6e-4f70-8192-a3b4c5d6e7f8";
   bool accept_any_api_version = false;
   std::string auth = "strict";  // strict | lenient
+  std::string admin_token;      // empty: the admin API needs no token
   bool throttling = true;
   int throttle_create = 20;   // per vault per 10 s window
   int throttle_other = 4000;  // per vault per 10 s window (RSA-2048 / EC weight 1)

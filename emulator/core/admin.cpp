@@ -53,6 +53,18 @@ Result<Reply> move_clock(VirtualClock& clock, const std::string& body,
 
 void register_admin_routes(Router& router, AdminServices s) {
   const auto group = router.add_group("admin", {"*"});
+  if (!s.token.empty()) {
+    router.add_filter(group, [token = s.token](RequestContext& ctx) -> std::optional<ApiError> {
+      if (ctx.request.method() != http::verb::post) return std::nullopt;
+      if (ctx.request[http::field::authorization] == "Bearer " + token) return std::nullopt;
+      return ApiError{401,
+                      "Unauthorized",
+                      "This kmslab admin API requires 'Authorization: Bearer <token>' with the "
+                      "token given to --admin-token.",
+                      std::nullopt,
+                      {}};
+    });
+  }
   router.add(group, http::verb::get, "/_kmslab/health", "admin.health",
              [s](RequestContext& ctx) -> Result<Reply> {
                return Reply::json({{"status", "ready"},

@@ -19,6 +19,8 @@ struct AdminServices {
   MetricsRegistry& metrics;
   std::string version;
   std::function<void()> clock_changed;  // persists the new time
+  /// When set, requests that change state (POST) must carry `Authorization: Bearer <token>`.
+  std::string token;
 };
 
 void register_admin_routes(Router& router, AdminServices services);

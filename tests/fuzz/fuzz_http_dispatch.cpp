@@ -29,10 +29,10 @@ struct World {
 
   World() {
     vaults.put(keyvault::vault_from_flag("fuzzvault", "t", "eastus"));
-    core::register_admin_routes(router, {clock, metrics, "fuzz", nullptr});
+    core::register_admin_routes(router, {clock, metrics, "fuzz", nullptr, ""});
     identity::IdentityServices ids;
-    ids.signing_key = std::make_shared<const identity::SigningKey>(
-        identity::SigningKey::load_or_create(*store));
+    ids.signing_key =
+        std::make_shared<const identity::SigningKey>(identity::SigningKey::load_or_create(*store));
     identity::register_identity_routes(router, ids);
     keyvault::KeyVaultOptions options;
     options.default_tenant = "t";

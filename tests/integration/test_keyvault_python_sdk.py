@@ -1,5 +1,6 @@
 """Key Vault keys through the unmodified Python SDK (Debian python3-azure), default client options:
 the challenge-resource verification passes for both vault name forms."""
+import base64
 import datetime
 import hashlib
 
@@ -189,3 +190,16 @@ def test_rotate_and_rotation_policy_on_the_virtual_clock(client, kv_emulator):
         client.update_key_rotation_policy("rotating", KeyRotationPolicy(lifetime_actions=[
             KeyRotationLifetimeAction(KeyRotationPolicyAction.rotate, time_after_create="P1D")]))
     assert err.value.status_code == 400
+
+
+def test_logs_never_hold_tokens_secrets_or_key_material(client, credential, kv_emulator):
+    key = client.create_rsa_key("logged", tags={"t": "v"})
+    crypto = CryptographyClient(key.id, credential)
+    crypto.sign(SignatureAlgorithm.rs256, hashlib.sha256(b"x").digest())
+    client.backup_key("logged")
+    token = credential.get_token("https://vault.azure.net/.default").token
+    log = (kv_emulator.data_dir / "emulator.log").read_text()
+    assert '"route":"keys.sign"' in log  # the requests were logged...
+    modulus = base64.urlsafe_b64encode(key.key.n).decode().rstrip("=")[:40]
+    for secret in [token, token.split(".")[2], "not-a-real-secret", "v1:RSA:", modulus]:
+        assert secret not in log  # ...without what must never be logged

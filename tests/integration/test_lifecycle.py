@@ -65,3 +65,15 @@ def test_virtual_time_and_ca_survive_restart(emulator_binary, tmp_path):
         assert open(emu.ca).read() == ca_before
     finally:
         assert emu.stop() == 0
+
+
+def test_admin_token_guards_admin_changes(emulator_binary, tmp_path):
+    emu = Emulator(emulator_binary, tmp_path / "a", ["--admin-token", "s3cret", "--clock", "manual"]).start()
+    try:
+        status, _, body = emu.curl("/_kmslab/clock", "-d", '{"advance":"1d"}')
+        assert status == 401 and "--admin-token" in json.loads(body)["error"]["message"]
+        status, _, _ = emu.curl("/_kmslab/clock", "-d", '{"advance":"1d"}', "-H", "Authorization: Bearer s3cret")
+        assert status == 200
+        assert emu.curl("/_kmslab/health")[0] == 200  # reads stay open
+    finally:
+        assert emu.stop() == 0
