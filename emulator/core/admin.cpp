@@ -1,4 +1,5 @@
 #include "emulator/core/admin.hpp"
+#include "emulator/core/json_input.hpp"
 
 namespace kmslab::core {
 
@@ -16,7 +17,7 @@ nlohmann::json clock_state(const VirtualClock& clock) {
 
 Result<Reply> move_clock(VirtualClock& clock, const std::string& body,
                          const std::function<void()>& changed) {
-  const auto j = nlohmann::json::parse(body, nullptr, false);
+  const auto j = parse_untrusted_json(body);
   if (j.is_discarded() || !j.is_object()) {
     return errors::bad_json("expected an object such as {\"advance\":\"400d\"}");
   }

@@ -1,4 +1,5 @@
 #include "emulator/identity/jwt.hpp"
+#include "emulator/core/json_input.hpp"
 
 #include <cstdint>
 #include <limits>
@@ -29,7 +30,7 @@ std::optional<Split> split(std::string_view token) {
 nlohmann::json json_segment(std::string_view segment) {
   auto bytes = core::base64url_decode(segment);
   if (!bytes) return nlohmann::json::value_t::discarded;
-  auto j = nlohmann::json::parse(*bytes, nullptr, false);
+  auto j = core::parse_untrusted_json(*bytes);
   return j.is_object() ? j : nlohmann::json(nlohmann::json::value_t::discarded);
 }
 

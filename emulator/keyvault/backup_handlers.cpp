@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "emulator/core/base64url.hpp"
+#include "emulator/core/json_input.hpp"
 #include "emulator/keyvault/call.hpp"
 #include "emulator/keyvault/errors.hpp"
 #include "emulator/keyvault/key_body.hpp"
@@ -108,7 +109,7 @@ Result<Reply> KeyVaultService::restore_key(Call& call) {
   if (!iv || iv->size() != kIvBytes || !sealed) return errors::invalid_backup();
   auto plain = seal(backup_secret(), *iv, *sealed, false);
   if (!plain) return errors::invalid_backup();
-  const auto payload = nlohmann::json::parse(*plain, nullptr, false);
+  const auto payload = core::parse_untrusted_json(*plain);
   if (payload.is_discarded() || payload.value("format", "") != "kmslab-key-backup/1") {
     return errors::invalid_backup();
   }

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "emulator/core/base64url.hpp"
+#include "emulator/core/json_input.hpp"
 #include "emulator/keyvault/call.hpp"
 #include "emulator/keyvault/errors.hpp"
 
@@ -98,7 +99,7 @@ Result<Call> KeyVaultService::resolve(RequestContext& ctx) {
   Call call{ctx, *vault, KeyWire(base_url(ctx), *vault), nlohmann::json()};
   const std::string& body = ctx.request.body();
   if (!body.empty()) {
-    call.body = nlohmann::json::parse(body, nullptr, false);
+    call.body = core::parse_untrusted_json(body);
     if (call.body.is_discarded() || !call.body.is_object()) {
       return errors::bad_parameter("The request body is not a valid JSON object.");
     }

@@ -32,3 +32,25 @@ TEST(Base64Url, RejectsMalformedInput) {
 
 }  // namespace
 }  // namespace kmslab::core
+
+#include "emulator/core/json_input.hpp"
+
+namespace kmslab::core {
+namespace {
+
+TEST(UntrustedJson, DepthIsLimitedBeforeParsing) {
+  EXPECT_EQ(parse_untrusted_json(R"({"a":[1,{"b":"[[[["}]})")["a"][1]["b"], "[[[[");
+  const std::string deep = std::string(65, '[') + std::string(65, ']');
+  EXPECT_TRUE(parse_untrusted_json(deep).is_discarded());
+  const std::string ok = std::string(64, '[') + std::string(64, ']');
+  EXPECT_FALSE(parse_untrusted_json(ok).is_discarded());
+  const std::string million = std::string(1000000, '[') + std::string(1000000, ']');
+  EXPECT_TRUE(parse_untrusted_json(million).is_discarded());
+  EXPECT_TRUE(parse_untrusted_json("{not json").is_discarded());
+  EXPECT_FALSE(parse_untrusted_json(
+                   R"(["\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["])")
+                   .is_discarded());
+}
+
+}  // namespace
+}  // namespace kmslab::core
