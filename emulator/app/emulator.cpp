@@ -54,8 +54,9 @@ Emulator::Emulator(Config config) : config_(std::move(config)) {
       core::tls::CertificateAuthority::load_or_create(config_.data_dir, core::wall_clock_now()));
   tls_ = std::make_unique<core::tls::ServerTls>(*ca_, certificate_names(), core::wall_clock_now);
 
-  core::register_admin_routes(
-      router_, {*clock_, metrics_, kVersion, [this] { persist_clock(); }, config_.admin_token});
+  core::register_admin_routes(router_, {*clock_, metrics_, kVersion, [this] { persist_clock(); },
+                                        config_.admin_token, [this] { return store_->revision(); },
+                                        [this] { return store_->check_integrity(); }});
   register_identity();
   vaults_ = std::make_unique<keyvault::VaultRegistry>(*store_);
   create_flag_vaults();

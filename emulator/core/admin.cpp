@@ -78,6 +78,15 @@ void register_admin_routes(Router& router, AdminServices s) {
              [s](RequestContext& ctx) {
                return move_clock(s.clock, ctx.request.body(), s.clock_changed);
              });
+  if (s.store_check) {
+    router.add(group, http::verb::get, "/_kmslab/store", "admin.store",
+               [s](RequestContext&) -> Result<Reply> {
+                 const std::string problem = s.store_check();
+                 return Reply::json({{"revision", s.store_revision()},
+                                     {"integrity", problem.empty() ? "ok" : problem}},
+                                    problem.empty() ? 200 : 500);
+               });
+  }
   router.add(group, http::verb::get, "/metrics", "admin.metrics",
              [s](RequestContext&) -> Result<Reply> {
                Reply r = Reply::text(s.metrics.render());

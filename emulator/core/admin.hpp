@@ -4,6 +4,7 @@
 //   GET  /_kmslab/health   readiness
 //   GET  /_kmslab/clock    the virtual time
 //   POST /_kmslab/clock    {"advance":"400d"} or {"set":"2027-01-01T00:00:00Z"}
+//   GET  /_kmslab/store    the store's revision and integrity check (crash-consistency harness)
 //   GET  /metrics          Prometheus text format
 #include <functional>
 #include <string>
@@ -21,6 +22,9 @@ struct AdminServices {
   std::function<void()> clock_changed;  // persists the new time
   /// When set, requests that change state (POST) must carry `Authorization: Bearer <token>`.
   std::string token;
+  /// GET /_kmslab/store: the store's revision and a full integrity check ("" = sound).
+  std::function<int64_t()> store_revision;
+  std::function<std::string()> store_check;
 };
 
 void register_admin_routes(Router& router, AdminServices services);

@@ -29,7 +29,7 @@ struct World {
 
   World() {
     vaults.put(keyvault::vault_from_flag("fuzzvault", "t", "eastus"));
-    core::register_admin_routes(router, {clock, metrics, "fuzz", nullptr, ""});
+    core::register_admin_routes(router, {clock, metrics, "fuzz", nullptr, "", nullptr, nullptr});
     identity::IdentityServices ids;
     ids.signing_key =
         std::make_shared<const identity::SigningKey>(identity::SigningKey::load_or_create(*store));
