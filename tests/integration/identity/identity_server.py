@@ -4,66 +4,26 @@
 alone or the whole integration folder with its own conftest.)"""
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # the shared harness of the integration tests
+from kmslab_harness import Emulator  # noqa: E402
+
 TENANT = "72c8c4a6-3b1e-4e55-9d6e-0a1b2c3d4e5f"
 
 
-class IdentityServer:
-    """One kmslab-emulator process with its own data directory."""
+class IdentityServer(Emulator):
+    """The emulator, with this suite's own tenant as its default tenant."""
 
     def __init__(self, binary, data_dir):
-        self.binary = binary
-        self.data_dir = Path(data_dir)
-        self.proc = None
-        self.endpoints = None
-
-    def start(self):
-        endpoints_file = self.data_dir / "endpoints.json"
-        if endpoints_file.exists():
-            endpoints_file.unlink()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.proc = subprocess.Popen(
-            [self.binary, "--data-dir", str(self.data_dir), "--port", "0", "--tenant", TENANT,
-             "--log-file", str(self.data_dir / "server.log")],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"server exited {self.proc.returncode}: {self.proc.stderr.read()}")
-            try:
-                self.endpoints = json.loads(endpoints_file.read_text())
-                return self
-            except (FileNotFoundError, json.JSONDecodeError):
-                time.sleep(0.02)
-        raise AssertionError("timed out waiting for endpoints.json")
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(timeout=20)
-        return self.proc.returncode
-
-    @property
-    def url(self):
-        return self.endpoints["https"]
+        super().__init__(binary, data_dir, ["--tenant", TENANT])
 
     @property
     def port(self):
-        return int(self.url.rsplit(":", 1)[1])
-
-    @property
-    def proxy(self):
-        return self.endpoints["proxy"]
-
-    @property
-    def ca(self):
-        return self.endpoints["ca"]
+        return super().port()
 
 
 _CLEARED = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY", "REQUESTS_CA_BUNDLE",

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "emulator/identity/signing_key.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace kmslab::identity::testing {
 
@@ -15,24 +16,6 @@ inline std::shared_ptr<const SigningKey> shared_key() {
   return key;
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "kmslab-identity-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using TempDir = kmslab::testing::TempDir;
 
 }  // namespace kmslab::identity::testing

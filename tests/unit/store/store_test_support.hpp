@@ -13,29 +13,11 @@
 #include "emulator/store/local_store.hpp"
 #include "emulator/store/sqlite_journal.hpp"
 #include "emulator/store/store.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace kmslab::store::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "kmslab-store-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using TempDir = kmslab::testing::TempDir;
 
 enum class Backend { kMemory, kSqlite };
 
