@@ -46,8 +46,8 @@ def b64u(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def b64u_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+def has_kid_and_value(body):
+    return None if body.get("kid") and body.get("value") else "no kid/value in the answer"
 
 
 def percentile(sorted_values, p):
@@ -234,7 +234,9 @@ class Worker:
         if status is None:
             return None
         if status in ok:
-            problem = check(body) if check else None
+            problem = None
+            if check:
+                problem = check(body) if isinstance(body, dict) else "no JSON object in the body"
             if problem:
                 self.stats.error(seconds, f"{what}: HTTP {status} but {problem}")
                 return None
@@ -278,9 +280,10 @@ class Worker:
         name, gen = self.snapshot(slot)
         digest = b64u(self.rng.randbytes(32))   # a SHA-256-sized digest
         alg = "RS256" if slot.kty == "RSA" else "ES256"
-        body = self.expect(self.request("POST", f"/keys/{name}/sign", {"alg": alg, "value": digest}),
+        body = self.expect(self.request("POST", f"/keys/{name}/sign",
+                                        {"alg": alg, "value": digest}),
                            f"sign {name}", slot=slot, gen=gen,
-                           check=lambda b: None if b.get("kid") and b.get("value") else "no kid/value")
+                           check=has_kid_and_value)
         if body:
             with self.slots_lock:
                 if slot.gen == gen:
@@ -310,7 +313,7 @@ class Worker:
         body = self.expect(self.request("POST", f"/keys/{name}/encrypt",
                                         {"alg": "RSA-OAEP-256", "value": plain}),
                            f"encrypt {name}", slot=slot, gen=gen,
-                           check=lambda b: None if b.get("kid") and b.get("value") else "no kid/value")
+                           check=has_kid_and_value)
         if not body:
             return
         path = self.kid_path(body["kid"])
@@ -333,7 +336,8 @@ class Worker:
 
     def op_list(self):
         body = self.expect(self.request("GET", "/keys?maxresults=25"), "list keys",
-                           check=lambda b: None if len(b.get("value", [])) <= 25 else "more than 25")
+                           check=lambda b: None if len(b.get("value", [])) <= 25
+                           else "more than 25")
         # Follow one nextLink too: paging state is a classic place for a slow leak.
         if body and body.get("nextLink"):
             u = urllib.parse.urlsplit(body["nextLink"])
@@ -373,6 +377,16 @@ class Worker:
             self.expect(self.request("POST", f"/keys/{slot.name}/create", self.create_body(slot)),
                         f"create {slot.name}")
 
+    def guarded(self, what, *args):
+        """Runs setup or run_load; a bug or surprise in the client must fail the run loudly,
+        not quietly lower the rate by killing one thread."""
+        try:
+            getattr(self, what)(*args)
+        except Exception as e:  # noqa: BLE001
+            self.stats.error(None, f"thread {self.tid}: {type(e).__name__}: {e}")
+            self.stats.fatal = self.stats.fatal or f"thread {self.tid} crashed"
+            self.stop.set()
+
     def run_load(self, start, deadline):
         per_thread = self.args.rate / self.args.threads
         # Threads start staggered within one period so that they do not fire in lockstep.
@@ -398,6 +412,21 @@ def proc_stats(pid):
         return None
 
 
+def store_check(port, ctx):
+    """GET /_kmslab/store: the store's own integrity check and its revision (one per write).
+    Run once, after the load: it reads the whole store under its lock, which would show up in
+    the latencies if it ran during the load."""
+    conn = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=60)
+    try:
+        conn.request("GET", "/_kmslab/store")
+        resp = conn.getresponse()
+        return resp.status, json.loads(resp.read() or b"{}")
+    except (OSError, http.client.HTTPException, ValueError) as e:
+        return None, {"integrity": f"{type(e).__name__}: {e}"}
+    finally:
+        conn.close()
+
+
 def store_bytes(path):
     if not path:
         return None
@@ -405,7 +434,7 @@ def store_bytes(path):
 
 
 def run_setup_threads(workers, what):
-    threads = [threading.Thread(target=getattr(w, what)) for w in workers]
+    threads = [threading.Thread(target=w.guarded, args=(what,)) for w in workers]
     for t in threads:
         t.start()
     for t in threads:
@@ -466,11 +495,14 @@ def main() -> int:
     # The measured run starts only now, so key creation is in neither the rate nor the latencies.
     start = time.monotonic()
     deadline = start + duration
-    threads = [threading.Thread(target=w.run_load, args=(start, deadline), daemon=True)
+    threads = [threading.Thread(target=w.guarded, args=("run_load", start, deadline), daemon=True)
                for w in workers]
     for t in threads:
         t.start()
 
+    print("soak: columns: requests/latency of the interval; 404ok = 404s that were right (the "
+          "key's owner thread deleted it mid-request); RSS, fds, cpu% (100 = one core) of the "
+          "emulator; store = store.db + store.db-wal", flush=True)
     print(f"{'elapsed':>7} {'requests':>8} {'req/s':>6} {'p50 ms':>7} {'p99 ms':>7} "
           f"{'errors':>6} {'404ok':>5} {'RSS MiB':>8} {'fds':>4} {'cpu%':>5} {'store MiB':>9}",
           flush=True)
@@ -481,6 +513,7 @@ def main() -> int:
     last_ticks = first[2]
     hz = os.sysconf("SC_CLK_TCK")
     rss_start, rss_warm, rss_end, rss_max = first[0], None, first[0], first[0]
+    samples = []   # (seconds since start, RSS KiB) at each report line
     interval_start, next_report = start, start + args.interval
     while True:
         done = stop.wait(max(0.0, min(next_report, deadline) - time.monotonic()))
@@ -512,6 +545,7 @@ def main() -> int:
               flush=True)
         last_ticks, interval_start = ticks, now
         rss_end, rss_max = rss, max(rss_max, rss)
+        samples.append((now - start, rss))
         if rss_warm is None and now - start >= warmup - 0.5:
             rss_warm = rss   # first sample at or after the warm-up: the baseline
         if finished:
@@ -534,6 +568,14 @@ def main() -> int:
         print("  error: " + s)
     if stats.fatal:
         print(f"soak: stopped early: {stats.fatal}")
+    status, store = store_check(args.port, ctx)
+    store_ok = status == 200 and store.get("integrity") == "ok"
+    # Every write (new version, tags, delete, recover, purge, create) is one store revision; the
+    # store keeps a bounded window of them as watch history (history_revisions in
+    # emulator/store/local_store.hpp), in memory and in SQLite, so RSS and store size rise with
+    # the revision count until that window is full, and only then should level off.
+    print(f"soak: store check after the load: HTTP {status}, integrity "
+          f"{store.get('integrity')}, revision {store.get('revision')}")
     growth_ok = False
     if rss_warm is None:
         print("soak: FAIL: the run ended before the warm-up, no RSS baseline")
@@ -546,7 +588,14 @@ def main() -> int:
               f"warm-up ({warmup:.0f} s), {rss_end / 1024:.1f} MiB at the end (max "
               f"{rss_max / 1024:.1f}): growth after warm-up {growth:+.1f} MiB ({pct:+.1f}%) -> "
               f"{verdict} (limit {args.max_growth:g}%)")
-    ok = growth_ok and stats.all_errors == 0 and not stats.fatal
+    if len(samples) >= 4:
+        # For reading the curve, not for the verdict: growth over the second half of the run,
+        # which is past any warm-up or history filling that ends before half-time.
+        t_half, rss_half = next(x for x in samples if x[0] >= samples[-1][0] / 2 - 0.5)
+        print(f"soak: (info) RSS over the second half, from {t_half:.0f} s: "
+              f"{rss_half / 1024:.1f} -> {rss_end / 1024:.1f} MiB "
+              f"({100.0 * (rss_end - rss_half) / rss_half:+.1f}%)")
+    ok = growth_ok and store_ok and stats.all_errors == 0 and not stats.fatal
     print(f"soak: {'PASS' if ok else 'FAIL'}", flush=True)
     return 0 if ok else 1
 

@@ -36,17 +36,30 @@ std::optional<ApiError> check_usable(const KeyVersion& v, const std::string& op,
 
 }  // namespace
 
-Result<const crypto::KeyMaterial*> KeyVaultService::material(const std::string& vault,
-                                                             const KeyVersion& v) {
+// Returns shared ownership: another request may evict the entry while this one still uses it.
+Result<std::shared_ptr<const crypto::KeyMaterial>> KeyVaultService::material(
+    const std::string& vault, const KeyVersion& v) {
   const std::string id = core::to_lower(vault) + "/" + core::to_lower(v.name) + "/" + v.version;
   std::lock_guard l(cache_mu_);
   auto it = materials_.find(id);
   if (it == materials_.end()) {
+    // Bounded: parsed keys are a cache of the store, cheap to rebuild, and a vault that keeps
+    // adding versions must not grow the process without limit (found by the soak test).
+    if (materials_.size() >= kMaterialCacheSize) materials_.clear();
     auto m =
         std::make_shared<const crypto::KeyMaterial>(crypto::KeyMaterial::deserialize(v.material));
     it = materials_.emplace(id, std::move(m)).first;
   }
-  return it->second.get();
+  return it->second;
+}
+
+void KeyVaultService::forget_materials(const std::string& vault, const std::string& name) {
+  const std::string prefix = core::to_lower(vault) + "/" + core::to_lower(name) + "/";
+  std::lock_guard l(cache_mu_);
+  for (auto it = materials_.lower_bound(prefix);
+       it != materials_.end() && it->first.starts_with(prefix);) {
+    it = materials_.erase(it);
+  }
 }
 
 Result<Reply> KeyVaultService::crypto_op(Call& call, const std::string& segment) {

@@ -60,6 +60,7 @@ Result<Reply> KeyVaultService::purge_key(Call& call) {
   if (!meta || !meta->deleted) return errors::deleted_key_not_found(call.name());
   if (call.vault.purge_protection) return errors::purge_protected();
   keys_.purge(call.vault.name, call.name());
+  forget_materials(call.vault.name, call.name());
   return Reply::empty(204);
 }
 

@@ -93,8 +93,10 @@ class KeyVaultService {
   // crypto_handlers.cpp
   core::Result<core::Reply> crypto_op(Call& call, const std::string& op);
   core::Result<core::Reply> random_bytes(Call& call);
-  core::Result<const crypto::KeyMaterial*> material(const std::string& vault,
-                                                    const KeyVersion& version);
+  core::Result<std::shared_ptr<const crypto::KeyMaterial>> material(const std::string& vault,
+                                                                    const KeyVersion& version);
+  void forget_materials(const std::string& vault, const std::string& name);
+  static constexpr size_t kMaterialCacheSize = 1024;
 
   /// The live (not deleted) key's version, or KeyNotFound.
   core::Result<KeyVersion> live_version(Call& call, const std::string& version);
