@@ -66,18 +66,27 @@ Result<Reply> KeyVaultService::purge_key(Call& call) {
 
 void KeyVaultService::schedule_purge(const std::string& vault, const std::string& name,
                                      int64_t at) {
-  std::weak_ptr<Lifetime> alive = lifetime_;
-  clock_.schedule_at(core::TimePoint(std::chrono::seconds(at)), [this, alive, vault, name, at] {
-    auto life = alive.lock();
-    if (!life) return;
-    std::lock_guard guard(life->mu);
-    if (!life->alive) return;
-    std::lock_guard l(write_mu_);
+  schedule_write(at, [this, vault, name, at] {
     auto meta = keys_.meta(vault, name);
     // A key recovered and deleted again has a later date: its own timer purges it.
-    if (meta && meta->deleted && meta->deleted->scheduled_purge_date == at)
+    if (meta && meta->deleted && meta->deleted->scheduled_purge_date == at) {
       keys_.purge(vault, name);
+      forget_materials(vault, name);
+    }
   });
+}
+
+void KeyVaultService::schedule_write(int64_t at, std::function<void()> work) {
+  std::weak_ptr<Lifetime> alive = lifetime_;
+  clock_.schedule_at(core::TimePoint(std::chrono::seconds(at)),
+                     [this, alive, work = std::move(work)] {
+                       auto life = alive.lock();
+                       if (!life) return;
+                       std::lock_guard guard(life->mu);
+                       if (!life->alive) return;
+                       std::lock_guard l(write_mu_);
+                       work();
+                     });
 }
 
 void KeyVaultService::resume_timers() {

@@ -201,21 +201,14 @@ void KeyVaultService::schedule_rotation(const std::string& vault, const std::str
   if (!current) return;
   const auto due = rotation_due(*meta, *current);
   if (!due) return;
-  std::weak_ptr<Lifetime> alive = lifetime_;
-  clock_.schedule_at(core::TimePoint(std::chrono::seconds(*due)),
-                     [this, alive, vault, name, due = *due] {
-                       auto life = alive.lock();
-                       if (!life) return;
-                       std::lock_guard guard(life->mu);
-                       if (!life->alive) return;
-                       std::lock_guard l(write_mu_);
-                       auto m = keys_.meta(vault, name);
-                       auto v = m ? keys_.version(vault, name, {}) : std::nullopt;
-                       // Only the timer for the current due time rotates; stale ones (the policy or
-                       // the version changed since) do nothing.
-                       if (!v || rotation_due(*m, *v) != due) return;
-                       if (auto settings = vaults_.find(vault)) rotate_locked(*settings, name);
-                     });
+  schedule_write(*due, [this, vault, name, due = *due] {
+    auto m = keys_.meta(vault, name);
+    auto v = m ? keys_.version(vault, name, {}) : std::nullopt;
+    // Only the timer for the current due time rotates; stale ones (the policy or the version
+    // changed since) do nothing.
+    if (!v || rotation_due(*m, *v) != due) return;
+    if (auto settings = vaults_.find(vault)) rotate_locked(*settings, name);
+  });
 }
 
 }  // namespace kmslab::keyvault

@@ -75,6 +75,9 @@ class KeyVaultService {
   core::Result<core::Reply> recover_key(Call& call);
   core::Result<core::Reply> purge_key(Call& call);
   void schedule_purge(const std::string& vault, const std::string& name, int64_t at);
+  /// Runs `work` at `at` on the virtual clock, holding the write lock, unless this service is
+  /// gone by then.
+  void schedule_write(int64_t at, std::function<void()> work);
 
   // rotation_handlers.cpp
   core::Result<core::Reply> rotate_key(Call& call);
