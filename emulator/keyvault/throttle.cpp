@@ -21,13 +21,15 @@ std::optional<core::ApiError> Throttle::admit(const std::string& vault, Kind kin
                                               const std::string& kty, int bits) {
   if (!limits_.enabled) return std::nullopt;
   const int64_t index = clock_.now_unix_seconds() / limits_.window.count();
-  const int64_t real_index =
-      std::chrono::duration_cast<std::chrono::seconds>(real_time_().time_since_epoch()).count() /
-      limits_.window.count();
+  const core::TimePoint real_now = real_time_();
   const double w = weight(kind, kty, bits);
   std::lock_guard l(mu_);
   Window& win = windows_[vault];
-  if (win.index != index || win.real_index != real_index) win = Window{index, real_index, 0, 0};
+  // The real-time window starts at its first request, so a burst that happens to straddle a
+  // 10-second boundary of the wall clock is not split in two.
+  if (win.index != index || real_now - win.real_start >= limits_.window) {
+    win = Window{index, real_now, 0, 0};
+  }
   double& used = kind == Kind::kCreate ? win.create : win.other;
   const int limit = kind == Kind::kCreate ? limits_.create_per_window : limits_.other_per_window;
   if (used + w > limit) {

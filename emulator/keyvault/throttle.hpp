@@ -1,8 +1,9 @@
 #pragma once
 // Key Vault's service limits (reference/keyvault.md §6): per vault, per 10-second window, weighted
 // by key type and enforced on the sum. CREATE has its own budget. Requests refused with 429 do
-// not count. A window ends after 10 s of real time, or earlier when the virtual clock is moved
-// past it (so a frozen manual clock does not freeze the budget, and advancing opens a new window).
+// not count. A window ends 10 s of real time after its first request, or earlier when the virtual
+// clock is moved past it (so a frozen manual clock does not freeze the budget, and advancing opens
+// a new window).
 #include <chrono>
 #include <functional>
 #include <map>
@@ -42,8 +43,8 @@ class Throttle {
   double weight(Kind kind, const std::string& kty, int bits) const;
 
   struct Window {
-    int64_t index = -1;       // window of the virtual clock
-    int64_t real_index = -1;  // window of real time
+    int64_t index = -1;          // window of the virtual clock
+    core::TimePoint real_start;  // first request of the window, in real time
     double create = 0;
     double other = 0;
   };
