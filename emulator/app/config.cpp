@@ -79,7 +79,22 @@ po::options_description describe() {
     ("throttle-create", po::value<int>()->default_value(20),
      "key CREATE requests per vault per 10 s (HSM keys count double)")
     ("throttle-other", po::value<int>()->default_value(4000),
-     "other key requests per vault per 10 s, weighted (RSA-3072 x4, RSA-4096 x8, HSM x2)");
+     "other key requests per vault per 10 s, weighted (RSA-3072 x4, RSA-4096 x8, HSM x2)")
+    ("subscription", po::value<std::string>()->default_value("3b7c1d2e-4f5a-4b6c-8d7e-9f0a1b2c3d4e"),
+     "the ARM subscription id (GUID) the emulated account owns")
+    ("resource-group", po::value<std::string>()->default_value("kmslab"),
+     "resource group that vaults made with --vault belong to in ARM")
+    ("directory", po::value<std::string>()->default_value("open"),
+     "open: any client id with a non-empty secret signs in (registered apps must give their own "
+     "secret); registered: only registered apps and managed identities sign in (AADSTS700016)")
+    ("imds-port", po::value<unsigned>()->default_value(0),
+     "plain-HTTP port of the managed identity endpoints (IMDS, MSI_ENDPOINT, IDENTITY_ENDPOINT); "
+     "0 = pick a free port")
+    ("no-imds", po::bool_switch(), "do not serve the managed identity endpoints")
+    ("subnet", po::value<std::vector<std::string>>()->composing(),
+     "CIDR=SUBNET_ID: callers from CIDR are in that virtual subnet (network rules and private "
+     "endpoints), e.g. 127.0.1.0/24=/subscriptions/S/resourceGroups/G/providers/"
+     "Microsoft.Network/virtualNetworks/V/subnets/X (repeatable)");
   // clang-format on
   return d;
 }
@@ -170,6 +185,16 @@ std::optional<Config> parse_flags(int argc, char** argv) {
   if (c.throttle_create < 1 || c.throttle_other < 1) {
     throw std::invalid_argument("--throttle-create and --throttle-other must be at least 1");
   }
+  c.subscription_id = vm["subscription"].as<std::string>();
+  c.resource_group = vm["resource-group"].as<std::string>();
+  c.directory = vm["directory"].as<std::string>();
+  if (c.directory != "open" && c.directory != "registered") {
+    throw std::invalid_argument("--directory must be open or registered, not '" + c.directory +
+                                "'");
+  }
+  c.imds_port = port_value(vm, "imds-port");
+  c.imds = !vm["no-imds"].as<bool>();
+  if (vm.count("subnet")) c.subnets = vm["subnet"].as<std::vector<std::string>>();
   return c;
 }
 

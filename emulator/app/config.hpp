@@ -41,6 +41,13 @@ struct Config {
   bool throttling = true;
   int throttle_create = 20;   // per vault per 10 s window
   int throttle_other = 4000;  // per vault per 10 s window (RSA-2048 / EC weight 1)
+  // Identity, ARM, network
+  std::string subscription_id = "3b7c1d2e-4f5a-4b6c-8d7e-9f0a1b2c3d4e";
+  std::string resource_group = "kmslab";  // where --vault vaults live in ARM
+  std::string directory = "open";         // open | registered (see --help)
+  uint16_t imds_port = 0;                 // plain-HTTP IMDS listener; 0 = pick a free port
+  bool imds = true;                       // serve IMDS at all
+  std::vector<std::string> subnets;       // CIDR=SUBNET_RESOURCE_ID
 
   std::string store_spec() const;
   std::filesystem::path endpoints_path() const;

@@ -57,6 +57,8 @@ Emulator::Emulator(Config config) : config_(std::move(config)) {
   core::register_admin_routes(router_, {*clock_, metrics_, kVersion, [this] { persist_clock(); },
                                         config_.admin_token, [this] { return store_->revision(); },
                                         [this] { return store_->check_integrity(); }});
+  directory_ = std::make_unique<identity::Directory>(*store_, *rng_);
+  role_assignments_ = std::make_unique<identity::RoleAssignments>(*store_);
   register_identity();
   vaults_ = std::make_unique<keyvault::VaultRegistry>(*store_);
   create_flag_vaults();
@@ -153,7 +155,10 @@ core::TimePoint Emulator::token_now(std::optional<int64_t> skew) const {
 void Emulator::create_flag_vaults() {
   for (const auto& item : config_.vaults) {
     auto vault = keyvault::vault_from_flag(item, config_.tenant_id, config_.region);
-    if (vaults_->find(vault.name)) continue;  // created earlier (flag or ARM): keep its settings
+    vault.subscription_id = config_.subscription_id;
+    vault.resource_group = config_.resource_group;
+    if (vaults_->find_any(vault.name))
+      continue;  // created earlier (flag or ARM): keep its settings
     try {
       vaults_->put(vault);
     } catch (const std::invalid_argument& e) {

@@ -19,6 +19,8 @@
 #include "emulator/core/server.hpp"
 #include "emulator/core/tls/ca.hpp"
 #include "emulator/core/tls/server_tls.hpp"
+#include "emulator/identity/directory.hpp"
+#include "emulator/identity/rbac.hpp"
 #include "emulator/identity/signing_key.hpp"
 #include "emulator/keyvault/service.hpp"
 #include "emulator/keyvault/vault.hpp"
@@ -83,6 +85,8 @@ class Emulator {
   };
   mutable std::mutex tokens_mu_;
   mutable std::unordered_map<std::string, VerifiedToken> verified_tokens_;
+  std::unique_ptr<identity::Directory> directory_;
+  std::unique_ptr<identity::RoleAssignments> role_assignments_;
   std::unique_ptr<keyvault::VaultRegistry> vaults_;
   std::unique_ptr<keyvault::KeyVaultService> keyvault_;
   core::Router router_;
