@@ -54,19 +54,26 @@ Emulator::Emulator(Config config) : config_(std::move(config)) {
       core::tls::CertificateAuthority::load_or_create(config_.data_dir, core::wall_clock_now()));
   tls_ = std::make_unique<core::tls::ServerTls>(*ca_, certificate_names(), core::wall_clock_now);
 
-  core::register_admin_routes(router_, {*clock_, metrics_, kVersion, [this] { persist_clock(); },
-                                        config_.admin_token, [this] { return store_->revision(); },
-                                        [this] { return store_->check_integrity(); }});
+  const auto admin = core::register_admin_routes(
+      router_,
+      {*clock_, metrics_, kVersion, [this] { persist_clock(); }, config_.admin_token,
+       [this] { return store_->revision(); }, [this] { return store_->check_integrity(); }});
   directory_ = std::make_unique<identity::Directory>(*store_, *rng_);
   role_assignments_ = std::make_unique<identity::RoleAssignments>(*store_);
   register_identity();
+  tokens_ =
+      std::make_unique<identity::TokenVerifier>(signing_key_, *clock_, config_.auth == "lenient");
+  load_subnets();
+  register_network_admin(admin);
   vaults_ = std::make_unique<keyvault::VaultRegistry>(*store_);
   create_flag_vaults();
   keyvault::KeyVaultOptions kv;
   kv.dns_suffixes = config_.vault_dns_suffixes;
   kv.accept_any_api_version = config_.accept_any_api_version;
   kv.default_tenant = config_.tenant_id;
-  kv.verify_token = [this](std::string_view token) { return verify_token(token); };
+  kv.tokens = tokens_.get();
+  kv.role_assignments = role_assignments_.get();
+  kv.subnets = &subnets_;
   kv.throttle.enabled = config_.throttling;
   kv.throttle.create_per_window = config_.throttle_create;
   // The weighted limits keep Azure's ratios when the base is overridden.
@@ -95,61 +102,6 @@ void Emulator::register_identity() {
   services.signing_key = signing_key_;
   services.default_tenant_id = config_.tenant_id;
   identity::register_identity_routes(router_, services);
-}
-
-// Bearer tokens on the data plane. Strict: signed by this emulator's Entra ID and inside their
-// validity window (audience, issuer and authorisation checks arrive with access control).
-//
-// A token's lifetime runs in real elapsed time (app_token.cpp says why): it is judged at "real
-// now plus the skew it was issued under", with five minutes of leeway, the default of the token
-// validation libraries Azure services use.
-std::optional<std::string> Emulator::verify_token(std::string_view token) const {
-  if (config_.auth == "lenient") {
-    if (identity::jwt::decode_unverified(token)) return std::nullopt;
-    return "AKV10000: Request is missing a Bearer or PoP token.";
-  }
-  const std::string key(token);
-  std::optional<VerifiedToken> known;
-  {
-    std::lock_guard l(tokens_mu_);
-    if (auto it = verified_tokens_.find(key); it != verified_tokens_.end()) known = it->second;
-  }
-  if (!known) {
-    auto decoded = identity::jwt::decode_unverified(token);
-    VerifiedToken t;
-    if (decoded && decoded->claims.contains(identity::kSkewClaim) &&
-        decoded->claims[identity::kSkewClaim].is_number_integer()) {
-      t.skew = decoded->claims[identity::kSkewClaim].get<int64_t>();
-    }
-    const auto result =
-        identity::jwt::verify(token, *signing_key_, token_now(t.skew), std::chrono::minutes(5));
-    if (!result.ok()) {
-      switch (result.error().failure) {
-        case identity::jwt::Failure::kExpired:
-          return "Token expired";  // wording unverified
-        case identity::jwt::Failure::kNotYetValid:
-          return "Token not yet valid";  // reported wording, without its Activity ID
-        default:
-          return "AKV10046: Unable to resolve the key used for signature validation";
-      }
-    }
-    t.nbf = result.claims().value("nbf", int64_t{0});
-    t.exp = result.claims().value("exp", int64_t{0});
-    std::lock_guard l(tokens_mu_);
-    if (verified_tokens_.size() >= 4096) verified_tokens_.clear();  // bounded; refills on use
-    verified_tokens_.emplace(key, t);
-    return std::nullopt;
-  }
-  const int64_t now =
-      std::chrono::duration_cast<std::chrono::seconds>(token_now(known->skew).time_since_epoch())
-          .count();
-  if (now + 300 < known->nbf) return "Token not yet valid";
-  if (now - 300 >= known->exp) return "Token expired";
-  return std::nullopt;
-}
-
-core::TimePoint Emulator::token_now(std::optional<int64_t> skew) const {
-  return skew ? core::wall_clock_now() + std::chrono::seconds(*skew) : clock_->now();
 }
 
 void Emulator::create_flag_vaults() {

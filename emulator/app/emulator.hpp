@@ -12,6 +12,7 @@
 #include "emulator/app/config.hpp"
 #include "emulator/core/clock.hpp"
 #include "emulator/core/dispatcher.hpp"
+#include "emulator/core/ipv4.hpp"
 #include "emulator/core/log.hpp"
 #include "emulator/core/metrics.hpp"
 #include "emulator/core/rng.hpp"
@@ -22,6 +23,7 @@
 #include "emulator/identity/directory.hpp"
 #include "emulator/identity/rbac.hpp"
 #include "emulator/identity/signing_key.hpp"
+#include "emulator/identity/token_verifier.hpp"
 #include "emulator/keyvault/service.hpp"
 #include "emulator/keyvault/vault.hpp"
 #include "emulator/store/store.hpp"
@@ -60,8 +62,8 @@ class Emulator {
   void restore_clock();
   void create_flag_vaults();
   void register_identity();
-  std::optional<std::string> verify_token(std::string_view token) const;
-  core::TimePoint token_now(std::optional<int64_t> skew) const;
+  void load_subnets();
+  void register_network_admin(core::Router::GroupId admin);
   void persist_clock();
   void write_endpoints_file() const;
   void finish_shutdown_when_idle(std::chrono::steady_clock::time_point deadline);
@@ -76,15 +78,8 @@ class Emulator {
   std::unique_ptr<core::tls::CertificateAuthority> ca_;
   std::unique_ptr<core::tls::ServerTls> tls_;
   std::shared_ptr<const identity::SigningKey> signing_key_;
-  /// Tokens whose signature was verified, with what their time checks need: an SDK sends the
-  /// same token for an hour, and an RSA verification per request is most of a GET's cost.
-  struct VerifiedToken {
-    std::optional<int64_t> skew;  // the token's xms_kmslab_skew claim
-    int64_t nbf = 0;
-    int64_t exp = 0;
-  };
-  mutable std::mutex tokens_mu_;
-  mutable std::unordered_map<std::string, VerifiedToken> verified_tokens_;
+  std::unique_ptr<identity::TokenVerifier> tokens_;
+  core::SubnetMap subnets_;
   std::unique_ptr<identity::Directory> directory_;
   std::unique_ptr<identity::RoleAssignments> role_assignments_;
   std::unique_ptr<keyvault::VaultRegistry> vaults_;

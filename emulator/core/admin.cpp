@@ -52,7 +52,7 @@ Result<Reply> move_clock(VirtualClock& clock, const std::string& body,
 
 }  // namespace
 
-void register_admin_routes(Router& router, AdminServices s) {
+Router::GroupId register_admin_routes(Router& router, AdminServices s) {
   const auto group = router.add_group("admin", {"*"});
   if (!s.token.empty()) {
     router.add_filter(group, [token = s.token](RequestContext& ctx) -> std::optional<ApiError> {
@@ -93,6 +93,7 @@ void register_admin_routes(Router& router, AdminServices s) {
                r.content_type = "text/plain; version=0.0.4; charset=utf-8";
                return r;
              });
+  return group;
 }
 
 }  // namespace kmslab::core

@@ -27,6 +27,8 @@ struct AdminServices {
   std::function<std::string()> store_check;
 };
 
-void register_admin_routes(Router& router, AdminServices services);
+/// Returns the admin group, so that components can add their own /_kmslab/ routes under the
+/// same token rule.
+Router::GroupId register_admin_routes(Router& router, AdminServices services);
 
 }  // namespace kmslab::core

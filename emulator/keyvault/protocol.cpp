@@ -5,6 +5,8 @@
 
 #include "emulator/core/base64url.hpp"
 #include "emulator/core/json_input.hpp"
+#include "emulator/keyvault/access.hpp"
+#include "emulator/keyvault/access_errors.hpp"
 #include "emulator/keyvault/call.hpp"
 #include "emulator/keyvault/errors.hpp"
 
@@ -35,17 +37,26 @@ std::string challenge_resource(const RequestContext& ctx) {
   return "https://" + (dot == std::string::npos ? host : host.substr(dot + 1));
 }
 
+// Key Vault's answers to a token it cannot accept. A garbage token and a forged one both fail
+// key resolution on the real service (AKV10046).
+std::string token_failure_message(identity::jwt::Failure failure) {
+  switch (failure) {
+    case identity::jwt::Failure::kExpired:
+      return "Token expired";  // wording unverified
+    case identity::jwt::Failure::kNotYetValid:
+      return "Token not yet valid";  // reported wording, without its Activity ID
+    default:
+      return "AKV10046: Unable to resolve the key used for signature validation";
+  }
+}
+
 }  // namespace
 
 void KeyVaultService::register_routes(core::Router& router) {
   std::vector<std::string> hosts;
   for (const auto& suffix : options_.dns_suffixes) hosts.push_back("{vault}." + suffix);
   const auto g = router.add_group("keyvault", hosts);
-  router.add_filter(g, [this](RequestContext& ctx) -> std::optional<ApiError> {
-    if (vaults_.find(ctx.param("vault"))) return std::nullopt;
-    return errors::vault_not_found(ctx.param("vault"));
-  });
-  router.add_filter(g, [this](RequestContext& ctx) { return check_auth(ctx); });
+  router.add_filter(g, [this](RequestContext& ctx) { return check_access(ctx); });
   router.add_filter(g, [this](RequestContext& ctx) { return check_api_version(ctx); });
   router.add_decorator(g, [this](const RequestContext& ctx, Reply& r) { decorate(ctx, r); });
 
@@ -107,19 +118,41 @@ Result<Call> KeyVaultService::resolve(RequestContext& ctx) {
   return call;
 }
 
-std::optional<ApiError> KeyVaultService::check_auth(RequestContext& ctx) const {
-  const std::string_view header = ctx.request[http::field::authorization];
+std::optional<ApiError> KeyVaultService::check_access(RequestContext& ctx) const {
   const auto vault = vaults_.find(ctx.param("vault"));
-  const std::string tenant =
-      vault && !vault->tenant_id.empty() ? vault->tenant_id : options_.default_tenant;
+  if (!vault) return errors::vault_not_found(ctx.param("vault"));
+  identity::TokenClaims caller;
+  if (auto e = check_token(ctx, *vault, caller)) return e;
+  if (!options_.tokens) return std::nullopt;  // no identities: nothing further to judge
+  if (auto e =
+          access::check_network(*vault, caller, ctx.connection.peer_address, options_.subnets)) {
+    return e;
+  }
+  const access::Operation* op = access::operation_of(ctx.route);
+  if (!op) return std::nullopt;
+  return access::check_authorization(*vault, caller, *op, ctx.param("name"),
+                                     options_.role_assignments);
+}
+
+std::optional<ApiError> KeyVaultService::check_token(RequestContext& ctx,
+                                                     const VaultSettings& vault,
+                                                     identity::TokenClaims& caller) const {
+  const std::string_view header = ctx.request[http::field::authorization];
+  const std::string tenant = !vault.tenant_id.empty() ? vault.tenant_id : options_.default_tenant;
+  const std::string resource = challenge_resource(ctx);
   const bool bearer = header.size() > 7 && core::to_lower(header.substr(0, 7)) == "bearer ";
-  if (!bearer) return errors::missing_bearer_token(tenant, challenge_resource(ctx));
-  if (!options_.verify_token) return std::nullopt;
-  auto failure = options_.verify_token(header.substr(7));
-  if (!failure) return std::nullopt;
-  ApiError e = errors::missing_bearer_token(tenant, challenge_resource(ctx));
-  e.message = std::move(*failure);
-  return e;
+  if (!bearer) return errors::missing_bearer_token(tenant, resource);
+  if (!options_.tokens) return std::nullopt;
+  const auto verdict = options_.tokens->verify(header.substr(7));
+  if (verdict.failure) {
+    return errors::unauthorized(tenant, resource, token_failure_message(*verdict.failure));
+  }
+  caller = verdict.claims;
+  if (options_.tokens->lenient()) return std::nullopt;
+  if (auto message = access::check_claims(vault, caller, resource)) {
+    return errors::unauthorized(tenant, resource, std::move(*message));
+  }
+  return std::nullopt;
 }
 
 std::optional<ApiError> KeyVaultService::check_api_version(RequestContext& ctx) const {

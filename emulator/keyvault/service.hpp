@@ -1,6 +1,7 @@
 #pragma once
 // The Key Vault keys data plane: routes -> handlers -> records -> store.
 //   protocol.cpp        vault resolution, auth challenge, api-version, throttling, headers, paging
+//   access.cpp          token claims, network rules, access policies and RBAC (access_errors.cpp)
 //   key_handlers.cpp    create, import, get, list, versions, update
 //   deleted_handlers.cpp  delete, deleted keys, recover, purge (and automatic purge)
 //   crypto_handlers.cpp encrypt, decrypt, wrapKey, unwrapKey, sign, verify, rng
@@ -11,8 +12,11 @@
 #include <string>
 
 #include "emulator/core/clock.hpp"
+#include "emulator/core/ipv4.hpp"
 #include "emulator/core/rng.hpp"
 #include "emulator/core/router.hpp"
+#include "emulator/identity/rbac.hpp"
+#include "emulator/identity/token_verifier.hpp"
 #include "emulator/keyvault/crypto/key_material.hpp"
 #include "emulator/keyvault/key_repository.hpp"
 #include "emulator/keyvault/throttle.hpp"
@@ -27,9 +31,12 @@ struct KeyVaultOptions {
   std::string default_tenant;
   ThrottleLimits throttle;
   std::string service_version = "1.9.2669.1";
-  /// Validates a bearer token (the identity component plugs in here): returns the message of
-  /// the 401 to send, or nullopt to let the request through. Unset: any bearer token passes.
-  std::function<std::optional<std::string>(std::string_view token)> verify_token;
+  /// Judges bearer tokens; unset, any bearer token passes as an anonymous caller (unit tests).
+  const identity::TokenVerifier* tokens = nullptr;
+  /// Azure RBAC for vaults with enableRbacAuthorization; unset, such vaults refuse everyone.
+  const identity::RoleAssignments* role_assignments = nullptr;
+  /// Which virtual subnet a caller's address is in (network rules, private endpoints).
+  const core::SubnetMap* subnets = nullptr;
 };
 
 class KeyVaultService {
@@ -54,7 +61,10 @@ class KeyVaultService {
 
   // protocol.cpp
   std::optional<core::ApiError> check_api_version(core::RequestContext& ctx) const;
-  std::optional<core::ApiError> check_auth(core::RequestContext& ctx) const;
+  /// Authentication, network rules, authorisation: in Azure's order.
+  std::optional<core::ApiError> check_access(core::RequestContext& ctx) const;
+  std::optional<core::ApiError> check_token(core::RequestContext& ctx, const VaultSettings& vault,
+                                            identity::TokenClaims& caller) const;
   void decorate(const core::RequestContext& ctx, core::Reply& reply) const;
 
   // key_handlers.cpp

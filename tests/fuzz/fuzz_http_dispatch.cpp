@@ -23,19 +23,40 @@ struct World {
   core::MetricsRegistry metrics;
   std::unique_ptr<store::Store> store = store::open_store("memory");
   keyvault::VaultRegistry vaults{*store};
+  identity::RoleAssignments roles{*store};
+  core::SubnetMap subnets;
+  std::unique_ptr<identity::TokenVerifier> tokens;
   std::unique_ptr<keyvault::KeyVaultService> kv;
   core::Router router;
   std::unique_ptr<core::Dispatcher> dispatcher;
 
   World() {
     vaults.put(keyvault::vault_from_flag("fuzzvault", "t", "eastus"));
+    // Vaults that exercise every access path: policies with a firewall, RBAC behind a private
+    // endpoint. Tokens are judged leniently so that the fuzzer's JWTs reach those checks.
+    keyvault::VaultSettings policy = keyvault::vault_from_flag("policyvault", "t", "eastus");
+    policy.open_access = false;
+    policy.access_policies.push_back({"t", "o", "", {"get", "list", "sign"}, {}, {}, {}});
+    policy.network_acls = keyvault::NetworkAcls{"None", "Deny", {"127.0.0.0/30"}, {}};
+    vaults.put(policy);
+    keyvault::VaultSettings rbac = keyvault::vault_from_flag("rbacvault", "t", "eastus");
+    rbac.open_access = false;
+    rbac.rbac = true;
+    rbac.public_network_access = "Disabled";
+    rbac.private_endpoint_connections.push_back({"pe", "pe-id", "/subscriptions/s/subnets/a"});
+    vaults.put(rbac);
+    subnets.set(*core::parse_ipv4_cidr("127.0.0.0/24"), "/subscriptions/s/subnets/a");
     core::register_admin_routes(router, {clock, metrics, "fuzz", nullptr, "", nullptr, nullptr});
     identity::IdentityServices ids;
     ids.signing_key =
         std::make_shared<const identity::SigningKey>(identity::SigningKey::load_or_create(*store));
     identity::register_identity_routes(router, ids);
+    tokens = std::make_unique<identity::TokenVerifier>(ids.signing_key, clock, true);
     keyvault::KeyVaultOptions options;
     options.default_tenant = "t";
+    options.tokens = tokens.get();
+    options.role_assignments = &roles;
+    options.subnets = &subnets;
     kv = std::make_unique<keyvault::KeyVaultService>(*store, clock, rng, vaults, options);
     kv->register_routes(router);
     dispatcher = std::make_unique<core::Dispatcher>(router, clock, rng, logger, metrics);

@@ -43,6 +43,27 @@ def test_tokens_are_validated(vault, emu):
     assert vault.request("GET", "/keys?api-version=7.5")[0] == 200
 
 
+def test_audience_and_issuer_are_checked(vault, emu):
+    """AKV10022 for a token meant for another resource, AKV10032 for another tenant's token."""
+    from keyvault_support import get_token
+    arm_token = get_token(emu, scope="https://management.azure.com/.default")
+    status, headers, body = vault.request("GET", "/keys?api-version=7.5", token=arm_token)
+    assert status == 401 and "www-authenticate" in headers
+    assert body["error"] == {"code": "Unauthorized", "message": (
+        f"AKV10022: Invalid audience. Expected https://vault.localhost:{emu.port()}, "
+        "found: https://management.azure.com.")}
+    other = "00000000-0000-4000-8000-000000000001"
+    status, _, body = vault.request("GET", "/keys?api-version=7.5", token=get_token(emu, tenant=other))
+    assert status == 401
+    assert body["error"]["message"] == (
+        "AKV10032: Invalid issuer. Expected one of "
+        "https://sts.windows.net/6f2a3b4c-5d6e-4f70-8192-a3b4c5d6e7f8/, "
+        f"found https://sts.windows.net/{other}/.")
+    # The real audience is accepted as well as the challenge's own resource.
+    assert vault.request("GET", "/keys?api-version=7.5",
+                         token=get_token(emu, scope="https://vault.azure.net/.default"))[0] == 200
+
+
 def test_every_response_carries_key_vault_headers(vault):
     status, headers, _ = vault.request("GET", "/keys?api-version=7.5", headers={"x-ms-client-request-id": "c1"})
     assert status == 200
