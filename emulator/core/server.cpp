@@ -12,7 +12,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
 
-#include "emulator/core/tls/names.hpp"
+#include "emulator/core/proxy_policy.hpp"
 
 namespace kmslab::core {
 
@@ -38,6 +38,7 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
         sink_(sink),
         tls_(tls),
         options_(std::move(options)),
+        proxy_policy_(options_.proxy_allow),
         tunnels_(metrics.counter("kmslab_proxy_tunnels_total",
                                  "CONNECT requests to the proxy, by result.", {"result"})) {}
 
@@ -274,23 +275,11 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
     if (!co_await read_header(stream, buffer, parser, info)) co_return;
     error_code ec;
     const auto& request = parser.get();
-    if (request.method() != http::verb::connect) {
-      tunnels_.inc({"refused"});
-      std::string text =
-          "kmslab proxy: only CONNECT is supported (set HTTPS_PROXY, and use https:// URLs for "
-          "the emulated Azure hosts).\n";
-      co_await write_proxy_answer(stream, 405, std::move(text));
-      co_return;
-    }
     const std::string target(request.target());
-    const std::string host = target_host(target);
-    if (!proxy_allows(host)) {
+    ProxyDecision decision = proxy_policy_.decide(request.method_string(), target);
+    if (decision.status != 200) {
       tunnels_.inc({"refused"});
-      std::string text = "kmslab proxy: refusing to tunnel to '" + target +
-                         "': only emulated Azure hosts are served, and kmslab never forwards "
-                         "traffic elsewhere. Allowed: " +
-                         allowed_list() + "\n";
-      co_await write_proxy_answer(stream, 403, std::move(text));
+      co_await write_proxy_answer(stream, decision.status, std::move(decision.text));
       co_return;
     }
     tunnels_.inc({"accepted"});
@@ -318,28 +307,6 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
   }
 
-  static std::string target_host(const std::string& target) {
-    if (!target.empty() && target.front() == '[') {
-      const size_t close = target.find(']');
-      return close == std::string::npos ? "" : target.substr(1, close - 1);
-    }
-    return target.substr(0, target.rfind(':'));
-  }
-
-  bool proxy_allows(const std::string& host) const {
-    if (host.empty()) return false;
-    for (const auto& pattern : options_.proxy_allow) {
-      if (tls::host_matches(pattern, host)) return true;
-    }
-    return false;
-  }
-
-  std::string allowed_list() const {
-    std::string out;
-    for (const auto& p : options_.proxy_allow) out += (out.empty() ? "" : ", ") + p;
-    return out;
-  }
-
   uint64_t track(std::shared_ptr<ConnState> state) {
     std::lock_guard l(mu_);
     const uint64_t id = next_conn_++;
@@ -356,6 +323,7 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
   RequestSink& sink_;
   ssl::context* tls_;
   const ServerOptions options_;
+  const ProxyPolicy proxy_policy_;
   CounterVec& tunnels_;
   std::atomic<bool> stopping_{false};
   mutable std::mutex mu_;

@@ -8,7 +8,7 @@
 //  - http:  plain HTTP (`--plain-http`)
 //  - proxy: an HTTP CONNECT proxy that never forwards anywhere: a tunnel to an allowed host
 //    (*.vault.azure.net, management.azure.com, ...) ends here, in this process, as if the client
-//    had reached that host; other destinations get a 403.
+//    had reached that host; other destinations get a 403 (the decision: proxy_policy.hpp).
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>

@@ -38,6 +38,17 @@ def test_non_connect_requests_are_refused(emulator):
     assert reply.startswith("HTTP/1.1 405")
 
 
+def test_malformed_connect_targets_are_refused_with_400(emulator):
+    # The target must be host:port (ProxyPolicy; tests/unit/core/proxy_policy_test.cpp has the
+    # full table): no guessing a port, and a malformed target is not "some other host" (403).
+    for target in [b"kv1.vault.azure.net", b"kv1.vault.azure.net:0", b"[::1:443", b"::1:443"]:
+        with socket.create_connection(("127.0.0.1", emulator.port("proxy"))) as s:
+            s.sendall(b"CONNECT " + target + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+            reply = s.recv(4096).decode()
+        assert reply.startswith("HTTP/1.1 400"), (target, reply)
+        assert "expected host:port" in reply
+
+
 def test_tunnel_presents_certificate_for_requested_name(emulator):
     ctx = ssl.create_default_context(cafile=emulator.ca)
     ctx.verify_flags |= ssl.VERIFY_X509_STRICT
