@@ -1,6 +1,7 @@
 #pragma once
 // kmslab-emulator assembled: clock, randomness, logs, metrics, store, CA, router, listeners.
 // Components (Key Vault, identity, ARM, AKS) register their routes here as they land.
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <memory>
@@ -34,6 +35,7 @@ struct Endpoints {
   std::string main_url;   // https://127.0.0.1:PORT (http:// with --plain-http)
   std::string proxy_url;  // http://127.0.0.1:PORT
   std::string ca_path;
+  std::string imds_url;  // http://127.0.0.1:PORT, the managed identity endpoints; empty: --no-imds
 };
 
 class Emulator {
@@ -60,6 +62,7 @@ class Emulator {
   void restore_clock();
   void create_flag_vaults();
   void register_identity();
+  void register_managed_identity();
   std::optional<std::string> verify_token(std::string_view token) const;
   core::TimePoint token_now(std::optional<int64_t> skew) const;
   void persist_clock();
@@ -86,6 +89,10 @@ class Emulator {
   mutable std::mutex tokens_mu_;
   mutable std::unordered_map<std::string, VerifiedToken> verified_tokens_;
   std::unique_ptr<identity::Directory> directory_;
+  /// The managed identity listener's port (0 until bound) and the IDENTITY_HEADER App Service
+  /// clients echo (a fresh value per start, published in endpoints.json).
+  std::atomic<uint16_t> imds_port_{0};
+  std::string identity_header_;
   std::unique_ptr<identity::RoleAssignments> role_assignments_;
   std::unique_ptr<keyvault::VaultRegistry> vaults_;
   std::unique_ptr<keyvault::KeyVaultService> keyvault_;

@@ -6,7 +6,6 @@
 
 #include "emulator/core/base64url.hpp"
 #include "emulator/identity/handlers.hpp"
-#include "emulator/identity/jwt.hpp"
 
 namespace kmslab::identity::handlers {
 
@@ -69,10 +68,12 @@ std::variant<AppTokenRequest, AadError> check_request(const State& state, const 
   auto aud = audience(form, flavor);
   if (auto* err = std::get_if<AadError>(&aud)) return *err;
   if (creds.client_secret.empty()) return aad_errors::client_secret_required();
-  if (state.services.validate_credentials) {
-    if (auto err = state.services.validate_credentials(creds)) return *err;
-  }
-  return AppTokenRequest{creds.tenant_id, creds.client_id, std::get<std::string>(aud)};
+  ClientVerdict verdict;
+  if (state.services.validate_credentials) verdict = state.services.validate_credentials(creds);
+  if (verdict.error) return *verdict.error;
+  AppTokenRequest request{creds.tenant_id, creds.client_id, std::get<std::string>(aud)};
+  request.object_id = std::move(verdict.object_id);
+  return request;
 }
 
 Reply token_reply(const std::string& access_token, std::chrono::seconds lifetime,
@@ -96,10 +97,10 @@ Result<Reply> token(const State& state, RequestContext& ctx, Flavor flavor) {
   auto checked = check_request(state, ctx, form, flavor);
   if (auto* err = std::get_if<AadError>(&checked)) return to_reply(*err, trace);
   const auto& request = std::get<AppTokenRequest>(checked);
-  const auto claims =
-      app_token_claims(request, trace.now, state.services.token_lifetime, ctx.request_id);
-  return token_reply(jwt::sign(claims, *state.services.signing_key), state.services.token_lifetime,
-                     trace);
+  const auto lifetime = state.services.token_lifetime;
+  return token_reply(
+      mint_app_token(request, *state.services.signing_key, trace.now, lifetime, ctx.request_id),
+      lifetime, trace);
 }
 
 }  // namespace kmslab::identity::handlers
