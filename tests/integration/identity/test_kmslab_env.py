@@ -77,6 +77,20 @@ def test_exports_and_reused_credentials(env_server):
     assert creds.stat().st_mode & 0o077 == 0
 
 
+def test_vault_dns_localhost(env_server):
+    code, stdout, err = kmslab_env(env_server, "--vault-dns", "localhost")
+    assert code == 0, err
+    assert "HTTPS_PROXY" not in exports(stdout)
+    assert f'"keyvaultDns": ".vault.localhost:{env_server.port}"' in stdout
+
+
+def test_missing_endpoints_file_is_a_clear_error(tmp_path):
+    out = subprocess.run([str(KMSLAB), "env", "--data-dir", str(tmp_path)], capture_output=True,
+                         text=True, env=clean_env({}))
+    assert out.returncode == 1
+    assert "endpoints.json not found" in out.stderr and not out.stdout
+
+
 def test_apply_registers_and_sets_the_cloud(env_server):
     code, stdout, err = kmslab_env(env_server, "--apply", "--login", "none")
     assert code == 0, err
