@@ -210,6 +210,11 @@ def print_exports(env, steps):
     print("# to go through IMDS (AZURE_POD_IDENTITY_AUTHORITY_HOST).")
     print("# az CLI, once per AZURE_CONFIG_DIR (tools/kmslab env --apply runs these):")
     for step in steps:
+        if step[:3] == ["az", "login", "--service-principal"]:
+            # After the eval, the exported variables hold these values: no secret in the comment.
+            print('#   az login --service-principal -u "$AZURE_CLIENT_ID" -p "$AZURE_CLIENT_SECRET"'
+                  ' --tenant "$AZURE_TENANT_ID"')
+            continue
         print("#   " + " ".join(shlex.quote(part) for part in step))
 
 

@@ -70,6 +70,7 @@ def test_exports_and_reused_credentials(env_server):
     assert env["AZURE_TENANT_ID"] == TENANT
     assert env["AZURE_CONFIG_DIR"] == str(env_server.data_dir.resolve() / "azure-config")
     assert "az cloud register -n kmslab" in stdout
+    assert stdout.count(env["AZURE_CLIENT_SECRET"]) == 1  # the export, not the az comment
     # A second run reuses the registered service principal.
     _, again, _ = kmslab_env(env_server)
     assert exports(again)["AZURE_CLIENT_ID"] == env["AZURE_CLIENT_ID"]
