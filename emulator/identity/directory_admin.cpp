@@ -125,7 +125,8 @@ Result<Reply> delete_managed_identity(const Services& s, RequestContext& ctx) {
   const std::string id =
       managed_identity_id(s->subscription_id, ctx.param("group"), ctx.param("name"));
   if (!s->directory.erase_managed_identity(id)) {
-    return core::ApiError{404, "NotFound", "No managed identity " + id + ".", std::nullopt, {}};
+    // The id is not echoed: path captures may be any bytes, and the envelope is JSON.
+    return core::ApiError{404, "NotFound", "The managed identity was not found.", std::nullopt, {}};
   }
   return Reply::empty(204);
 }

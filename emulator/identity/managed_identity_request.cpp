@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "emulator/core/json_input.hpp"
 #include "emulator/core/router.hpp"
 
 namespace kmslab::identity {
@@ -55,6 +56,11 @@ MiError conflicting_selectors() {
   return flat("invalid_request",
               "Only one of client_id, object_id or msi_res_id may be specified in the token "
               "request");
+}
+
+// [U] for parameters that are not UTF-8 (seen in managed identity proxies as a catch-all).
+MiError invalid_request() {
+  return flat("invalid_request", "Invalid request");
 }
 
 // Verified: IMDS capture in Hexadite/acs-keyvault-agent#43 and azure-sdk-for-rust#748.
@@ -147,6 +153,7 @@ std::variant<MiTokenRequest, MiError> parse_mi_request(MiFlavor flavor, const Pa
                                                        const MiHeaders& headers,
                                                        std::string_view expected_identity_header) {
   if (auto err = check_headers(flavor, headers, expected_identity_header)) return *err;
+  if (!core::valid_utf8(params)) return mi_errors::invalid_request();
   if (auto err = check_api_version(flavor, params)) return *err;
   MiTokenRequest request;
   request.resource = param(params, "resource");

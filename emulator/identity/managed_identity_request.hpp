@@ -57,11 +57,13 @@ MiError unsupported_api_version(std::string_view version);
 MiError identity_header_required();
 MiError resource_required();
 MiError conflicting_selectors();
+MiError invalid_request();
 MiError multiple_identities();
 MiError identity_not_found();
 }  // namespace mi_errors
 
-/// Checks headers and parameters in the order the service does: headers, api-version, resource,
+/// Checks headers and parameters in the order the service does: headers, readable parameters
+/// (UTF-8: they are echoed into JSON and the token), api-version, resource,
 /// then the identity parameters (client_id; object_id or principal_id; msi_res_id or
 /// mi_res_id; empty values count as absent; at most one may be given).
 std::variant<MiTokenRequest, MiError> parse_mi_request(

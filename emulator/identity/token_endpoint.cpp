@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "emulator/core/base64url.hpp"
+#include "emulator/core/json_input.hpp"
 #include "emulator/identity/handlers.hpp"
 
 namespace kmslab::identity::handlers {
@@ -55,6 +56,8 @@ std::variant<std::string, AadError> audience(const Form& form, Flavor flavor) {
 
 std::variant<AppTokenRequest, AadError> check_request(const State& state, const RequestContext& ctx,
                                                       const Form& form, Flavor flavor) {
+  // Values are echoed into error texts and claims, which must be UTF-8.
+  if (!core::valid_utf8(form)) return aad_errors::invalid_input();
   const std::string grant = field(form, "grant_type");
   if (grant.empty()) return aad_errors::missing_parameter("grant_type");
   if (grant != "client_credentials") return aad_errors::unsupported_grant_type(grant);
@@ -64,6 +67,7 @@ std::variant<AppTokenRequest, AadError> check_request(const State& state, const 
                               : resolve_tenant(ctx.param("tenant"), default_tenant),
                           field(form, "client_id"), field(form, "client_secret")};
   read_basic_auth(ctx, creds);
+  if (!core::valid_utf8(creds.client_id)) return aad_errors::invalid_input();
   if (creds.client_id.empty()) return aad_errors::missing_parameter("client_id");
   auto aud = audience(form, flavor);
   if (auto* err = std::get_if<AadError>(&aud)) return *err;

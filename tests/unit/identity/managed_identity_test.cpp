@@ -188,6 +188,22 @@ TEST_F(ManagedIdentityTest, MalformedInputGetsAnErrorNotACrash) {
   }
 }
 
+TEST_F(ManagedIdentityTest, ParametersThatAreNotUtf8AreAnInvalidRequest) {
+  add("id1");
+  const std::string base = "/metadata/identity/oauth2/token?api-version=2018-02-01";
+  for (const std::string& target : {base + "&resource=%FF", base + "&resource=r&client_id=%C0%AF",
+                                    base + "&resource=r&%ED%A0%80=1"}) {
+    auto r = imds(target);
+    EXPECT_EQ(r.result_int(), 400) << target;
+    EXPECT_EQ(description(r), "Invalid request") << target;
+  }
+  auto app =
+      send(verb::get, "/MSI/token?api-version=%FF&resource=r", {{"X-IDENTITY-HEADER", kHeader}});
+  EXPECT_EQ(app.result_int(), 400);
+  // Multi-byte UTF-8 is fine.
+  EXPECT_EQ(imds(base + "&resource=https%3A%2F%2Fv%C3%A9.example").result_int(), 200);
+}
+
 TEST_F(ManagedIdentityTest, OtherListenersDoNotServeTheEndpoints) {
   add("id1");
   conn.local_port = 8443;

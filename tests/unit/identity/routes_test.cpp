@@ -294,6 +294,23 @@ TEST_F(IdentityRoutesTest, APluggedInValidatorDecides) {
   EXPECT_EQ(bad.body().find("wrong"), std::string::npos);
 }
 
+TEST_F(IdentityRoutesTest, ValuesThatAreNotUtf8AreInvalidInput) {
+  for (const std::string form :
+       {"grant_type=client_credentials&client_id=%FF&client_secret=s&scope=a%2F.default",
+        "grant_type=%C3&client_id=c&client_secret=s&scope=a%2F.default",
+        "grant_type=client_credentials&client_id=c&client_secret=s&scope=%F8%88%80%80%80%2F."
+        "default"}) {
+    auto r = token(form);
+    EXPECT_EQ(r.result_int(), 400) << form;
+    EXPECT_EQ(body(r)["error_codes"], nlohmann::json({90013})) << form;
+  }
+  // In Basic credentials too.
+  auto basic = send(verb::post, "/common/oauth2/v2.0/token",
+                    "grant_type=client_credentials&scope=a%2F.default", "localhost:8443",
+                    {{"Authorization", "Basic " + core::base64_encode("%FF:secret")}});
+  EXPECT_EQ(body(basic)["error_codes"], nlohmann::json({90013}));
+}
+
 TEST_F(IdentityRoutesTest, GetOnTheTokenEndpointIsMethodNotAllowed) {
   EXPECT_EQ(get("/common/oauth2/v2.0/token").result_int(), 405);
 }
