@@ -184,9 +184,15 @@ def run_az(step, env):
     return out.returncode, out.stdout, out.stderr
 
 
+def serves_arm(admin):
+    return admin.call("GET", "/subscriptions?api-version=2019-11-01")[0] != 404
+
+
 def apply(steps, env, admin):
+    """Runs the az steps; returns what went wrong, or None."""
     full = dict(os.environ, **env)
     Path(env["AZURE_CONFIG_DIR"]).mkdir(parents=True, exist_ok=True)
+    steps = list(steps)
     # A cloud registered by an earlier run (another port, perhaps) is updated, not re-registered.
     if run_az(["az", "cloud", "show", "-n", CLOUD], full)[0] == 0:
         steps[0] = ["az", "cloud", "update", *steps[0][3:]]
@@ -194,12 +200,13 @@ def apply(steps, env, admin):
         code, _, err = run_az(step, full)
         if code == 0:
             continue
-        if step[1] == "login" and admin.call("GET", "/subscriptions?api-version=2019-11-01")[0] == 404:
-            fail("az login needs the emulator's ARM endpoints (GET /subscriptions answered 404); "
-                 "the cloud is registered and set")
+        if step[1] == "login" and not serves_arm(admin):
+            return ("az login needs the emulator's ARM endpoints (GET /subscriptions answered "
+                    "404); the cloud is registered and set")
         # The secret is an argument of the login step: never echo that step.
         shown = " ".join(step[:3]) + (" ..." if step[1] == "login" else "")
-        fail(f"`{shown}` failed ({code}):\n{err.strip()}")
+        return f"`{shown}` failed ({code}):\n{err.strip()}"
+    return None
 
 
 def print_exports(env, steps):
@@ -241,9 +248,11 @@ def main():
     creds = service_principal(admin, data_dir / "kmslab-env")
     env = environment(endpoints, creds, data_dir, args.vault_dns)
     steps = az_steps(cloud_config(endpoints, args.vault_dns), creds, args.login)
-    if args.apply:
-        apply(steps, env, admin)
+    problem = apply(steps, env, admin) if args.apply else None
+    # The exports are printed even when a step failed: they hold whatever the steps did.
     print_exports(env, steps)
+    if problem:
+        fail(problem)
 
 
 if __name__ == "__main__":

@@ -107,6 +107,16 @@ def test_apply_registers_and_sets_the_cloud(env_server):
     assert code == 0, err
 
 
+def test_apply_without_arm_says_why(env_server):
+    status, _ = admin(env_server, "GET", "/subscriptions?api-version=2019-11-01")
+    if status != 404:
+        pytest.skip("this emulator serves ARM: az login works (test_az_login_*)")
+    code, stdout, err = kmslab_env(env_server, "--apply")
+    assert code == 1
+    assert "az login needs the emulator's ARM endpoints" in err
+    assert exports(stdout)["AZURE_CONFIG_DIR"]  # the exports are printed all the same
+
+
 def test_az_login_service_principal(env_server):
     require_arm(env_server)
     code, stdout, err = kmslab_env(env_server, "--apply")
