@@ -68,7 +68,7 @@ po::options_description describe() {
     ("tenant", po::value<std::string>()->default_value("6f2a3b4c-5d6e-4f70-8192-a3b4c5d6e7f8"),
      "the default Entra ID tenant id")
     ("admin-token", po::value<std::string>()->default_value(""),
-     "require 'Authorization: Bearer TOKEN' on admin API changes (POST /_kmslab/...)")
+     "require 'Authorization: Bearer TOKEN' on admin API changes (POST, DELETE /_kmslab/...)")
     ("auth", po::value<std::string>()->default_value("strict"),
      "strict: the data plane accepts only tokens this emulator issued, unexpired; lenient: any "
      "well-formed JWT bearer token")

@@ -9,8 +9,11 @@
 #include "emulator/core/admin.hpp"
 #include "emulator/core/files.hpp"
 #include "emulator/identity/app_token.hpp"
+#include "emulator/identity/directory_admin.hpp"
 #include "emulator/identity/jwt.hpp"
+#include "emulator/identity/managed_identity_routes.hpp"
 #include "emulator/identity/routes.hpp"
+#include "emulator/identity/service_principals.hpp"
 
 namespace kmslab::app {
 
@@ -101,7 +104,30 @@ void Emulator::register_identity() {
   services.hosts.insert(services.hosts.end(), config_.host_names.begin(), config_.host_names.end());
   services.signing_key = signing_key_;
   services.default_tenant_id = config_.tenant_id;
+  services.validate_credentials = identity::client_validator(
+      *directory_, config_.directory == "registered" ? identity::DirectoryMode::kRegistered
+                                                     : identity::DirectoryMode::kOpen);
   identity::register_identity_routes(router_, services);
+  identity::register_directory_admin_routes(
+      router_, {*directory_, config_.tenant_id, config_.subscription_id, config_.resource_group,
+                config_.region, config_.admin_token});
+  if (config_.imds) register_managed_identity();
+}
+
+// The managed identity endpoints answer only on their own plain-HTTP listener (start()).
+void Emulator::register_managed_identity() {
+  // From the system RNG even under --seed: drawing from the seeded one would shift every id
+  // that follows.
+  identity_header_ = core::make_rng(0)->uuid();
+  identity::ManagedIdentityServices mi;
+  mi.directory = directory_.get();
+  mi.signing_key = signing_key_;
+  mi.default_tenant_id = config_.tenant_id;
+  mi.identity_header = identity_header_;
+  mi.accepts = [this](const core::ConnectionInfo& c) {
+    return !c.tls && c.tunnel_target.empty() && c.local_port != 0 && c.local_port == imds_port_;
+  };
+  identity::register_managed_identity_routes(router_, std::move(mi));
 }
 
 void Emulator::create_flag_vaults() {
@@ -176,6 +202,11 @@ void Emulator::start() {
       std::string(config_.plain_http ? "http://" : "https://") + host + ":" + std::to_string(port);
   endpoints_.proxy_url = "http://" + host + ":" + std::to_string(proxy_port);
   endpoints_.ca_path = ca_->cert_path().string();
+  if (config_.imds) {
+    // Loopback only, whatever --listen says: on a VM, IMDS is reachable from the machine alone.
+    imds_port_ = server_->listen("127.0.0.1", config_.imds_port, core::HttpServer::Kind::kHttp);
+    endpoints_.imds_url = "http://127.0.0.1:" + std::to_string(imds_port_);
+  }
 
   signals_.add(SIGINT);
   signals_.add(SIGTERM);
@@ -197,7 +228,15 @@ void Emulator::write_endpoints_file() const {
                       {"ca", endpoints_.ca_path},
                       {"store", config_.store_spec()},
                       {"pid", static_cast<int>(::getpid())},
-                      {"version", kVersion}};
+                      {"version", kVersion},
+                      {"tenant", config_.tenant_id},
+                      {"subscription", config_.subscription_id}};
+  if (!endpoints_.imds_url.empty()) {
+    j["imds"] = endpoints_.imds_url;
+    // Not a credential: like IMDS's Metadata header it only proves the caller is not a
+    // forwarded request; every local process may read it.
+    j["identity_header"] = identity_header_;
+  }
   core::write_file_atomic(config_.endpoints_path(), j.dump(2) + "\n", 0644);
 }
 
@@ -238,6 +277,7 @@ std::string Emulator::banner() const {
   out +=
       "  " + std::string(config_.plain_http ? "http:  " : "https: ") + endpoints_.main_url + "\n";
   out += "  proxy: " + endpoints_.proxy_url + "\n";
+  if (!endpoints_.imds_url.empty()) out += "  imds:  " + endpoints_.imds_url + "\n";
   out += "  CA:    " + ca + "\n";
   out += "  store: " + config_.store_spec() + "\n";
   out += "  endpoints file: " + config_.endpoints_path().string() + "\n";
@@ -255,6 +295,7 @@ std::string Emulator::banner() const {
   }
   out += "Clients: export SSL_CERT_FILE=" + ca + " REQUESTS_CA_BUNDLE=" + ca +
          " NODE_EXTRA_CA_CERTS=" + ca + " HTTPS_PROXY=" + endpoints_.proxy_url + "\n";
+  out += "  or: eval \"$(tools/kmslab env --data-dir " + config_.data_dir.string() + ")\"\n";
   return out;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // kmslab-emulator assembled: clock, randomness, logs, metrics, store, CA, router, listeners.
 // Components (Key Vault, identity, ARM, AKS) register their routes here as they land.
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <memory>
@@ -36,6 +37,7 @@ struct Endpoints {
   std::string main_url;   // https://127.0.0.1:PORT (http:// with --plain-http)
   std::string proxy_url;  // http://127.0.0.1:PORT
   std::string ca_path;
+  std::string imds_url;  // http://127.0.0.1:PORT, the managed identity endpoints; empty: --no-imds
 };
 
 class Emulator {
@@ -64,6 +66,7 @@ class Emulator {
   void register_identity();
   void load_subnets();
   void register_network_admin(core::Router::GroupId admin);
+  void register_managed_identity();
   void persist_clock();
   void write_endpoints_file() const;
   void finish_shutdown_when_idle(std::chrono::steady_clock::time_point deadline);
@@ -81,6 +84,10 @@ class Emulator {
   std::unique_ptr<identity::TokenVerifier> tokens_;
   core::SubnetMap subnets_;
   std::unique_ptr<identity::Directory> directory_;
+  /// The managed identity listener's port (0 until bound) and the IDENTITY_HEADER App Service
+  /// clients echo (a fresh value per start, published in endpoints.json).
+  std::atomic<uint16_t> imds_port_{0};
+  std::string identity_header_;
   std::unique_ptr<identity::RoleAssignments> role_assignments_;
   std::unique_ptr<keyvault::VaultRegistry> vaults_;
   std::unique_ptr<keyvault::KeyVaultService> keyvault_;

@@ -52,20 +52,23 @@ Result<Reply> move_clock(VirtualClock& clock, const std::string& body,
 
 }  // namespace
 
+Filter admin_token_filter(std::string token) {
+  return [token = std::move(token)](RequestContext& ctx) -> std::optional<ApiError> {
+    const auto method = ctx.request.method();
+    if (method == http::verb::get || method == http::verb::head) return std::nullopt;
+    if (ctx.request[http::field::authorization] == "Bearer " + token) return std::nullopt;
+    return ApiError{401,
+                    "Unauthorized",
+                    "This kmslab admin API requires 'Authorization: Bearer <token>' with the "
+                    "token given to --admin-token.",
+                    std::nullopt,
+                    {}};
+  };
+}
+
 Router::GroupId register_admin_routes(Router& router, AdminServices s) {
   const auto group = router.add_group("admin", {"*"});
-  if (!s.token.empty()) {
-    router.add_filter(group, [token = s.token](RequestContext& ctx) -> std::optional<ApiError> {
-      if (ctx.request.method() != http::verb::post) return std::nullopt;
-      if (ctx.request[http::field::authorization] == "Bearer " + token) return std::nullopt;
-      return ApiError{401,
-                      "Unauthorized",
-                      "This kmslab admin API requires 'Authorization: Bearer <token>' with the "
-                      "token given to --admin-token.",
-                      std::nullopt,
-                      {}};
-    });
-  }
+  if (!s.token.empty()) router.add_filter(group, admin_token_filter(s.token));
   router.add(group, http::verb::get, "/_kmslab/health", "admin.health",
              [s](RequestContext& ctx) -> Result<Reply> {
                return Reply::json({{"status", "ready"},

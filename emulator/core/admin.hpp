@@ -20,7 +20,7 @@ struct AdminServices {
   MetricsRegistry& metrics;
   std::string version;
   std::function<void()> clock_changed;  // persists the new time
-  /// When set, requests that change state (POST) must carry `Authorization: Bearer <token>`.
+  /// When set, requests that change state (not GET) must carry `Authorization: Bearer <token>`.
   std::string token;
   /// GET /_kmslab/store: the store's revision and a full integrity check ("" = sound).
   std::function<int64_t()> store_revision;
@@ -30,5 +30,9 @@ struct AdminServices {
 /// Returns the admin group, so that components can add their own /_kmslab/ routes under the
 /// same token rule.
 Router::GroupId register_admin_routes(Router& router, AdminServices services);
+
+/// The --admin-token check every admin group shares: requests that change state (any method but
+/// GET and HEAD) must carry `Authorization: Bearer <token>`. `token` must not be empty.
+Filter admin_token_filter(std::string token);
 
 }  // namespace kmslab::core

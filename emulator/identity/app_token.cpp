@@ -6,6 +6,7 @@
 
 #include "emulator/core/base64url.hpp"
 #include "emulator/identity/ids.hpp"
+#include "emulator/identity/jwt.hpp"
 
 namespace kmslab::identity {
 
@@ -55,26 +56,37 @@ nlohmann::json app_token_claims(const AppTokenRequest& request, core::TimePoint 
   const int64_t iat =
       std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
   const std::string issuer = v1_issuer(request.tenant_id);
-  const std::string oid = object_id_for(request.tenant_id, request.client_id);
-  return {{"aud", request.audience},
-          {"iss", issuer},
-          {"iat", iat},
-          {"nbf", iat},
-          {"exp", iat + lifetime.count()},
-          {"appid", request.client_id},
-          {"appidacr", "1"},
-          {"idp", issuer},
-          {"idtyp", "app"},
-          {"oid", oid},
-          {"sub", oid},
-          {"tid", request.tenant_id},
-          {"uti", unique_token_id(token_id)},
-          {"ver", "1.0"},
-          // How far the virtual clock stood from real time at issue: lets the data plane judge a
-          // token's lifetime in real elapsed time, so moving the clock (a scenario "waiting 400
-          // days") does not strand clients holding tokens they rightly consider fresh.
-          {kSkewClaim,
-           std::chrono::duration_cast<std::chrono::seconds>(now - core::wall_clock_now()).count()}};
+  const std::string oid = request.object_id.empty()
+                              ? object_id_for(request.tenant_id, request.client_id)
+                              : request.object_id;
+  nlohmann::json claims = {
+      {"aud", request.audience},
+      {"iss", issuer},
+      {"iat", iat},
+      {"nbf", iat},
+      {"exp", iat + lifetime.count()},
+      {"appid", request.client_id},
+      {"appidacr", request.appidacr},
+      {"idp", issuer},
+      {"idtyp", "app"},
+      {"oid", oid},
+      {"sub", oid},
+      {"tid", request.tenant_id},
+      {"uti", unique_token_id(token_id)},
+      {"ver", "1.0"},
+      // How far the virtual clock stood from real time at issue: lets the data plane judge a
+      // token's lifetime in real elapsed time, so moving the clock (a scenario "waiting 400
+      // days") does not strand clients holding tokens they rightly consider fresh.
+      {kSkewClaim,
+       std::chrono::duration_cast<std::chrono::seconds>(now - core::wall_clock_now()).count()}};
+  if (!request.mirid.empty()) claims["xms_mirid"] = request.mirid;
+  return claims;
+}
+
+std::string mint_app_token(const AppTokenRequest& request, const SigningKey& key,
+                           core::TimePoint now, std::chrono::seconds lifetime,
+                           std::string_view token_id) {
+  return jwt::sign(app_token_claims(request, now, lifetime, token_id), key);
 }
 
 }  // namespace kmslab::identity

@@ -29,8 +29,14 @@ struct ClientCredentials {
   std::string client_secret;  // non-empty; compare it, never log it
 };
 
-/// nullopt accepts the client; an AadError (e.g. aad_errors::invalid_client_secret) refuses it.
-using CredentialValidator = std::function<std::optional<AadError>(const ClientCredentials&)>;
+/// A validator's decision: an AadError (e.g. aad_errors::invalid_client_secret) refuses the
+/// client; otherwise the token is issued with `object_id` as its oid (empty: the name-based id of
+/// an application the directory does not know, see object_id_for).
+struct ClientVerdict {
+  std::optional<AadError> error;
+  std::string object_id;
+};
+using CredentialValidator = std::function<ClientVerdict(const ClientCredentials&)>;
 
 struct IdentityServices {
   /// Host patterns (router syntax) the sign-in service answers on. Instance discovery accepts an
@@ -41,7 +47,8 @@ struct IdentityServices {
   /// The tenant that "common", "organizations", "adfs" and domain names stand for.
   std::string default_tenant_id = kDefaultTenantId;
   std::chrono::seconds token_lifetime = kDefaultTokenLifetime;
-  /// Empty: any client id with a non-empty secret gets a token (no app registrations yet).
+  /// Empty: any client id with a non-empty secret gets a token (see client_validator in
+  /// service_principals.hpp for the directory's).
   CredentialValidator validate_credentials;
 };
 

@@ -5,8 +5,8 @@
 #include <variant>
 
 #include "emulator/core/base64url.hpp"
+#include "emulator/core/json_input.hpp"
 #include "emulator/identity/handlers.hpp"
-#include "emulator/identity/jwt.hpp"
 
 namespace kmslab::identity::handlers {
 
@@ -56,6 +56,8 @@ std::variant<std::string, AadError> audience(const Form& form, Flavor flavor) {
 
 std::variant<AppTokenRequest, AadError> check_request(const State& state, const RequestContext& ctx,
                                                       const Form& form, Flavor flavor) {
+  // Values are echoed into error texts and claims, which must be UTF-8.
+  if (!core::valid_utf8(form)) return aad_errors::invalid_input();
   const std::string grant = field(form, "grant_type");
   if (grant.empty()) return aad_errors::missing_parameter("grant_type");
   if (grant != "client_credentials") return aad_errors::unsupported_grant_type(grant);
@@ -65,14 +67,17 @@ std::variant<AppTokenRequest, AadError> check_request(const State& state, const 
                               : resolve_tenant(ctx.param("tenant"), default_tenant),
                           field(form, "client_id"), field(form, "client_secret")};
   read_basic_auth(ctx, creds);
+  if (!core::valid_utf8(creds.client_id)) return aad_errors::invalid_input();
   if (creds.client_id.empty()) return aad_errors::missing_parameter("client_id");
   auto aud = audience(form, flavor);
   if (auto* err = std::get_if<AadError>(&aud)) return *err;
   if (creds.client_secret.empty()) return aad_errors::client_secret_required();
-  if (state.services.validate_credentials) {
-    if (auto err = state.services.validate_credentials(creds)) return *err;
-  }
-  return AppTokenRequest{creds.tenant_id, creds.client_id, std::get<std::string>(aud)};
+  ClientVerdict verdict;
+  if (state.services.validate_credentials) verdict = state.services.validate_credentials(creds);
+  if (verdict.error) return *verdict.error;
+  AppTokenRequest request{creds.tenant_id, creds.client_id, std::get<std::string>(aud)};
+  request.object_id = std::move(verdict.object_id);
+  return request;
 }
 
 Reply token_reply(const std::string& access_token, std::chrono::seconds lifetime,
@@ -96,10 +101,10 @@ Result<Reply> token(const State& state, RequestContext& ctx, Flavor flavor) {
   auto checked = check_request(state, ctx, form, flavor);
   if (auto* err = std::get_if<AadError>(&checked)) return to_reply(*err, trace);
   const auto& request = std::get<AppTokenRequest>(checked);
-  const auto claims =
-      app_token_claims(request, trace.now, state.services.token_lifetime, ctx.request_id);
-  return token_reply(jwt::sign(claims, *state.services.signing_key), state.services.token_lifetime,
-                     trace);
+  const auto lifetime = state.services.token_lifetime;
+  return token_reply(
+      mint_app_token(request, *state.services.signing_key, trace.now, lifetime, ctx.request_id),
+      lifetime, trace);
 }
 
 }  // namespace kmslab::identity::handlers

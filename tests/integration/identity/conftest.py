@@ -3,11 +3,9 @@
 The suite is skipped when --server is not given, so a pytest run over the parent folder (which
 has its own required options) does not fail on it.
 """
-import os
-
 import pytest
 
-from identity_server import IdentityServer
+from identity_server import running
 
 
 def pytest_addoption(parser):
@@ -16,10 +14,5 @@ def pytest_addoption(parser):
 
 @pytest.fixture(scope="module")
 def server(request, tmp_path_factory):
-    binary = request.config.getoption("--server", default=None)
-    if not binary:
-        pytest.skip("--server not given")
-    srv = IdentityServer(os.path.abspath(binary), tmp_path_factory.mktemp("identity") / "data")
-    srv.start()
-    yield srv
-    assert srv.stop() == 0
+    with running(request, tmp_path_factory.mktemp("identity") / "data") as srv:
+        yield srv

@@ -64,10 +64,9 @@ class IdentityRoutesTest : public ::testing::Test {
            "&client_secret=s%3Dcret+x&scope=https%3A%2F%2Fvault.azure.net%2F.default";
   }
   nlohmann::json verified_claims(const core::HttpResponse& r) {
-    const auto result = jwt::verify(body(r)["access_token"].get<std::string>(),
-                                    *testing::shared_key(), clock.now());
-    EXPECT_TRUE(result.ok()) << (result.ok() ? "" : result.error().detail);
-    return result.ok() ? result.claims() : nlohmann::json();
+    auto claims = testing::verified_token_claims(r, clock.now());
+    EXPECT_FALSE(claims.empty()) << r.body();
+    return claims;
   }
 
   core::VirtualClock clock;
@@ -277,11 +276,14 @@ TEST_F(IdentityRoutesTest, ErrorsWithoutAClientRequestIdCorrelateToTheTraceId) {
 }
 
 TEST_F(IdentityRoutesTest, APluggedInValidatorDecides) {
-  install([](const ClientCredentials& creds) -> std::optional<AadError> {
-    if (creds.client_secret == "s=cret x") return std::nullopt;
-    return aad_errors::invalid_client_secret(creds.client_id);
+  install([](const ClientCredentials& creds) -> ClientVerdict {
+    if (creds.client_secret == "s=cret x")
+      return {std::nullopt, "0b1ec7a1-0000-4000-8000-000000000001"};
+    return {aad_errors::invalid_client_secret(creds.client_id), {}};
   });
-  EXPECT_EQ(token(good_form()).result_int(), 200);
+  auto good = token(good_form());
+  ASSERT_EQ(good.result_int(), 200);
+  EXPECT_EQ(verified_claims(good)["oid"], "0b1ec7a1-0000-4000-8000-000000000001");
   auto bad = token(
       "grant_type=client_credentials&client_id=c&client_secret=wrong"
       "&scope=https%3A%2F%2Fvault.azure.net%2F.default");
@@ -290,6 +292,23 @@ TEST_F(IdentityRoutesTest, APluggedInValidatorDecides) {
   EXPECT_EQ(body(bad)["error_codes"], nlohmann::json({7000215}));
   // The secret never appears in an answer.
   EXPECT_EQ(bad.body().find("wrong"), std::string::npos);
+}
+
+TEST_F(IdentityRoutesTest, ValuesThatAreNotUtf8AreInvalidInput) {
+  for (const std::string form :
+       {"grant_type=client_credentials&client_id=%FF&client_secret=s&scope=a%2F.default",
+        "grant_type=%C3&client_id=c&client_secret=s&scope=a%2F.default",
+        "grant_type=client_credentials&client_id=c&client_secret=s&scope=%F8%88%80%80%80%2F."
+        "default"}) {
+    auto r = token(form);
+    EXPECT_EQ(r.result_int(), 400) << form;
+    EXPECT_EQ(body(r)["error_codes"], nlohmann::json({90013})) << form;
+  }
+  // In Basic credentials too.
+  auto basic = send(verb::post, "/common/oauth2/v2.0/token",
+                    "grant_type=client_credentials&scope=a%2F.default", "localhost:8443",
+                    {{"Authorization", "Basic " + core::base64_encode("%FF:secret")}});
+  EXPECT_EQ(body(basic)["error_codes"], nlohmann::json({90013}));
 }
 
 TEST_F(IdentityRoutesTest, GetOnTheTokenEndpointIsMethodNotAllowed) {
