@@ -76,6 +76,7 @@ Emulator::Emulator(Config config) : config_(std::move(config)) {
   keyvault_ = std::make_unique<keyvault::KeyVaultService>(*store_, *clock_, *rng_, *vaults_, kv);
   keyvault_->register_routes(router_);
   keyvault_->resume_timers();
+  register_arm();
   dispatcher_ = std::make_unique<core::Dispatcher>(router_, *clock_, *rng_, *logger_, metrics_);
 }
 
@@ -97,16 +98,19 @@ void Emulator::register_identity() {
   identity::register_identity_routes(router_, services);
 }
 
-// Bearer tokens on the data plane. Strict: signed by this emulator's Entra ID and inside their
-// validity window (audience, issuer and authorisation checks arrive with access control).
+// Bearer tokens, for every service that takes them (the Key Vault data plane, ARM). Strict:
+// signed by this emulator's Entra ID and inside their validity window; lenient: any well-formed
+// JWT. Audience, issuer and authorisation are each service's to check in the returned claims.
 //
 // A token's lifetime runs in real elapsed time (app_token.cpp says why): it is judged at "real
 // now plus the skew it was issued under", with five minutes of leeway, the default of the token
 // validation libraries Azure services use.
-std::optional<std::string> Emulator::verify_token(std::string_view token) const {
+identity::jwt::VerifyResult Emulator::check_token(std::string_view token) const {
+  using identity::jwt::Failure;
+  using identity::jwt::VerifyError;
   if (config_.auth == "lenient") {
-    if (identity::jwt::decode_unverified(token)) return std::nullopt;
-    return "AKV10000: Request is missing a Bearer or PoP token.";
+    if (auto decoded = identity::jwt::decode_unverified(token)) return decoded->claims;
+    return VerifyError{Failure::kMalformed, "not a JWT"};
   }
   const std::string key(token);
   std::optional<VerifiedToken> known;
@@ -121,31 +125,58 @@ std::optional<std::string> Emulator::verify_token(std::string_view token) const 
         decoded->claims[identity::kSkewClaim].is_number_integer()) {
       t.skew = decoded->claims[identity::kSkewClaim].get<int64_t>();
     }
-    const auto result =
+    auto result =
         identity::jwt::verify(token, *signing_key_, token_now(t.skew), std::chrono::minutes(5));
-    if (!result.ok()) {
-      switch (result.error().failure) {
-        case identity::jwt::Failure::kExpired:
-          return "Token expired";  // wording unverified
-        case identity::jwt::Failure::kNotYetValid:
-          return "Token not yet valid";  // reported wording, without its Activity ID
-        default:
-          return "AKV10046: Unable to resolve the key used for signature validation";
-      }
-    }
+    if (!result.ok()) return result;
     t.nbf = result.claims().value("nbf", int64_t{0});
     t.exp = result.claims().value("exp", int64_t{0});
+    t.claims = result.claims();
     std::lock_guard l(tokens_mu_);
     if (verified_tokens_.size() >= 4096) verified_tokens_.clear();  // bounded; refills on use
     verified_tokens_.emplace(key, t);
-    return std::nullopt;
+    return result;
   }
   const int64_t now =
       std::chrono::duration_cast<std::chrono::seconds>(token_now(known->skew).time_since_epoch())
           .count();
-  if (now + 300 < known->nbf) return "Token not yet valid";
-  if (now - 300 >= known->exp) return "Token expired";
-  return std::nullopt;
+  if (now + 300 < known->nbf) return VerifyError{Failure::kNotYetValid, "nbf"};
+  if (now - 300 >= known->exp) return VerifyError{Failure::kExpired, "exp"};
+  return known->claims;
+}
+
+// The data plane's view: the message of Key Vault's 401, or nullopt.
+std::optional<std::string> Emulator::verify_token(std::string_view token) const {
+  const auto result = check_token(token);
+  if (result.ok()) return std::nullopt;
+  switch (result.error().failure) {
+    case identity::jwt::Failure::kExpired:
+      return "Token expired";  // wording unverified
+    case identity::jwt::Failure::kNotYetValid:
+      return "Token not yet valid";  // reported wording, without its Activity ID
+    default:
+      return config_.auth == "lenient"
+                 ? "AKV10000: Request is missing a Bearer or PoP token."
+                 : "AKV10046: Unable to resolve the key used for signature validation";
+  }
+}
+
+void Emulator::register_arm() {
+  arm::ArmOptions o;
+  o.hosts = {"management.azure.com", "localhost", "127.0.0.1"};
+  o.hosts.insert(o.hosts.end(), config_.host_names.begin(), config_.host_names.end());
+  o.graph_hosts = {"graph.microsoft.com", "localhost", "127.0.0.1"};
+  o.graph_hosts.insert(o.graph_hosts.end(), config_.host_names.begin(), config_.host_names.end());
+  o.tenant_id = config_.tenant_id;
+  o.subscription_id = config_.subscription_id;
+  o.default_resource_group = config_.resource_group;
+  o.region = config_.region;
+  if (!config_.vault_dns_suffixes.empty()) o.vault_dns_suffix = config_.vault_dns_suffixes.front();
+  o.accept_any_api_version = config_.accept_any_api_version;
+  o.check_token = [this](std::string_view token) { return check_token(token); };
+  arm_ = std::make_unique<arm::ArmService>(*store_, *clock_, *rng_, *vaults_, *directory_,
+                                           *role_assignments_, std::move(o));
+  arm_->register_routes(router_);
+  arm_->resume_timers();
 }
 
 core::TimePoint Emulator::token_now(std::optional<int64_t> skew) const {
@@ -168,8 +199,9 @@ void Emulator::create_flag_vaults() {
 }
 
 std::vector<std::string> Emulator::certificate_names() const {
-  std::vector<std::string> names = {"localhost", "127.0.0.1", "::1", "management.azure.com",
-                                    "login.microsoftonline.com"};
+  std::vector<std::string> names = {
+      "localhost",          "127.0.0.1", "::1", "management.azure.com", "login.microsoftonline.com",
+      "graph.microsoft.com"};
   for (const auto& suffix : config_.vault_dns_suffixes) names.push_back("*." + suffix);
   if (config_.listen_address != "0.0.0.0" && config_.listen_address != "::" &&
       std::find(names.begin(), names.end(), config_.listen_address) == names.end()) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "emulator/app/config.hpp"
+#include "emulator/arm/service.hpp"
 #include "emulator/core/clock.hpp"
 #include "emulator/core/dispatcher.hpp"
 #include "emulator/core/log.hpp"
@@ -20,6 +21,7 @@
 #include "emulator/core/tls/ca.hpp"
 #include "emulator/core/tls/server_tls.hpp"
 #include "emulator/identity/directory.hpp"
+#include "emulator/identity/jwt.hpp"
 #include "emulator/identity/rbac.hpp"
 #include "emulator/identity/signing_key.hpp"
 #include "emulator/keyvault/service.hpp"
@@ -60,6 +62,8 @@ class Emulator {
   void restore_clock();
   void create_flag_vaults();
   void register_identity();
+  void register_arm();
+  identity::jwt::VerifyResult check_token(std::string_view token) const;
   std::optional<std::string> verify_token(std::string_view token) const;
   core::TimePoint token_now(std::optional<int64_t> skew) const;
   void persist_clock();
@@ -82,6 +86,7 @@ class Emulator {
     std::optional<int64_t> skew;  // the token's xms_kmslab_skew claim
     int64_t nbf = 0;
     int64_t exp = 0;
+    nlohmann::json claims;
   };
   mutable std::mutex tokens_mu_;
   mutable std::unordered_map<std::string, VerifiedToken> verified_tokens_;
@@ -89,6 +94,7 @@ class Emulator {
   std::unique_ptr<identity::RoleAssignments> role_assignments_;
   std::unique_ptr<keyvault::VaultRegistry> vaults_;
   std::unique_ptr<keyvault::KeyVaultService> keyvault_;
+  std::unique_ptr<arm::ArmService> arm_;
   core::Router router_;
   std::unique_ptr<core::Dispatcher> dispatcher_;
   boost::asio::io_context ioc_;
