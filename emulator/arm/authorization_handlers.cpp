@@ -117,7 +117,7 @@ Result<Reply> ArmService::put_role_assignment(Call& call) {
   FieldReader r(*body, "");
   const auto* props = r.object("properties");
   if (r.error()) return *r.error();
-  FieldReader pr(props ? *props : nlohmann::json::object(), "properties");
+  FieldReader pr(props, "properties");
   auto role = pr.str("roleDefinitionId");
   auto principal = pr.str("principalId");
   auto type = pr.str("principalType");

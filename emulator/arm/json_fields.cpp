@@ -4,18 +4,21 @@
 
 namespace kmslab::arm {
 
+FieldReader::FieldReader(const nlohmann::json* obj, std::string path)
+    : obj_(obj && obj->is_object() ? obj : nullptr), path_(std::move(path)) {}
+
 FieldReader::FieldReader(const nlohmann::json& obj, std::string path)
-    : obj_(obj), path_(std::move(path)) {
-  if (!obj_.is_object()) {
+    : obj_(&obj), path_(std::move(path)) {
+  if (!obj_->is_object()) {
     error_ = errors::invalid_request_content("Error converting value at path '" + path_ +
                                              "': an object was expected.");
   }
 }
 
 const nlohmann::json* FieldReader::get(const char* key) {
-  if (!obj_.is_object()) return nullptr;
-  auto it = obj_.find(key);
-  if (it == obj_.end() || it->is_null()) return nullptr;
+  if (!obj_ || !obj_->is_object()) return nullptr;
+  auto it = obj_->find(key);
+  if (it == obj_->end() || it->is_null()) return nullptr;
   return &*it;
 }
 

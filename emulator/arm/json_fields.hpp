@@ -15,6 +15,8 @@ class FieldReader {
  public:
   /// `obj` must outlive the reader; a non-object `obj` reads as empty (and records an error).
   FieldReader(const nlohmann::json& obj, std::string path);
+  /// An absent (nullptr) object reads as empty, without error.
+  FieldReader(const nlohmann::json* obj, std::string path);
 
   std::optional<std::string> str(const char* key);
   std::optional<bool> boolean(const char* key);
@@ -31,7 +33,7 @@ class FieldReader {
   const nlohmann::json* get(const char* key);
   void fail(const char* key, const char* expected);
 
-  const nlohmann::json& obj_;
+  const nlohmann::json* obj_;
   std::string path_;
   std::optional<core::ApiError> error_;
 };

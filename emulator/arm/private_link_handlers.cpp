@@ -39,7 +39,7 @@ Result<std::vector<LinkRequest>> parse_links(const nlohmann::json* list, bool ma
     LinkRequest link{r.str("name").value_or(""), "", "", {}, manual};
     const auto* props = r.object("properties");
     if (r.error()) return *r.error();
-    FieldReader pr(props ? *props : nlohmann::json::object(), "properties");
+    FieldReader pr(props, "properties");
     const std::string service = pr.str("privateLinkServiceId").value_or("");
     link.group_ids = pr.strings("groupIds").value_or(std::vector<std::string>{});
     link.description = pr.str("requestMessage").value_or("");
@@ -98,10 +98,10 @@ Result<Reply> ArmService::put_connection(Call& call) {
   FieldReader r(*body, "");
   const auto* props = r.object("properties");
   if (r.error()) return *r.error();
-  FieldReader pr(props ? *props : nlohmann::json::object(), "properties");
+  FieldReader pr(props, "properties");
   const auto* state = pr.object("privateLinkServiceConnectionState");
   if (pr.error()) return *pr.error();
-  FieldReader sr(state ? *state : nlohmann::json::object(), "privateLinkServiceConnectionState");
+  FieldReader sr(state, "privateLinkServiceConnectionState");
   auto status = sr.str("status");
   auto description = sr.str("description");
   if (sr.error()) return *sr.error();
@@ -160,14 +160,14 @@ Result<Reply> ArmService::put_private_endpoint(Call& call) {
   auto location = r.str("location");
   const auto* props = r.object("properties");
   if (r.error()) return *r.error();
-  FieldReader pr(props ? *props : nlohmann::json::object(), "properties");
+  FieldReader pr(props, "properties");
   const auto* subnet = pr.object("subnet");
   auto links = parse_links(pr.array("privateLinkServiceConnections"), false);
   auto manual = parse_links(pr.array("manualPrivateLinkServiceConnections"), true);
   if (pr.error()) return *pr.error();
   if (!links) return links.error();
   if (!manual) return manual.error();
-  FieldReader sr(subnet ? *subnet : nlohmann::json::object(), "properties.subnet");
+  FieldReader sr(subnet, "properties.subnet");
   const std::string subnet_id = sr.str("id").value_or("");
   if (sr.error()) return *sr.error();
   if (subnet_id.rfind("/subscriptions/", 0) != 0) {

@@ -199,7 +199,7 @@ Result<Reply> ArmService::update_access_policy(Call& call) {
   FieldReader r(*body, "");
   const auto* props = r.object("properties");
   if (r.error()) return *r.error();
-  FieldReader pr(props ? *props : nlohmann::json::object(), "properties");
+  FieldReader pr(props, "properties");
   const auto* list = pr.array("accessPolicies");
   if (pr.error()) return *pr.error();
   if (!list) return errors::bad_request("The property 'properties.accessPolicies' is required.");
