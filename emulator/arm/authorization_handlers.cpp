@@ -112,12 +112,9 @@ Result<Reply> ArmService::put_role_assignment(Call& call) {
   if (auto e = check_scope(call, scope)) return *e;
   const std::string& name = call.param("name");
   if (!identity::is_guid(name)) return errors::invalid_role_assignment_id(name);
-  auto body = call.body();
-  if (!body) return body.error();
-  FieldReader r(*body, "");
-  const auto* props = r.object("properties");
-  if (r.error()) return *r.error();
-  FieldReader pr(props, "properties");
+  auto props = call.body_properties();
+  if (!props) return props.error();
+  FieldReader pr(*props, "properties");
   auto role = pr.str("roleDefinitionId");
   auto principal = pr.str("principalId");
   auto type = pr.str("principalType");

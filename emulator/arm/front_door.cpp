@@ -5,6 +5,7 @@
 #include "emulator/arm/api_versions.hpp"
 #include "emulator/arm/call.hpp"
 #include "emulator/arm/errors.hpp"
+#include "emulator/arm/json_fields.hpp"
 #include "emulator/core/json_input.hpp"
 #include "emulator/identity/app_token.hpp"
 
@@ -185,6 +186,15 @@ Result<nlohmann::json> ArmService::Call::body() const {
   }
   if (!j.is_object()) return errors::invalid_request_content("The request body must be an object.");
   return j;
+}
+
+Result<nlohmann::json> ArmService::Call::body_properties() const {
+  auto j = body();
+  if (!j) return j.error();
+  FieldReader r(*j, "");
+  const auto* props = r.object("properties");
+  if (r.error()) return *r.error();
+  return props ? *props : nlohmann::json::object();
 }
 
 std::string ArmService::Call::base_url() const {

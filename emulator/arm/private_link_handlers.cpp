@@ -93,12 +93,9 @@ Result<Reply> ArmService::get_connection(Call& call) {
 
 // Approve / reject: properties.privateLinkServiceConnectionState.{status,description}.
 Result<Reply> ArmService::put_connection(Call& call) {
-  auto body = call.body();
-  if (!body) return body.error();
-  FieldReader r(*body, "");
-  const auto* props = r.object("properties");
-  if (r.error()) return *r.error();
-  FieldReader pr(props, "properties");
+  auto props = call.body_properties();
+  if (!props) return props.error();
+  FieldReader pr(*props, "properties");
   const auto* state = pr.object("privateLinkServiceConnectionState");
   if (pr.error()) return *pr.error();
   FieldReader sr(state, "privateLinkServiceConnectionState");

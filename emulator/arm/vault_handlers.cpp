@@ -194,12 +194,9 @@ Result<Reply> ArmService::update_access_policy(Call& call) {
   if (kind != "add" && kind != "replace" && kind != "remove") {
     return errors::bad_request("Invalid access policy update kind '" + call.param("kind") + "'.");
   }
-  auto body = call.body();
-  if (!body) return body.error();
-  FieldReader r(*body, "");
-  const auto* props = r.object("properties");
-  if (r.error()) return *r.error();
-  FieldReader pr(props, "properties");
+  auto props = call.body_properties();
+  if (!props) return props.error();
+  FieldReader pr(*props, "properties");
   const auto* list = pr.array("accessPolicies");
   if (pr.error()) return *pr.error();
   if (!list) return errors::bad_request("The property 'properties.accessPolicies' is required.");
