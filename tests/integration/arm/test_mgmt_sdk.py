@@ -57,3 +57,21 @@ def test_identity_and_role_assignment(emu):
     assert created.principal_id == ident.principal_id
     listed = list(authz.role_assignments.list_for_scope(scope, filter="atScope()"))
     assert [a.name for a in listed] == [created.name]
+
+
+def test_real_names_through_the_proxy(emu, monkeypatch):
+    """Unchanged SDK defaults: login.microsoftonline.com and management.azure.com, reached
+    through the emulator's CONNECT proxy, with ClientSecretCredential."""
+    from azure.identity import ClientSecretCredential
+    for name in ("HTTPS_PROXY", "https_proxy"):
+        monkeypatch.setenv(name, emu.proxy)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", emu.ca)
+    monkeypatch.setenv("SSL_CERT_FILE", emu.ca)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    cred = ClientSecretCredential(TENANT, "0a1b2c3d-0000-4000-8000-00000000b3b3", "s3cret")
+    msi = ManagedServiceIdentityClient(cred, SUBSCRIPTION)
+    ident = msi.user_assigned_identities.create_or_update(GROUP, "id-proxy", {"location": "eastus"})
+    assert ident.tenant_id == TENANT
+    assert [i.name for i in msi.user_assigned_identities.list_by_resource_group(GROUP)].count(
+        "id-proxy") == 1
