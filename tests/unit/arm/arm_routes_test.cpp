@@ -195,5 +195,43 @@ TEST_F(ArmTest, ManagedIdentities) {
   EXPECT_EQ(code_of(w.send(verb::get, id)), "ResourceNotFound");
 }
 
+TEST_F(ArmTest, ResourceGroups) {
+  const std::string rg = kSub + "/resourcegroups/rg2?api-version=2021-04-01";
+  EXPECT_EQ(status(verb::head, rg), 404u);
+  EXPECT_EQ(status(verb::put, rg, R"({"location":"East US"})"), 201u);
+  EXPECT_EQ(status(verb::head, rg), 204u);
+  EXPECT_EQ(json::parse(w.send(verb::get, rg).body())["location"], "eastus");
+  EXPECT_EQ(code_of(w.send(verb::put, kSub + "/resourcegroups/bad!name?api-version=2021-04-01",
+                           R"({"location":"eastus"})")),
+            "InvalidResourceGroup");
+  EXPECT_EQ(status(verb::delete_, rg), 202u);
+  EXPECT_EQ(status(verb::head, rg), 404u);
+  EXPECT_EQ(status(verb::head, kSub + "/resourcegroups/KMSLAB?api-version=2021-04-01"), 204u);
+}
+
+TEST_F(ArmTest, GraphForAppOnlyCallers) {
+  auto me = w.send(verb::get, "/v1.0/me");
+  EXPECT_EQ(me.result_int(), 400u);
+  auto sps =
+      json::parse(w.send(verb::get,
+                         "/v1.0/servicePrincipals?$filter=servicePrincipalNames%2Fany(c%3Ac%20eq%20"
+                         "'app-1')")
+                      .body());
+  ASSERT_EQ(sps["value"].size(), 1u);
+  const auto claims = identity::jwt::decode_unverified(w.arm_token)->claims;
+  EXPECT_EQ(sps["value"][0]["id"], claims["oid"]);
+  EXPECT_EQ(w.send(verb::get, "/v1.0/me", {}, "").result_int(), 401u);
+}
+
+TEST_F(ArmTest, ResourcesFilter) {
+  ASSERT_EQ(status(verb::put, kVaults + "kv1" + kV, vault_body()), 201u);
+  auto r = w.send(verb::get, kSub +
+                                 "/resources?api-version=2015-11-01&$filter=resourceType%20eq%20"
+                                 "'Microsoft.KeyVault%2Fvaults'");
+  EXPECT_EQ(json::parse(r.body())["value"][0]["name"], "kv1");
+  EXPECT_EQ(code_of(w.send(verb::get, kSub + "/resources?api-version=2015-11-01&$filter=x")),
+            "InvalidFilterInQueryString");
+}
+
 }  // namespace
 }  // namespace kmslab::arm
