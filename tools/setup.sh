@@ -11,6 +11,8 @@ packages=(
   libgtest-dev libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   # tests and the commands the README shows
   curl openssl python3 python3-pytest sqlite3
+  # real-client ARM conformance: az CLI 2.45 and the Python mgmt SDKs (python3-azure)
+  azure-cli python3-azure
 )
 for opt in "$@"; do
   case "$opt" in

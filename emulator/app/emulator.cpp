@@ -86,6 +86,7 @@ Emulator::Emulator(Config config) : config_(std::move(config)) {
   keyvault_ = std::make_unique<keyvault::KeyVaultService>(*store_, *clock_, *rng_, *vaults_, kv);
   keyvault_->register_routes(router_);
   keyvault_->resume_timers();
+  register_arm();
   dispatcher_ = std::make_unique<core::Dispatcher>(router_, *clock_, *rng_, *logger_, metrics_);
 }
 
@@ -130,6 +131,34 @@ void Emulator::register_managed_identity() {
   identity::register_managed_identity_routes(router_, std::move(mi));
 }
 
+// ARM's view of a bearer token: the shared verifier's verdict, with the claims as JSON.
+identity::jwt::VerifyResult Emulator::check_token(std::string_view token) const {
+  const auto verdict = tokens_->verify(token);
+  if (verdict.failure) return identity::jwt::VerifyError{*verdict.failure, "refused"};
+  auto decoded = identity::jwt::decode_unverified(token);
+  if (!decoded) return identity::jwt::VerifyError{identity::jwt::Failure::kMalformed, "not a JWT"};
+  return decoded->claims;
+}
+
+void Emulator::register_arm() {
+  arm::ArmOptions o;
+  o.hosts = {"management.azure.com", "localhost", "127.0.0.1"};
+  o.hosts.insert(o.hosts.end(), config_.host_names.begin(), config_.host_names.end());
+  o.graph_hosts = {"graph.microsoft.com", "localhost", "127.0.0.1"};
+  o.graph_hosts.insert(o.graph_hosts.end(), config_.host_names.begin(), config_.host_names.end());
+  o.tenant_id = config_.tenant_id;
+  o.subscription_id = config_.subscription_id;
+  o.default_resource_group = config_.resource_group;
+  o.region = config_.region;
+  if (!config_.vault_dns_suffixes.empty()) o.vault_dns_suffix = config_.vault_dns_suffixes.front();
+  o.accept_any_api_version = config_.accept_any_api_version;
+  o.check_token = [this](std::string_view token) { return check_token(token); };
+  arm_ = std::make_unique<arm::ArmService>(*store_, *clock_, *rng_, *vaults_, *directory_,
+                                           *role_assignments_, std::move(o));
+  arm_->register_routes(router_);
+  arm_->resume_timers();
+}
+
 void Emulator::create_flag_vaults() {
   for (const auto& item : config_.vaults) {
     auto vault = keyvault::vault_from_flag(item, config_.tenant_id, config_.region);
@@ -146,8 +175,9 @@ void Emulator::create_flag_vaults() {
 }
 
 std::vector<std::string> Emulator::certificate_names() const {
-  std::vector<std::string> names = {"localhost", "127.0.0.1", "::1", "management.azure.com",
-                                    "login.microsoftonline.com"};
+  std::vector<std::string> names = {
+      "localhost",          "127.0.0.1", "::1", "management.azure.com", "login.microsoftonline.com",
+      "graph.microsoft.com"};
   for (const auto& suffix : config_.vault_dns_suffixes) names.push_back("*." + suffix);
   if (config_.listen_address != "0.0.0.0" && config_.listen_address != "::" &&
       std::find(names.begin(), names.end(), config_.listen_address) == names.end()) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "emulator/app/config.hpp"
+#include "emulator/arm/service.hpp"
 #include "emulator/core/clock.hpp"
 #include "emulator/core/dispatcher.hpp"
 #include "emulator/core/ipv4.hpp"
@@ -22,6 +23,7 @@
 #include "emulator/core/tls/ca.hpp"
 #include "emulator/core/tls/server_tls.hpp"
 #include "emulator/identity/directory.hpp"
+#include "emulator/identity/jwt.hpp"
 #include "emulator/identity/rbac.hpp"
 #include "emulator/identity/signing_key.hpp"
 #include "emulator/identity/token_verifier.hpp"
@@ -67,6 +69,8 @@ class Emulator {
   void load_subnets();
   void register_network_admin(core::Router::GroupId admin);
   void register_managed_identity();
+  void register_arm();
+  identity::jwt::VerifyResult check_token(std::string_view token) const;
   void persist_clock();
   void write_endpoints_file() const;
   void finish_shutdown_when_idle(std::chrono::steady_clock::time_point deadline);
@@ -91,6 +95,7 @@ class Emulator {
   std::unique_ptr<identity::RoleAssignments> role_assignments_;
   std::unique_ptr<keyvault::VaultRegistry> vaults_;
   std::unique_ptr<keyvault::KeyVaultService> keyvault_;
+  std::unique_ptr<arm::ArmService> arm_;
   core::Router router_;
   std::unique_ptr<core::Dispatcher> dispatcher_;
   boost::asio::io_context ioc_;
