@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-"""Crash consistency: clients write to the Key Vault data plane while the emulator is killed
-with SIGKILL at random moments, over many cycles; after each restart every acknowledged write
-must be there, nothing unacknowledged may appear half-written, the store must pass its integrity
-check and every live key must still sign and verify.
+"""Crash consistency: clients write to the Key Vault data plane and to ARM (managed identities and
+role assignments) while the emulator is killed with SIGKILL at random moments, over many cycles;
+after each restart every acknowledged write must be there, nothing unacknowledged may appear
+half-written, the store must pass its integrity check and every live key must still sign and
+verify.
 
   tools/crash_consistency.py [--cycles 20] [--threads 4] [--seed 1] [--emulator PATH] [--store S]
 
@@ -24,7 +25,10 @@ import time
 import urllib.parse
 
 TENANT = "6f2a3b4c-5d6e-4f70-8192-a3b4c5d6e7f8"
+SUB = "3b7c1d2e-4f5a-4b6c-8d7e-9f0a1b2c3d4e"  # the emulator's default subscription
 VAULT = "crashvault"
+IDENTITIES = f"/subscriptions/{SUB}/resourceGroups/kmslab/providers/Microsoft.ManagedIdentity/userAssignedIdentities"
+VAULT_ID = f"/subscriptions/{SUB}/resourceGroups/kmslab/providers/Microsoft.KeyVault/vaults/{VAULT}"
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -63,21 +67,21 @@ class Emulator:
     def connect(self):
         return http.client.HTTPSConnection("127.0.0.1", self.port, context=self.ctx, timeout=30)
 
-    def token(self):
+    def token(self, scope="https://vault.azure.net/.default"):
         conn = self.connect()
         body = urllib.parse.urlencode({"grant_type": "client_credentials", "client_id": "crash",
-                                       "client_secret": "x", "scope": "https://vault.azure.net/.default"})
+                                       "client_secret": "x", "scope": scope})
         conn.request("POST", f"/{TENANT}/oauth2/v2.0/token", body,
                      {"Content-Type": "application/x-www-form-urlencoded"})
         return json.loads(conn.getresponse().read())["access_token"]
 
 
 class Client:
-    """Raw Key Vault requests on one keep-alive connection."""
+    """Raw Key Vault (or ARM) requests on one keep-alive connection."""
 
-    def __init__(self, emu, token):
-        self.emu, self.token = emu, token
-        self.host = f"{VAULT}.vault.localhost:{emu.port}"
+    def __init__(self, emu, token, host=None, api_version="7.5"):
+        self.emu, self.token, self.api_version = emu, token, api_version
+        self.host = host or f"{VAULT}.vault.localhost:{emu.port}"
         self.conn = None
 
     def call(self, method, path, body=None):
@@ -85,7 +89,9 @@ class Client:
             self.conn = http.client.HTTPSConnection("127.0.0.1", self.emu.port, timeout=30,
                                                     context=self.emu.ctx)
         sep = "&" if "?" in path else "?"
-        self.conn.request(method, f"{path}{sep}api-version=7.5",
+        if "api-version=" not in path:
+            path = f"{path}{sep}api-version={self.api_version}"
+        self.conn.request(method, path,
                           json.dumps(body) if body is not None else None,
                           {"Host": self.host, "Authorization": "Bearer " + self.token,
                            "Content-Type": "application/json"})
@@ -147,6 +153,82 @@ def writer(emu, token, keys, rng, stop, counters):
             key.deleted = op == "delete"
         key.pending = None
         counters["acked"] += 1
+
+
+class ArmModel:
+    """What the ARM client knows of one resource: a managed identity or a role assignment."""
+
+    def __init__(self, kind, name):
+        self.kind, self.name = kind, name
+        self.exists = False
+        self.principal = None  # the identity's principalId, fixed at creation
+        self.pending = None
+
+    def path(self):
+        if self.kind == "identity":
+            return f"{IDENTITIES}/{self.name}?api-version=2022-01-31-preview"
+        return f"{VAULT_ID}/providers/Microsoft.Authorization/roleAssignments/{self.name}?api-version=2022-04-01"
+
+
+def arm_client(emu, token):
+    return Client(emu, token, host=f"127.0.0.1:{emu.port}")
+
+
+def arm_writer(emu, token, resources, rng, stop, counters):
+    client = arm_client(emu, token)
+    while not stop.is_set():
+        res = rng.choice(resources)
+        if res.pending:
+            continue
+        op = "delete" if res.exists and rng.random() < 0.4 else "put"
+        res.pending = op
+        if op == "delete":
+            body = None
+        elif res.kind == "identity":
+            body = {"location": "eastus", "tags": {"n": str(rng.randrange(1 << 30))}}
+        else:
+            body = {"properties": {
+                "roleDefinitionId": f"/subscriptions/{SUB}/providers/Microsoft.Authorization/"
+                                    "roleDefinitions/12338af0-0e69-4776-bea7-57ae8d297424",
+                "principalId": "00000000-0000-4000-8000-" + res.name[-12:],
+                "principalType": "ServicePrincipal"}}
+        try:
+            status, answer = client.call("PUT" if op == "put" else "DELETE", res.path(), body)
+        except (OSError, http.client.HTTPException):
+            return
+        res.pending = None
+        if op == "put" and status == 409:  # RoleAssignmentExists: role assignments are immutable
+            res.exists = True
+            continue
+        if status not in (200, 201, 204):
+            counters["arm_refused"] += 1
+            continue
+        res.exists = op == "put"
+        if op == "delete":
+            res.principal = None
+        elif res.kind == "identity":
+            if res.principal and answer["properties"]["principalId"] != res.principal:
+                counters["arm_id_changes"] += 1
+            res.principal = answer["properties"]["principalId"]
+        counters["acked"] += 1
+        counters["arm_acked"] += 1
+
+
+def verify_arm(emu, token, resources, anomalies, cycle):
+    client = arm_client(emu, token)
+    for res in resources:
+        status, body = client.call("GET", res.path())
+        present = status == 200
+        allowed = {res.exists} | ({not res.exists} if res.pending else set())
+        if present not in allowed:
+            anomalies.append(f"cycle {cycle}: ARM {res.kind} {res.name} present={present} "
+                             f"(GET {status}), expected {allowed}")
+        if present and res.kind == "identity" and res.principal and not res.pending and \
+                body["properties"]["principalId"] != res.principal:
+            anomalies.append(f"cycle {cycle}: identity {res.name} changed its principalId")
+        res.exists, res.pending = present, None
+        if res.kind == "identity":
+            res.principal = body["properties"]["principalId"] if present else None
 
 
 def verify(emu, token, keys, anomalies, cycle):
@@ -219,16 +301,23 @@ def main():
     data_dir = tempfile.mkdtemp(prefix="kmslab-crash-")
     emu = Emulator(args.emulator, data_dir, args.store)
     groups = [[KeyModel(f"c{t}-{i}") for i in range(args.keys_per_thread)] for t in range(args.threads)]
-    anomalies, counters = [], {"acked": 0, "refused": 0}
+    arm = [ArmModel("identity", f"crash-id-{i}") for i in range(6)] + \
+          [ArmModel("assignment", f"0000000{i}-0000-4000-8000-0000000000{i:02d}") for i in range(6)]
+    anomalies, counters = [], {"acked": 0, "refused": 0, "arm_acked": 0, "arm_refused": 0,
+                                 "arm_id_changes": 0}
     started = time.monotonic()
     for cycle in range(1, args.cycles + 1):
         emu.start()
         token = emu.token()
+        arm_token = emu.token("https://management.azure.com/.default")
         if cycle > 1:
             verify(emu, token, [k for g in groups for k in g], anomalies, cycle)
+            verify_arm(emu, arm_token, arm, anomalies, cycle)
         stop = threading.Event()
         threads = [threading.Thread(target=writer, args=(emu, token, g, random.Random(rng.random()), stop, counters))
                    for g in groups]
+        threads.append(threading.Thread(target=arm_writer, args=(emu, arm_token, arm, random.Random(rng.random()),
+                                                                 stop, counters)))
         for t in threads:
             t.start()
         time.sleep(rng.uniform(0.2, 1.2))
@@ -238,10 +327,14 @@ def main():
             t.join()
     emu.start()
     verify(emu, emu.token(), [k for g in groups for k in g], anomalies, args.cycles + 1)
+    verify_arm(emu, emu.token("https://management.azure.com/.default"), arm, anomalies, args.cycles + 1)
+    if counters["arm_id_changes"]:
+        anomalies.append(f"{counters['arm_id_changes']} identity updates changed its principalId")
     emu.proc.send_signal(signal.SIGTERM)
     emu.proc.wait()
-    print(f"crash consistency: {args.cycles} kill -9 cycles, {counters['acked']} acknowledged writes, "
-          f"{sum(len(k.versions) for g in groups for k in g)} key versions checked, "
+    print(f"crash consistency: {args.cycles} kill -9 cycles, {counters['acked']} acknowledged writes "
+          f"({counters['arm_acked']} ARM, {counters['arm_refused']} ARM refused), "
+          f"{sum(len(k.versions) for g in groups for k in g)} key versions and {len(arm)} ARM resources checked, "
           f"{len(anomalies)} anomalies, {time.monotonic() - started:.0f} s (seed {args.seed})")
     for a in anomalies:
         print("  " + a)
