@@ -64,12 +64,11 @@ ArmService::ArmService(store::Store& store, core::VirtualClock& clock, core::Rng
       directory_(directory),
       assignments_(assignments),
       options_(std::move(options)),
-      groups_(store, {options_.default_resource_group, options_.region, nlohmann::json::object()}),
-      lifetime_(std::make_shared<Lifetime>()) {}
+      groups_(store, {options_.default_resource_group, options_.region, nlohmann::json::object()}) {
+}
 
 ArmService::~ArmService() {
-  std::lock_guard l(lifetime_->mu);
-  lifetime_->alive = false;
+  timers_.stop();
 }
 
 bool ArmService::audience_ok(const std::string& audience) const {
@@ -216,16 +215,7 @@ std::string ArmService::new_operation() {
 }
 
 void ArmService::schedule_write(int64_t at, std::function<void()> work) {
-  std::weak_ptr<Lifetime> alive = lifetime_;
-  clock_.schedule_at(core::TimePoint(std::chrono::seconds(at)),
-                     [this, alive, work = std::move(work)] {
-                       auto life = alive.lock();
-                       if (!life) return;
-                       std::lock_guard guard(life->mu);
-                       if (!life->alive) return;
-                       std::lock_guard l(write_mu_);
-                       work();
-                     });
+  timers_.schedule_write(at, std::move(work));
 }
 
 }  // namespace kmslab::arm

@@ -24,6 +24,7 @@
 
 #include "emulator/arm/resource_groups.hpp"
 #include "emulator/core/clock.hpp"
+#include "emulator/core/guarded_timers.hpp"
 #include "emulator/core/rng.hpp"
 #include "emulator/core/router.hpp"
 #include "emulator/identity/directory.hpp"
@@ -181,12 +182,8 @@ class ArmService {
   ResourceGroups groups_;
   std::mutex write_mu_;  // read-modify-write of ARM resources is serialised
   std::mutex ops_mu_;
-  std::map<std::string, int64_t> operations_;  // id -> finished at (bounded)
-  struct Lifetime {
-    std::mutex mu;
-    bool alive = true;
-  };
-  std::shared_ptr<Lifetime> lifetime_;
+  std::map<std::string, int64_t> operations_;      // id -> finished at (bounded)
+  core::GuardedTimers timers_{clock_, write_mu_};  // automatic purge of deleted vaults
 };
 
 }  // namespace kmslab::arm

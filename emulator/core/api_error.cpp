@@ -55,7 +55,10 @@ Reply to_reply(const ApiError& error) {
   nlohmann::ordered_json inner = {{"code", error.code}, {"message", error.message}};
   if (error.inner_code) inner["innererror"] = {{"code", *error.inner_code}};
   const nlohmann::ordered_json envelope = {{"error", std::move(inner)}};
-  Reply reply{error.status, envelope.dump(), "application/json; charset=utf-8", {}};
+  Reply reply{error.status,
+              envelope.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+              "application/json; charset=utf-8",
+              {}};
   reply.headers = error.headers;
   return reply;
 }

@@ -33,12 +33,20 @@ struct Reply {
   std::string content_type = "application/json; charset=utf-8";
   std::vector<std::pair<std::string, std::string>> headers;
 
+  // Bodies may echo what a client sent (names, paths); bytes that are not UTF-8 become U+FFFD
+  // rather than making the JSON writer throw.
   static Reply json(const nlohmann::json& body, unsigned status = 200) {
-    return {status, body.dump(), "application/json; charset=utf-8", {}};
+    return {status,
+            body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+            "application/json; charset=utf-8",
+            {}};
   }
   /// For bodies whose member order matters (Azure's own order).
   static Reply ordered(const nlohmann::ordered_json& body, unsigned status = 200) {
-    return {status, body.dump(), "application/json; charset=utf-8", {}};
+    return {status,
+            body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+            "application/json; charset=utf-8",
+            {}};
   }
   static Reply text(std::string body, unsigned status = 200) {
     return {status, std::move(body), "text/plain; charset=utf-8", {}};

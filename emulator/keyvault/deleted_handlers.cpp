@@ -77,16 +77,7 @@ void KeyVaultService::schedule_purge(const std::string& vault, const std::string
 }
 
 void KeyVaultService::schedule_write(int64_t at, std::function<void()> work) {
-  std::weak_ptr<Lifetime> alive = lifetime_;
-  clock_.schedule_at(core::TimePoint(std::chrono::seconds(at)),
-                     [this, alive, work = std::move(work)] {
-                       auto life = alive.lock();
-                       if (!life) return;
-                       std::lock_guard guard(life->mu);
-                       if (!life->alive) return;
-                       std::lock_guard l(write_mu_);
-                       work();
-                     });
+  timers_.schedule_write(at, std::move(work));
 }
 
 void KeyVaultService::resume_timers() {

@@ -10,13 +10,11 @@ KeyVaultService::KeyVaultService(store::Store& store, core::VirtualClock& clock,
       vaults_(vaults),
       keys_(store),
       options_(std::move(options)),
-      throttle_(options_.throttle, clock),
-      lifetime_(std::make_shared<Lifetime>()) {}
+      throttle_(options_.throttle, clock) {}
 
 KeyVaultService::~KeyVaultService() {
   // Timers scheduled on the clock may still fire (the clock outlives us): they see this and stop.
-  std::lock_guard l(lifetime_->mu);
-  lifetime_->alive = false;
+  timers_.stop();
 }
 
 }  // namespace kmslab::keyvault

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "emulator/core/clock.hpp"
+#include "emulator/core/guarded_timers.hpp"
 #include "emulator/core/ipv4.hpp"
 #include "emulator/core/rng.hpp"
 #include "emulator/core/router.hpp"
@@ -122,11 +123,7 @@ class KeyVaultService {
   KeyVaultOptions options_;
   Throttle throttle_;
   std::mutex write_mu_;  // writes to keys are serialised: Key Vault is linearisable per object
-  struct Lifetime {
-    std::mutex mu;
-    bool alive = true;
-  };
-  std::shared_ptr<Lifetime> lifetime_;  // lets clock timers outlive this service safely
+  core::GuardedTimers timers_{clock_, write_mu_};  // purge and rotation on the virtual clock
   std::mutex cache_mu_;
   std::map<std::string, std::shared_ptr<const crypto::KeyMaterial>> materials_;
 };

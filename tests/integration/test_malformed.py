@@ -99,6 +99,15 @@ def test_bad_percent_encoding_in_path_gets_400(emulator):
     assert json.loads(body)["error"]["code"] == "BadParameter"
 
 
+def test_bytes_that_are_not_utf8_are_echoed_safely(emulator):
+    # A well-formed escape of a byte that is not UTF-8: the 404 that names the path must still be
+    # JSON, not a 500 from the JSON writer.
+    status, _, body = emulator.curl("/no/such/%FF%FEpath")
+    assert status == 404, body
+    assert "\ufffd" in json.loads(body)["error"]["message"]
+    assert_still_serving(emulator)
+
+
 def test_many_half_open_connections_do_not_block_others(emulator):
     held = [socket.create_connection(("127.0.0.1", emulator.port())) for _ in range(50)]
     try:

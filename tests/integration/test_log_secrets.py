@@ -1,0 +1,110 @@
+"""Issue #5 (security pass): with logging at its most verbose, no client secret, bearer token,
+key material or plaintext may reach the log. One emulator runs a tour of every surface that
+handles secrets (token endpoint, Key Vault import/encrypt/decrypt/wrap, ARM, the directory admin
+API, IMDS, refused tokens); then the log is searched for each secret it saw."""
+import base64
+import json
+import ssl
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from keyvault_support import TENANT, Vault
+from kmslab_harness import Emulator
+
+SUB = "3b7c1d2e-4f5a-4b6c-8d7e-9f0a1b2c3d4e"
+SECRET = "client-secret-3f9c1b7e-never-logged"
+PLAINTEXT = b"plaintext-2b7d4e91-never-logged"
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def int_b64url(n):
+    return b64url(n.to_bytes((n.bit_length() + 7) // 8, "big"))
+
+
+def call(url, ca, data=None, headers=None, method=None):
+    ctx = ssl.create_default_context(cafile=ca) if url.startswith("https") else None
+    req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(req, context=ctx) as resp:
+            return resp.status, json.loads(resp.read() or b"null")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null")
+
+
+def token(emu, scope):
+    body = urllib.parse.urlencode({"grant_type": "client_credentials", "client_id": "log-tour",
+                                   "client_secret": SECRET, "scope": scope}).encode()
+    status, answer = call(f"https://127.0.0.1:{emu.port()}/{TENANT}/oauth2/v2.0/token", emu.ca,
+                          body)
+    assert status == 200, answer
+    return answer["access_token"]
+
+
+def test_nothing_secret_reaches_a_debug_log(emulator_binary, tmp_path):
+    emu = Emulator(emulator_binary, tmp_path / "data",
+                   ["--log-level", "debug", "--vault", "logvault"]).start()
+    seen = [SECRET, PLAINTEXT.decode(), b64url(PLAINTEXT)]
+    try:
+        kv_token = token(emu, "https://vault.azure.net/.default")
+        arm_token = token(emu, "https://management.azure.com/.default")
+        seen += [kv_token, kv_token.split(".")[2], arm_token, arm_token.split(".")[2]]
+
+        vault = Vault(emu, "logvault")
+        vault.token = "Bearer " + kv_token
+        private = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_numbers()
+        jwk = {"kty": "RSA", "n": int_b64url(private.public_numbers.n),
+               "e": int_b64url(private.public_numbers.e), "d": int_b64url(private.d),
+               "p": int_b64url(private.p), "q": int_b64url(private.q),
+               "dp": int_b64url(private.dmp1), "dq": int_b64url(private.dmq1),
+               "qi": int_b64url(private.iqmp)}
+        seen += [jwk[k] for k in ("d", "p", "q", "dp", "dq", "qi")]
+        status, _, body = vault.request("PUT", "/keys/imported?api-version=7.5", {"key": jwk})
+        assert status == 200, body
+        status, _, body = vault.request("POST", "/keys/imported/encrypt?api-version=7.5",
+                                        {"alg": "RSA-OAEP-256", "value": b64url(PLAINTEXT)})
+        assert status == 200, body
+        status, _, body = vault.request("POST", "/keys/imported/decrypt?api-version=7.5",
+                                        {"alg": "RSA-OAEP-256", "value": body["value"]})
+        assert status == 200 and body["value"] == b64url(PLAINTEXT)
+        cek = b"content-key-7a1e-never-logged-32"
+        seen += [b64url(cek)]
+        status, _, body = vault.request("POST", "/keys/imported/wrapkey?api-version=7.5",
+                                        {"alg": "RSA-OAEP-256", "value": b64url(cek)})
+        assert status == 200, body
+        forged = "Bearer eyJhbGciOiJSUzI1NiJ9.eyJvaWQiOiJ4In0.forged-signature-never-logged"
+        seen.append(forged.split(" ")[1])
+        assert vault.request("GET", "/keys?api-version=7.5", token=forged)[0] == 401
+
+        status, sp = call(f"{emu.url}/_kmslab/identity/service-principals", emu.ca,
+                          json.dumps({"displayName": "log-tour"}).encode(),
+                          {"Content-Type": "application/json"})
+        assert status == 201, sp
+        seen.append(sp["password"])
+
+        identity = (f"{emu.url}/subscriptions/{SUB}/resourceGroups/kmslab/providers/"
+                    "Microsoft.ManagedIdentity/userAssignedIdentities/log-mi?api-version=2023-01-31")
+        status, mi = call(identity, emu.ca, json.dumps({"location": "eastus"}).encode(),
+                          {"Authorization": "Bearer " + arm_token,
+                           "Content-Type": "application/json"}, method="PUT")
+        assert status in (200, 201), mi
+        status, imds = call(f"{emu.endpoints['imds']}/metadata/identity/oauth2/token?api-version="
+                            "2018-02-01&resource=https://vault.azure.net&client_id="
+                            + mi["properties"]["clientId"], None, headers={"Metadata": "true"})
+        assert status == 200, imds
+        seen += [imds["access_token"], imds["access_token"].split(".")[2]]
+    finally:
+        assert emu.stop() == 0
+
+    log = (tmp_path / "data" / "emulator.log").read_text()
+    # Every request of the tour is in the access log (the emulator logs no more than that even at
+    # debug level today; the test keeps holding if it ever does).
+    for route in ("keys.import", "keys.encrypt", "keys.decrypt", "keys.wrapkey"):
+        assert f'"route":"{route}"' in log, route
+    leaked = [s[:12] + "..." for s in seen if s in log]
+    assert not leaked, f"secrets in the log: {leaked}"
