@@ -2,7 +2,7 @@
 # Soak test: a steady, rate-bounded mixed Key Vault load against one emulator for a while,
 # watching for errors and for memory, fds or store size that keep growing.
 #   tools/soak.sh [--minutes 10] [--rate 300] [--threads 4] [--keys 200] [--store memory]
-#                 [--warmup 60] [--build-dir DIR] [--keep]
+#                 [--warmup 60] [--max-versions 10] [--build-dir DIR] [--keep]
 # Builds (tools/kmslab build), starts build/emulator/kmslab-emulator on a free loopback port
 # with a fresh data directory (default SQLite store; --store memory for the in-memory one),
 # and runs tools/soak_load.py against it: every 10 s a line with throughput, p50/p99 latency,
@@ -18,6 +18,7 @@ rate=300        # requests/s across all threads: modest, the machine may be shar
 threads=4
 keys=200
 warmup=60       # seconds; RSS at the end of it is the baseline for the memory verdict
+max_versions=10 # a key with this many versions is retired (purged, re-created): bounded data
 store=sqlite
 build_dir="$repo/build"
 keep=0
@@ -28,6 +29,7 @@ while [[ $# -gt 0 ]]; do
     --threads) threads=$2; shift 2 ;;
     --keys) keys=$2; shift 2 ;;
     --warmup) warmup=$2; shift 2 ;;
+    --max-versions) max_versions=$2; shift 2 ;;
     --store) store=$2; shift 2 ;;
     --build-dir) build_dir=$(realpath -m "$2"); shift 2 ;;
     --keep) keep=1; shift ;;
@@ -92,7 +94,8 @@ limit=$(python3 -c "print(int(float('$minutes') * 60 + 120))")
 rc=0
 timeout --kill-after=10 "$limit" python3 "$repo/tools/soak_load.py" --port "$port" --ca "$ca" \
   --pid "$emu_pid" --vault soakvault --store-file "$store_file" --minutes "$minutes" \
-  --rate "$rate" --threads "$threads" --keys "$keys" --warmup "$warmup" &
+  --rate "$rate" --threads "$threads" --keys "$keys" --warmup "$warmup" \
+  --max-versions "$max_versions" &
 load_pid=$!
 wait "$load_pid" || rc=$?
 load_pid=""

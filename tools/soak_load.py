@@ -12,6 +12,9 @@ connection (ssl releases the GIL while it waits, so threads are enough at a few 
 Operation mix (per operation; some operations are more than one request, see OPS):
   get 40, sign 20, verify 10, encrypt+decrypt 10, new version 5, update tags 5, list 5,
   delete+recover or delete+purge(+re-create under a new name) 5.
+A key that reaches --max-versions versions is retired (deleted, purged, re-created under a new
+name) instead of getting another version, as an application that rotates keys and drops old
+ones does: the data set stays bounded, so memory after the warm-up must stay flat.
 
 Who may touch which key: every thread READS any key (so threads contend on the same keys),
 but only the key's owner thread (slot index % threads) CHANGES it (new version, tags, delete,
@@ -115,6 +118,7 @@ class Slot:
         self.name = self.make_name()
         self.gen = 0
         self.sig = None   # (gen, kid path, digest, signature) from the last sign, for verify
+        self.versions = 1
 
     def make_name(self):
         return f"soak-{self.kty.lower()}{self.index:03d}-g{self.serial}"
@@ -324,8 +328,12 @@ class Worker:
 
     def op_version(self):
         slot = self.rng.choice(self.owned)
-        self.expect(self.request("POST", f"/keys/{slot.name}/create", self.create_body(slot)),
-                    f"new version of {slot.name}")
+        if slot.versions >= self.args.max_versions:
+            self.delete_cycle(slot, purge=True)
+            return
+        if self.expect(self.request("POST", f"/keys/{slot.name}/create", self.create_body(slot)),
+                       f"new version of {slot.name}") is not None:
+            slot.versions += 1
 
     def op_tags(self):
         slot = self.rng.choice(self.owned)
@@ -346,14 +354,16 @@ class Worker:
                         "list keys (next page)")
 
     def op_delete(self):
-        slot = self.rng.choice(self.owned)
+        self.delete_cycle(self.rng.choice(self.owned), purge=self.rng.random() >= 0.5)
+
+    def delete_cycle(self, slot, purge):
         with self.slots_lock:
             slot.gen += 1   # odd: readers' 404s are legitimate from here on
             name = slot.name
         try:
             if not self.expect(self.request("DELETE", f"/keys/{name}"), f"DELETE /keys/{name}"):
                 return
-            if self.rng.random() < 0.5:
+            if not purge:
                 self.expect(self.request("POST", f"/deletedkeys/{name}/recover"), f"recover {name}")
             else:
                 if self.expect(self.request("DELETE", f"/deletedkeys/{name}"), f"purge {name}",
@@ -366,6 +376,7 @@ class Worker:
                                f"re-create {new}") is not None:
                     with self.slots_lock:
                         slot.name = new
+                        slot.versions = 1
         finally:
             with self.slots_lock:
                 slot.gen += 1
@@ -452,6 +463,8 @@ def main() -> int:
     ap.add_argument("--rate", type=float, default=300, help="requests/s, all threads together")
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--keys", type=int, default=200)
+    ap.add_argument("--max-versions", type=int, default=10,
+                    help="retire a key (purge, re-create) instead of giving it more versions")
     ap.add_argument("--rsa-percent", type=float, default=10, help="share of RSA-2048 keys")
     ap.add_argument("--interval", type=float, default=10, help="seconds between report lines")
     ap.add_argument("--warmup", type=float, default=60, help="seconds before the RSS baseline")
