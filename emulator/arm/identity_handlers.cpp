@@ -54,11 +54,10 @@ Result<Reply> ArmService::put_identity(Call& call) {
   if (!valid_identity_name(name)) return errors::invalid_resource_name(name, kType);
   auto body = call.body();
   if (!body) return body.error();
-  FieldReader r(*body, "");
-  auto location = r.str("location");
-  auto tags = parse_tags(r.object("tags"));
-  if (r.error()) return *r.error();
-  if (!tags) return tags.error();
+  auto tracked = read_tracked_body(*body, false);
+  if (!tracked) return tracked.error();
+  const auto& location = tracked->location;
+  const auto* tags = &tracked->tags;
   const std::string id = identity::managed_identity_id(options_.subscription_id,
                                                        groups_.find(call.param("rg"))->name, name);
   std::lock_guard l(write_mu_);

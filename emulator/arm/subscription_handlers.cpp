@@ -136,11 +136,10 @@ Result<Reply> ArmService::put_group(Call& call) {
   if (!is_valid_group_name(name)) return errors::invalid_resource_group_name(name);
   auto body = call.body();
   if (!body) return body.error();
-  FieldReader r(*body, "");
-  auto location = r.str("location");
-  auto tags = parse_tags(r.object("tags"));
-  if (r.error()) return *r.error();
-  if (!tags) return tags.error();
+  auto tracked = read_tracked_body(*body, false);
+  if (!tracked) return tracked.error();
+  const auto& location = tracked->location;
+  const auto* tags = &tracked->tags;
   if (!location) return errors::location_required();
   std::lock_guard l(write_mu_);
   auto existing = groups_.find(name);

@@ -55,12 +55,11 @@ Result<Reply> ArmService::put_vault(Call& call) {
   if (!keyvault::is_valid_vault_name(name)) return errors::vault_name_invalid(name);
   auto body = call.body();
   if (!body) return body.error();
-  FieldReader r(*body, "");
-  auto location = r.str("location");
-  const auto* props = r.object("properties");
-  auto tags = parse_tags(r.object("tags"));
-  if (r.error()) return *r.error();
-  if (!tags) return tags.error();
+  auto tracked = read_tracked_body(*body, true);
+  if (!tracked) return tracked.error();
+  const auto& location = tracked->location;
+  const auto* props = tracked->properties;
+  const auto* tags = &tracked->tags;
   if (!props) return errors::bad_request("The property 'properties' is required.");
   FieldReader pr(*props, "properties");
   const std::string mode = core::to_lower(pr.str("createMode").value_or("default"));
@@ -116,11 +115,10 @@ Result<Reply> ArmService::recover_vault(Call& call, const VaultSettings& deleted
 Result<Reply> ArmService::patch_vault(Call& call) {
   auto body = call.body();
   if (!body) return body.error();
-  FieldReader r(*body, "");
-  const auto* props = r.object("properties");
-  auto tags = parse_tags(r.object("tags"));
-  if (r.error()) return *r.error();
-  if (!tags) return tags.error();
+  auto tracked = read_tracked_body(*body, true);
+  if (!tracked) return tracked.error();
+  const auto* props = tracked->properties;
+  const auto* tags = &tracked->tags;
   std::lock_guard l(write_mu_);
   auto vault = vault_in_group(call);
   if (!vault) return vault.error();

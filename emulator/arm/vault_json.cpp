@@ -179,6 +179,18 @@ std::optional<std::string> normalise_ip_rule(const std::string& value) {
   return out + "/" + std::to_string(std::stoi(bits));
 }
 
+Result<TrackedBody> read_tracked_body(const nlohmann::json& body, bool with_properties) {
+  FieldReader r(body, "");
+  TrackedBody out;
+  out.location = r.str("location");
+  if (with_properties) out.properties = r.object("properties");
+  auto tags = parse_tags(r.object("tags"));
+  if (r.error()) return *r.error();
+  if (!tags) return tags.error();
+  out.tags = std::move(*tags);
+  return out;
+}
+
 Result<nlohmann::json> parse_tags(const nlohmann::json* tags) {
   if (!tags) return nlohmann::json::object();
   if (!tags->is_object()) return errors::invalid_request_content("'tags' must be an object.");

@@ -35,4 +35,12 @@ std::string normalise_location(const std::string& location);
 /// Validates and reads a tags object (string values, at most 50).
 core::Result<nlohmann::json> parse_tags(const nlohmann::json* tags);
 
+/// The members every tracked resource's PUT/PATCH body shares, read and type-checked.
+struct TrackedBody {
+  std::optional<std::string> location;
+  nlohmann::json tags;                         // {} when absent
+  const nlohmann::json* properties = nullptr;  // only when asked for; null when absent
+};
+core::Result<TrackedBody> read_tracked_body(const nlohmann::json& body, bool with_properties);
+
 }  // namespace kmslab::arm
