@@ -76,8 +76,9 @@ nlohmann::ordered_json KeyWire::attributes(const KeyAttributes& a) const {
   if (a.exp) j["exp"] = *a.exp;
   j["created"] = a.created;
   j["updated"] = a.updated;
+  if (generation_ == WireGeneration::k2015) return j;
   j["recoveryLevel"] = vault_.recovery_level();
-  j["recoverableDays"] = vault_.retention_days;
+  if (generation_ == WireGeneration::kCurrent) j["recoverableDays"] = vault_.retention_days;
   return j;
 }
 

@@ -48,10 +48,16 @@ struct KeyMeta {
 
 /// Renders for a vault reached at `base_url` ("https://myvault.vault.azure.net", port included
 /// when the client gave one: ids use the host the client used).
+/// Which generation of the key bundle an api-version answers with: 2015-06-01 predates soft
+/// delete (no recoveryLevel), 2016-10-01 has recoveryLevel but not recoverableDays (added in
+/// 7.1; 7.0 keeps the current shape here, unverified). Source: the Azure REST specs' keyvault.json per version (KeyAttributes/Attributes).
+enum class WireGeneration { k2015, k2016, kCurrent };
+
 class KeyWire {
  public:
-  KeyWire(std::string base_url, VaultSettings vault)
-      : base_url_(std::move(base_url)), vault_(std::move(vault)) {}
+  KeyWire(std::string base_url, VaultSettings vault,
+          WireGeneration generation = WireGeneration::kCurrent)
+      : base_url_(std::move(base_url)), vault_(std::move(vault)), generation_(generation) {}
 
   std::string key_id(const std::string& name, const std::string& version = {}) const;
   nlohmann::ordered_json bundle(const KeyVersion& v) const;
@@ -66,6 +72,7 @@ class KeyWire {
 
   std::string base_url_;
   VaultSettings vault_;
+  WireGeneration generation_;
 };
 
 }  // namespace kmslab::keyvault

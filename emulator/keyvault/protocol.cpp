@@ -20,8 +20,17 @@ namespace http = core::http;
 
 namespace {
 
-const std::set<std::string> kApiVersions = {"7.0", "7.1", "7.2", "7.3",
-                                            "7.4", "7.5", "7.6", "2025-07-01"};
+// 2015-06-01 and 2016-10-01 are still served by Azure: the upstream KMS plugin (v0.11.0) calls
+// encrypt/decrypt with 2016-10-01 (reference/kms.md §7.3).
+const std::set<std::string> kApiVersions = {"2015-06-01", "2016-10-01", "7.0", "7.1", "7.2",
+                                            "7.3",        "7.4",        "7.5", "7.6", "2025-07-01"};
+
+WireGeneration generation_of(const RequestContext& ctx) {
+  const auto version = ctx.query_param("api-version").value_or("");
+  if (version == "2015-06-01") return WireGeneration::k2015;
+  if (version == "2016-10-01") return WireGeneration::k2016;
+  return WireGeneration::kCurrent;
+}
 
 /// "https://" + the Host header as the client sent it (port included when given).
 std::string base_url(const RequestContext& ctx) {
@@ -107,7 +116,7 @@ core::Handler KeyVaultService::bind(Method method) {
 Result<Call> KeyVaultService::resolve(RequestContext& ctx) {
   auto vault = vaults_.find(ctx.param("vault"));
   if (!vault) return errors::vault_not_found(ctx.param("vault"));
-  Call call{ctx, *vault, KeyWire(base_url(ctx), *vault), nlohmann::json()};
+  Call call{ctx, *vault, KeyWire(base_url(ctx), *vault, generation_of(ctx)), nlohmann::json()};
   const std::string& body = ctx.request.body();
   if (!body.empty()) {
     call.body = core::parse_untrusted_json(body);

@@ -1,0 +1,22 @@
+"""The KMS plugin against a running emulator: fixtures for both processes."""
+import os
+
+import pytest
+
+
+def pytest_addoption(parser):
+    parser.addoption("--emulator", required=True, help="path to the kmslab-emulator binary")
+    parser.addoption("--plugin", default=None, help="path to the kmslab-kms-plugin binary")
+
+
+@pytest.fixture(scope="session")
+def emulator_binary(request):
+    return os.path.abspath(request.config.getoption("--emulator"))
+
+
+@pytest.fixture(scope="session")
+def plugin_binary(request):
+    path = request.config.getoption("--plugin")
+    if not path:
+        pytest.fail("--plugin is required for the plugin suite")
+    return os.path.abspath(path)
