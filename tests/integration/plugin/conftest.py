@@ -6,7 +6,7 @@ import pytest
 
 def pytest_addoption(parser):
     parser.addoption("--emulator", required=True, help="path to the kmslab-emulator binary")
-    parser.addoption("--plugin", default=None, help="path to the kmslab-kms-plugin binary")
+    parser.addoption("--kms-plugin", default=None, help="path to the kmslab-kms-plugin binary")
 
 
 @pytest.fixture(scope="session")
@@ -16,7 +16,7 @@ def emulator_binary(request):
 
 @pytest.fixture(scope="session")
 def plugin_binary(request):
-    path = request.config.getoption("--plugin")
+    path = request.config.getoption("--kms-plugin")
     if not path:
-        pytest.fail("--plugin is required for the plugin suite")
+        pytest.fail("--kms-plugin is required for the plugin suite")
     return os.path.abspath(path)

@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <deque>
+#include <set>
 #include <thread>
 
 #include "emulator/core/client/http_client.hpp"

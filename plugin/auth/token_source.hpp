@@ -1,0 +1,58 @@
+#pragma once
+// Access tokens for the vault, in upstream's precedence (pkg/auth/auth.go, reference §7.2):
+// managed identity through IMDS (user-assigned by userAssignedIdentityID), then client secret
+// (adal: v1 token endpoint with "resource"), else "no credentials provided for accessing
+// keyvault". Tokens are cached and refreshed 5 minutes before they expire, as adal does.
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "emulator/core/client/http_client.hpp"
+#include "plugin/auth/azure_config.hpp"
+#include "plugin/keyvault/cloud.hpp"
+
+namespace kmslab::plugin {
+
+/// A token request that failed, worded for the operator (never containing a secret or token).
+class AuthError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class TokenSource {
+ public:
+  virtual ~TokenSource() = default;
+  /// A valid token (cached, or fetched within `deadline`). Throws AuthError.
+  std::string token(core::client::Deadline deadline);
+  /// Drops the cached token (after a 401 from the vault).
+  void invalidate();
+  virtual std::string describe() const = 0;
+
+ protected:
+  TokenSource(core::client::HttpClient& http, const core::Clock& clock)
+      : http_(http), clock_(clock) {}
+  /// One token request; returns the response body.
+  virtual core::client::Request request() const = 0;
+  core::client::HttpClient& http_;
+
+ private:
+  const core::Clock& clock_;
+  std::mutex mu_;
+  std::string token_;
+  int64_t expires_on_ = 0;
+};
+
+struct AuthEndpoints {
+  std::string imds = "http://169.254.169.254";  // ours: --imds-endpoint
+  std::string active_directory;                 // the cloud's, or the proxy's in proxy mode
+  bool proxy_mode = false;                      // adds x-azure-proxy-target
+};
+
+std::unique_ptr<TokenSource> make_token_source(const AzureConfig& config,
+                                               const std::string& resource,
+                                               const AuthEndpoints& endpoints,
+                                               core::client::HttpClient& http,
+                                               const core::Clock& clock);
+
+}  // namespace kmslab::plugin

@@ -1,0 +1,90 @@
+#include "plugin/keyvault/keyvault_client.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "emulator/core/base64url.hpp"
+#include "plugin/keyvault/autorest_error.hpp"
+
+namespace kmslab::plugin {
+namespace {
+
+constexpr const char* kClient = "keyvault.BaseClient";
+
+std::string result_field(const core::client::Response& r, const std::string& method,
+                         const char* key) {
+  const auto j = nlohmann::json::parse(r.body, nullptr, false);
+  if (!j.is_object() || !j.contains(key) || !j[key].is_string()) {
+    throw KeyVaultError(std::string(kClient) + "#" + method +
+                        ": Failure responding to request: StatusCode=" + std::to_string(r.status) +
+                        " -- Original Error: the response has no \"" + key + "\"");
+  }
+  return j[key].get<std::string>();
+}
+
+}  // namespace
+
+KeyVaultClient::KeyVaultClient(KeyVaultTarget target, TokenSource& tokens,
+                               core::client::HttpClient& http)
+    : target_(std::move(target)), tokens_(tokens), http_(http) {}
+
+core::client::Response KeyVaultClient::call(const std::string& op, const std::string& method,
+                                            const std::string& body,
+                                            core::client::Deadline deadline) {
+  core::client::Request req{"POST",
+                            target_.request_base + "keys/" + target_.key_name + "/" +
+                                target_.key_version + "/" + op + "?api-version=" + kApiVersion,
+                            {{"Content-Type", "application/json; charset=utf-8"}},
+                            body,
+                            deadline};
+  if (target_.proxy_mode) req.headers.emplace_back("x-azure-proxy-target", "KeyVault");
+  for (int refreshed = 0;; ++refreshed) {
+    std::string token;
+    try {
+      token = tokens_.token(deadline);
+    } catch (const AuthError& e) {
+      throw KeyVaultError(
+          std::string(kClient) + "#" + method +
+          ": Failure preparing request: StatusCode=0 -- Original Error: " + e.what());
+    }
+    auto attempt = req;
+    attempt.headers.emplace_back("Authorization", "Bearer " + token);
+    core::client::Response r;
+    try {
+      r = http_.send(attempt);
+    } catch (const core::client::TransportError& e) {
+      throw KeyVaultError(autorest_sending_error(kClient, method, e.what()));
+    }
+    if (r.status == 401 && refreshed == 0) {
+      tokens_.invalidate();
+      continue;
+    }
+    if (r.status != 200)
+      throw KeyVaultError(autorest_response_error(kClient, method, r.status, r.body));
+    return r;
+  }
+}
+
+EncryptResult KeyVaultClient::encrypt(const std::string& plaintext, const std::string& algorithm,
+                                      core::client::Deadline deadline) {
+  const nlohmann::json body = {{"alg", algorithm}, {"value", core::base64url_encode(plaintext)}};
+  auto r = call("encrypt", "Encrypt", body.dump(), deadline);
+  EncryptResult out;
+  out.ciphertext = result_field(r, "Encrypt", "value");
+  out.kid = result_field(r, "Encrypt", "kid");
+  out.date = r.header("date");
+  out.request_id = r.header("x-ms-request-id");
+  out.region = r.header("x-ms-keyvault-region");
+  return out;
+}
+
+std::string KeyVaultClient::decrypt(const std::string& ciphertext, const std::string& algorithm,
+                                    core::client::Deadline deadline) {
+  const nlohmann::json body = {{"alg", algorithm}, {"value", ciphertext}};
+  auto r = call("decrypt", "Decrypt",
+                body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), deadline);
+  auto plain = core::base64url_decode(result_field(r, "Decrypt", "value"));
+  if (!plain) throw KeyVaultError("failed to base64 decode result, error: illegal base64 data");
+  return *plain;
+}
+
+}  // namespace kmslab::plugin

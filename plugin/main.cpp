@@ -1,0 +1,182 @@
+// kmslab-kms-plugin: the KMS plugin for Azure Key Vault, a drop-in for Azure/kubernetes-kms
+// v0.11.0 (same flags, same socket protocol, same ciphertext and key_id), built on kmslab's
+// shared HTTPS client. Startup follows upstream's cmd/server/main.go order.
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include "emulator/core/clock.hpp"
+#include "emulator/core/log.hpp"
+#include "emulator/core/rng.hpp"
+#include "plugin/grpc/listen_address.hpp"
+#include "plugin/grpc/services.hpp"
+#include "plugin/keyvault/cloud.hpp"
+#include "plugin/options.hpp"
+
+namespace kmslab::plugin {
+namespace {
+
+constexpr const char* kBuildVersion = "v0.11.0-kmslab.0.1.0";
+constexpr const char* kGitCommit = "kmslab";
+constexpr const char* kBuildDate = "2026-12-01";
+
+int fatal(core::Logger& log, const std::string& message) {
+  log.error("plugin", message);  // the log is stderr: the one line says why it stopped
+  return 1;
+}
+
+core::LogLevel level_of(unsigned v) {
+  if (v >= 4) return core::LogLevel::kDebug;
+  if (v >= 2) return core::LogLevel::kInfo;
+  return core::LogLevel::kWarn;
+}
+
+const char* env(const char* name) {
+  return std::getenv(name);
+}
+
+int run(const Options& o) {
+  core::Logger log(stderr, level_of(o.log_level));
+  log.log(core::LogLevel::kWarn, "plugin", "Starting KeyManagementServiceServer service",
+          {{"version", kBuildVersion}, {"buildDate", kBuildDate}});
+  core::VirtualClock clock(core::VirtualClock::Mode::kSystem);
+  core::SystemRng rng;
+
+  AzureConfig azure;
+  CloudEnvironment cloud;
+  std::string vault, resource;
+  try {
+    azure = load_azure_config(o.config_file_path);
+  } catch (const std::exception& e) {
+    return fatal(log, std::string("failed to get azure config: ") + e.what());
+  }
+  if (o.keyvault_name.empty() || o.key_name.empty() || o.key_version.empty()) {
+    return fatal(
+        log,
+        "failed to create key vault client: key vault name, key name and key version are required");
+  }
+  try {
+    const char* env_file = env("AZURE_ENVIRONMENT_FILEPATH");
+    try {
+      cloud = parse_cloud(azure.cloud, env_file ? env_file : "");
+    } catch (const std::exception& e) {
+      throw std::runtime_error("failed to parse cloud environment: " + azure.cloud +
+                               ", error: " + e.what());
+    }
+    resource = vault_resource(o.managed_hsm, cloud);
+    vault = vault_url(o.keyvault_name, o.managed_hsm, cloud);
+  } catch (const std::exception& e) {
+    return fatal(log, std::string("failed to create key vault client: ") + e.what());
+  }
+
+  core::client::ClientOptions http_options;
+  http_options.ca_bundle_file = o.ca_bundle;
+  http_options.proxy = o.https_proxy;
+  http_options.source_address = o.source_address;
+  http_options.user_agent = std::string("k8s-kms-keyvault/") + kBuildVersion + " (linux/amd64) " +
+                            kGitCommit + "/" + kBuildDate;
+  std::unique_ptr<core::client::HttpClient> http;
+  try {
+    http = std::make_unique<core::client::HttpClient>(http_options, clock, rng);
+  } catch (const std::exception& e) {
+    return fatal(log, std::string("failed to create key vault client: ") + e.what());
+  }
+  AuthEndpoints endpoints{o.imds_endpoint, cloud.active_directory_endpoint, o.proxy_mode};
+  KeyVaultTarget target{vault, o.key_name, o.key_version, vault, o.proxy_mode};
+  if (o.proxy_mode) {
+    const std::string proxy =
+        "http://" + o.proxy_address + ":" + std::to_string(o.proxy_port) + "/";
+    endpoints.active_directory = proxy;
+    target.request_base = proxy + vault.substr(8);  // upstream getProxiedVaultURL
+  }
+  std::unique_ptr<TokenSource> tokens;
+  try {
+    tokens = make_token_source(azure, resource, endpoints, *http, clock);
+  } catch (const std::exception& e) {
+    return fatal(
+        log,
+        std::string("failed to create key vault client: failed to get key vault token, error: ") +
+            e.what());
+  }
+  log.log(core::LogLevel::kWarn, "plugin", "using kms key for encrypt/decrypt",
+          {{"vaultURL", target.request_base},
+           {"keyName", o.key_name},
+           {"keyVersion", o.key_version},
+           {"credential", tokens->describe()}});
+  KeyVaultClient keyvault(target, *tokens, *http);
+  KmsContract kms(keyvault, kBuildVersion);
+
+  auto address = parse_listen_address(o.listen_addr);
+  if (!address) return fatal(log, "failed to parse endpoint: invalid endpoint: " + o.listen_addr);
+  if (auto problem = remove_stale_socket(*address); !problem.empty()) return fatal(log, problem);
+
+  ServiceV1 v1(kms);
+  ServiceV2 v2(kms);
+  grpc::ServerBuilder builder;
+  int bound = 0;
+  builder.AddListeningPort(address->grpc_target(), grpc::InsecureServerCredentials(), &bound);
+  builder.RegisterService(&v1);
+  builder.RegisterService(&v2);
+  const mode_t old_mask = umask(0077);  // the socket is born owner-only
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  umask(old_mask);
+  if (!server || bound == 0) {
+    return fatal(log, "failed to listen addr: " + address->path + ", proto: unix");
+  }
+  if (!address->abstract) chmod(address->path.c_str(), 0600);
+  log.log(core::LogLevel::kWarn, "plugin", "Listening for connections", {{"addr", o.listen_addr}});
+
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  int sig = 0;
+  sigwait(&stop, &sig);
+  log.log(core::LogLevel::kWarn, "plugin", "received shutdown signal", {{"signal", sig}});
+  log.log(core::LogLevel::kWarn, "plugin", "terminating the server");
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  if (!address->abstract) unlink(address->path.c_str());
+  return 0;
+}
+
+}  // namespace
+}  // namespace kmslab::plugin
+
+int main(int argc, char** argv) {
+  using namespace kmslab::plugin;
+  // Block the stop signals before any thread starts, so only sigwait() in run() takes them.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::vector<std::string> args(argv + 1, argv + argc);
+  const char* proxy = std::getenv("HTTPS_PROXY");
+  if (!proxy) proxy = std::getenv("https_proxy");
+  ParsedOptions parsed = parse_options(args, proxy);
+  if (!parsed.error.empty()) {
+    std::fprintf(stderr, "%s\n\n%s", parsed.error.c_str(), parsed.help_text.c_str());
+    return 2;
+  }
+  if (parsed.help) {
+    std::fputs(parsed.help_text.c_str(), stdout);
+    return 0;
+  }
+  if (parsed.options.version) {
+    std::printf("{\"BuildVersion\":\"%s\",\"GitCommit\":\"%s\",\"BuildDate\":\"%s\"}\n",
+                kBuildVersion, kGitCommit, kBuildDate);
+    return 0;
+  }
+  try {
+    return run(parsed.options);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "kmslab-kms-plugin: %s\n", e.what());
+    return 1;
+  }
+}
