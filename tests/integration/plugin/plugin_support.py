@@ -52,7 +52,7 @@ class Plugin:
 
     def start(self, wait=True):
         (self.workdir / "azure.json").write_text(json.dumps(self.azure))
-        self.log_file = open(self.log, "ab")
+        self.log_file = open(self.log, "wb")  # one run per log: readiness reads it
         self.proc = subprocess.Popen([self.binary, *self.args], env=self.env, stdout=self.log_file,
                                      stderr=self.log_file)
         if wait:
