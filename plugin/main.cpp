@@ -14,6 +14,7 @@
 #include "emulator/core/rng.hpp"
 #include "plugin/grpc/listen_address.hpp"
 #include "plugin/grpc/services.hpp"
+#include "plugin/health/healthz.hpp"
 #include "plugin/keyvault/cloud.hpp"
 #include "plugin/options.hpp"
 
@@ -114,8 +115,19 @@ int run(const Options& o) {
   if (!address) return fatal(log, "failed to parse endpoint: invalid endpoint: " + o.listen_addr);
   if (auto problem = remove_stale_socket(*address); !problem.empty()) return fatal(log, problem);
 
-  ServiceV1 v1(kms);
-  ServiceV2 v2(kms);
+  unsigned metrics_port = 0;
+  try {
+    size_t used = 0;
+    metrics_port = static_cast<unsigned>(std::stoul(o.metrics_addr, &used));
+    if (used != o.metrics_addr.size() || metrics_port > 65535) throw std::invalid_argument("port");
+  } catch (const std::exception&) {
+    return fatal(
+        log, "failed to initialize metrics exporter: invalid metrics address: " + o.metrics_addr);
+  }
+  core::MetricsRegistry registry;
+  KmsMetrics metrics(registry);
+  ServiceV1 v1(kms, &metrics);
+  ServiceV2 v2(kms, &metrics);
   grpc::ServerBuilder builder;
   int bound = 0;
   builder.AddListeningPort(address->grpc_target(), grpc::InsecureServerCredentials(), &bound);
@@ -128,6 +140,17 @@ int run(const Options& o) {
     return fatal(log, "failed to listen addr: " + address->path + ", proto: unix");
   }
   if (!address->abstract) chmod(address->path.c_str(), 0600);
+  HealthCheck health(*address, kms, o.healthz_timeout);
+  HealthServer health_server(health, o.healthz_path, registry);
+  try {
+    auto [hport, mport] = health_server.start(o.bind_address, static_cast<uint16_t>(o.healthz_port),
+                                              static_cast<uint16_t>(metrics_port));
+    log.log(core::LogLevel::kWarn, "plugin", "health and metrics listening",
+            {{"healthz", o.bind_address + ":" + std::to_string(hport) + o.healthz_path},
+             {"metrics", o.bind_address + ":" + std::to_string(mport) + "/metrics"}});
+  } catch (const std::exception& e) {
+    return fatal(log, std::string("failed to start health check server: ") + e.what());
+  }
   log.log(core::LogLevel::kWarn, "plugin", "Listening for connections", {{"addr", o.listen_addr}});
 
   sigset_t stop;
@@ -138,6 +161,7 @@ int run(const Options& o) {
   sigwait(&stop, &sig);
   log.log(core::LogLevel::kWarn, "plugin", "received shutdown signal", {{"signal", sig}});
   log.log(core::LogLevel::kWarn, "plugin", "terminating the server");
+  health_server.stop();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
   if (!address->abstract) unlink(address->path.c_str());
   return 0;

@@ -1,6 +1,7 @@
 #include "emulator/core/metrics.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 
 namespace kmslab::core {
 
@@ -21,9 +22,14 @@ std::string escape_label_value(const std::string& v) {
 
 namespace {
 
+// The shortest text that reads back as the same double, as Go's Prometheus client writes
+// numbers (le="0.1", not "0.10000000000000001").
 std::string format_number(double v) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(buf, sizeof buf, "%.*g", precision, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
   return buf;
 }
 

@@ -25,6 +25,8 @@ core::client::Deadline deadline_of(const grpc::ServerContext& ctx) {
 
 grpc::Status ServiceV1::Version(grpc::ServerContext*, const v1beta1::VersionRequest*,
                                 v1beta1::VersionResponse* out) {
+  const std::string no_error;
+  MetricsScope rpc(metrics_, "grpc_version", no_error);
   out->set_version(kKmsV1ApiVersion);
   out->set_runtime_name(kRuntimeName);
   out->set_runtime_version(kms_.build_version());
@@ -34,6 +36,7 @@ grpc::Status ServiceV1::Version(grpc::ServerContext*, const v1beta1::VersionRequ
 grpc::Status ServiceV1::Encrypt(grpc::ServerContext* ctx, const v1beta1::EncryptRequest* in,
                                 v1beta1::EncryptResponse* out) {
   KmsError e;
+  MetricsScope rpc(metrics_, "grpc_encrypt", e.message), op(metrics_, "encrypt", e.message);
   out->set_cipher(kms_.v1_encrypt(in->plain(), deadline_of(*ctx), e));
   return to_status(e);
 }
@@ -41,6 +44,7 @@ grpc::Status ServiceV1::Encrypt(grpc::ServerContext* ctx, const v1beta1::Encrypt
 grpc::Status ServiceV1::Decrypt(grpc::ServerContext* ctx, const v1beta1::DecryptRequest* in,
                                 v1beta1::DecryptResponse* out) {
   KmsError e;
+  MetricsScope rpc(metrics_, "grpc_decrypt", e.message), op(metrics_, "decrypt", e.message);
   out->set_plain(kms_.v1_decrypt(in->cipher(), deadline_of(*ctx), e));
   return to_status(e);
 }
@@ -48,6 +52,7 @@ grpc::Status ServiceV1::Decrypt(grpc::ServerContext* ctx, const v1beta1::Decrypt
 grpc::Status ServiceV2::Status(grpc::ServerContext* ctx, const v2::StatusRequest*,
                                v2::StatusResponse* out) {
   KmsError e;
+  MetricsScope rpc(metrics_, "grpc_status", e.message);
   if (!kms_.v2_status(deadline_of(*ctx), e)) return to_status(e);
   out->set_version(kKmsV2ApiVersion);
   out->set_healthz("ok");
@@ -58,6 +63,7 @@ grpc::Status ServiceV2::Status(grpc::ServerContext* ctx, const v2::StatusRequest
 grpc::Status ServiceV2::Encrypt(grpc::ServerContext* ctx, const v2::EncryptRequest* in,
                                 v2::EncryptResponse* out) {
   KmsError e;
+  MetricsScope rpc(metrics_, "grpc_encrypt", e.message), op(metrics_, "encrypt", e.message);
   V2Encrypted r = kms_.v2_encrypt(in->plaintext(), deadline_of(*ctx), e);
   if (!e.message.empty()) return to_status(e);
   out->set_ciphertext(r.ciphertext);
@@ -69,6 +75,7 @@ grpc::Status ServiceV2::Encrypt(grpc::ServerContext* ctx, const v2::EncryptReque
 grpc::Status ServiceV2::Decrypt(grpc::ServerContext* ctx, const v2::DecryptRequest* in,
                                 v2::DecryptResponse* out) {
   KmsError e;
+  MetricsScope rpc(metrics_, "grpc_decrypt", e.message), op(metrics_, "decrypt", e.message);
   Annotations annotations(in->annotations().begin(), in->annotations().end());
   out->set_plaintext(
       kms_.v2_decrypt(in->ciphertext(), in->key_id(), annotations, deadline_of(*ctx), e));

@@ -3,12 +3,13 @@
 #include "kms/v1beta1/api.grpc.pb.h"
 #include "kms/v2/api.grpc.pb.h"
 #include "plugin/grpc/kms_contract.hpp"
+#include "plugin/metrics/kms_metrics.hpp"
 
 namespace kmslab::plugin {
 
 class ServiceV1 final : public v1beta1::KeyManagementService::Service {
  public:
-  explicit ServiceV1(KmsContract& kms) : kms_(kms) {}
+  ServiceV1(KmsContract& kms, KmsMetrics* metrics) : kms_(kms), metrics_(metrics) {}
   grpc::Status Version(grpc::ServerContext*, const v1beta1::VersionRequest*,
                        v1beta1::VersionResponse*) override;
   grpc::Status Encrypt(grpc::ServerContext*, const v1beta1::EncryptRequest*,
@@ -18,11 +19,12 @@ class ServiceV1 final : public v1beta1::KeyManagementService::Service {
 
  private:
   KmsContract& kms_;
+  KmsMetrics* metrics_;
 };
 
 class ServiceV2 final : public v2::KeyManagementService::Service {
  public:
-  explicit ServiceV2(KmsContract& kms) : kms_(kms) {}
+  ServiceV2(KmsContract& kms, KmsMetrics* metrics) : kms_(kms), metrics_(metrics) {}
   grpc::Status Status(grpc::ServerContext*, const v2::StatusRequest*, v2::StatusResponse*) override;
   grpc::Status Encrypt(grpc::ServerContext*, const v2::EncryptRequest*,
                        v2::EncryptResponse*) override;
@@ -31,6 +33,7 @@ class ServiceV2 final : public v2::KeyManagementService::Service {
 
  private:
   KmsContract& kms_;
+  KmsMetrics* metrics_;
 };
 
 /// The request's gRPC deadline as the client's deadline (none: an hour, so nothing waits forever).
