@@ -7,6 +7,7 @@ import pytest
 def pytest_addoption(parser):
     parser.addoption("--emulator", required=True, help="path to the kmslab-emulator binary")
     parser.addoption("--kms-plugin", default=None, help="path to the kmslab-kms-plugin binary")
+    parser.addoption("--kms-load", default=None, help="path to the kmslab-kms-load C++ client")
 
 
 @pytest.fixture(scope="session")
@@ -19,4 +20,12 @@ def plugin_binary(request):
     path = request.config.getoption("--kms-plugin")
     if not path:
         pytest.fail("--kms-plugin is required for the plugin suite")
+    return os.path.abspath(path)
+
+
+@pytest.fixture(scope="session")
+def load_binary(request):
+    path = request.config.getoption("--kms-load")
+    if not path:
+        pytest.fail("--kms-load is required for the plugin suite")
     return os.path.abspath(path)
