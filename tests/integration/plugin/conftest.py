@@ -15,17 +15,18 @@ def emulator_binary(request):
     return os.path.abspath(request.config.getoption("--emulator"))
 
 
+def _binary(request, option):
+    path = request.config.getoption(option)
+    if not path:
+        pytest.fail(f"{option} is required for the plugin suite")
+    return os.path.abspath(path)
+
+
 @pytest.fixture(scope="session")
 def plugin_binary(request):
-    path = request.config.getoption("--kms-plugin")
-    if not path:
-        pytest.fail("--kms-plugin is required for the plugin suite")
-    return os.path.abspath(path)
+    return _binary(request, "--kms-plugin")
 
 
 @pytest.fixture(scope="session")
 def load_binary(request):
-    path = request.config.getoption("--kms-load")
-    if not path:
-        pytest.fail("--kms-load is required for the plugin suite")
-    return os.path.abspath(path)
+    return _binary(request, "--kms-load")
