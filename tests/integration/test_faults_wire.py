@@ -225,3 +225,38 @@ def test_rules_survive_a_restart(emulator_binary, tmp_path):
         assert [vault.request("POST", ENCRYPT, body=PLAIN)[0] for _ in range(3)] == [503, 503, 200]
     finally:
         assert emu.stop() == 0
+
+
+def test_faults_apply_through_the_proxy_under_the_real_vault_name(emu, vault):
+    """curl through the CONNECT proxy to https://{vault}.vault.azure.net: a reset is an empty
+    reply to it, a slow body still arrives whole."""
+    url = f"https://{VAULT}.vault.azure.net"
+    args = ["--proxy", emu.proxy, "-H", f"Authorization: {vault.token}",
+            "-H", "Content-Type: application/json", "-d", json.dumps(PLAIN)]
+    add_rule(emu, {"match": {"operation": "encrypt"}, "action": {"type": "reset"}, "count": 1})
+    status, _, err = emu.curl(ENCRYPT, *args, url=url)
+    assert status is None and ("reset" in err.lower() or "empty reply" in err.lower()), err
+    add_rule(emu, {"match": {"operation": "encrypt"},
+                   "action": {"type": "slowBody", "bytesPerSecond": 2000}, "count": 1})
+    status, _, body = emu.curl(ENCRYPT, *args, url=url)
+    assert status == 200 and "/keys/k1/" in json.loads(body)["kid"]
+    assert admin(emu, "GET")[1] == {"value": []}
+
+
+def probability_pattern(binary, data_dir):
+    emu = start(binary, data_dir)
+    try:
+        vault = Vault(emu)
+        vault.request("POST", "/keys/k1/create?api-version=7.5", body={"kty": "RSA"})
+        add_rule(emu, {"match": {"operation": "get"}, "action": {"type": "error", "status": 503},
+                       "probability": 0.5})
+        return "".join("x" if vault.request("GET", "/keys/k1?api-version=7.5")[0] == 503 else "."
+                       for _ in range(24))
+    finally:
+        assert emu.stop() == 0
+
+
+def test_probability_follows_the_seed(emulator_binary, tmp_path):
+    first = probability_pattern(emulator_binary, tmp_path / "a")
+    assert first == probability_pattern(emulator_binary, tmp_path / "b")
+    assert 0 < first.count("x") < 24, first
