@@ -106,7 +106,9 @@ std::optional<Rule> FaultInjector::fire(const FaultTarget& target) {
     if (r.count) --*r.count;
     ++r.fired;
     Rule fired = r;
-    if (!fired.expired(clock_.now())) persist_locked(r);
+    // A counted rule's remainder must survive a restart; an unlimited rule's tally need not,
+    // and skipping the write keeps a rule that fires on every request off the store.
+    if (r.count && !fired.expired(clock_.now())) persist_locked(r);
     retire_locked(clock_.now());  // a spent rule leaves the store here
     if (fired_) fired_->inc({action_name(fired.action)});
     return fired;

@@ -123,6 +123,15 @@ TEST_F(InjectorTest, RulesAndTheirBookkeepingSurviveARestart) {
   EXPECT_EQ(fires(*f, encrypt, 10), 3);
 }
 
+TEST_F(InjectorTest, AnUnlimitedRuleFiresWithoutWritingTheStore) {
+  auto f = make();
+  add(*f, {{"action", {{"type", "latency"}, {"ms", 1}}}});
+  const int64_t before = store->revision();
+  EXPECT_EQ(fires(*f, encrypt, 20), 20);
+  EXPECT_EQ(store->revision(), before);
+  EXPECT_EQ(f->list()["value"][0]["fired"], 20);
+}
+
 TEST_F(InjectorTest, RemoveAndClear) {
   auto f = make();
   const std::string a = add(*f, {{"action", kThrottle}});
