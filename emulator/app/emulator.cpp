@@ -8,6 +8,7 @@
 
 #include "emulator/core/admin.hpp"
 #include "emulator/core/files.hpp"
+#include "emulator/faults/admin_routes.hpp"
 #include "emulator/identity/app_token.hpp"
 #include "emulator/identity/directory_admin.hpp"
 #include "emulator/identity/jwt.hpp"
@@ -77,6 +78,9 @@ Emulator::Emulator(Config config) : config_(std::move(config)) {
   kv.tokens = tokens_.get();
   kv.role_assignments = role_assignments_.get();
   kv.subnets = &subnets_;
+  faults_ = std::make_unique<faults::FaultInjector>(*store_, *clock_, *rng_, &metrics_);
+  faults::register_fault_routes(router_, admin, *faults_);
+  kv.faults = faults_.get();
   kv.throttle.enabled = config_.throttling;
   kv.throttle.create_per_window = config_.throttle_create;
   // The weighted limits keep Azure's ratios when the base is overridden.

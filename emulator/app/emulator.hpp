@@ -22,6 +22,7 @@
 #include "emulator/core/server.hpp"
 #include "emulator/core/tls/ca.hpp"
 #include "emulator/core/tls/server_tls.hpp"
+#include "emulator/faults/injector.hpp"
 #include "emulator/identity/directory.hpp"
 #include "emulator/identity/jwt.hpp"
 #include "emulator/identity/rbac.hpp"
@@ -94,6 +95,7 @@ class Emulator {
   std::string identity_header_;
   std::unique_ptr<identity::RoleAssignments> role_assignments_;
   std::unique_ptr<keyvault::VaultRegistry> vaults_;
+  std::unique_ptr<faults::FaultInjector> faults_;
   std::unique_ptr<keyvault::KeyVaultService> keyvault_;
   std::unique_ptr<arm::ArmService> arm_;
   core::Router router_;

@@ -161,24 +161,30 @@ std::optional<Duration> parse_duration(std::string_view text) {
       n = n * 10 + (text[i++] - '0');
     }
     std::string_view rest = text.substr(i);
+    // Components are summed in milliseconds and bounded, so that no text overflows Duration
+    // (nanoseconds: 292 years) however many parts it has.
+    milliseconds part{0};
     if (rest.starts_with("ms")) {
-      total += milliseconds(n);
+      part = milliseconds(n);
       i += 2;
     } else if (rest.starts_with("d")) {
-      total += hours(24 * n);
+      part = hours(24 * n);
       ++i;
     } else if (rest.starts_with("h")) {
-      total += hours(n);
+      part = hours(n);
       ++i;
     } else if (rest.starts_with("m")) {
-      total += minutes(n);
+      part = minutes(n);
       ++i;
     } else if (rest.starts_with("s")) {
-      total += seconds(n);
+      part = seconds(n);
       ++i;
     } else {
       return std::nullopt;
     }
+    constexpr milliseconds kMax = hours(24 * 100'000);
+    if (part > kMax || duration_cast<milliseconds>(total) > kMax - part) return std::nullopt;
+    total += part;
   }
   return total;
 }

@@ -67,6 +67,12 @@ Reply Dispatcher::run_matched(RequestContext& ctx, const Router::Match& m) {
 }
 
 HttpResponse Dispatcher::handle(HttpRequest&& request, const ConnectionInfo& connection) {
+  Delivery ignored;
+  return serve(std::move(request), connection, ignored);
+}
+
+HttpResponse Dispatcher::serve(HttpRequest&& request, const ConnectionInfo& connection,
+                               Delivery& delivery) {
   const auto start = std::chrono::steady_clock::now();
   RequestContext ctx{request,     connection, host_without_port(request[http::field::host]),
                      {},          {},         {},
@@ -81,7 +87,8 @@ HttpResponse Dispatcher::handle(HttpRequest&& request, const ConnectionInfo& con
     reply = to_reply(errors::internal(ctx.request_id));
   }
   const unsigned status = reply.status;
-  const std::string code = error_code_of(reply);
+  const std::string code = reply.delivery.reset ? "ConnectionReset" : error_code_of(reply);
+  delivery = reply.delivery;
   HttpResponse response = finish(std::move(reply), &request, ctx.request_id, request.version());
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

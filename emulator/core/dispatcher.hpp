@@ -19,6 +19,12 @@ class RequestSink {
  public:
   virtual ~RequestSink() = default;
   virtual HttpResponse handle(HttpRequest&& request, const ConnectionInfo& connection) = 0;
+  /// handle(), also saying how the transport must deliver the response (fault injection).
+  virtual HttpResponse serve(HttpRequest&& request, const ConnectionInfo& connection,
+                             Delivery& delivery) {
+    delivery = {};
+    return handle(std::move(request), connection);
+  }
   /// A request the transport refused before it was whole (too large, unparsable).
   virtual HttpResponse reject(const ApiError& error, unsigned http_version,
                               const ConnectionInfo& connection) = 0;
@@ -30,6 +36,8 @@ class Dispatcher final : public RequestSink {
              MetricsRegistry& metrics);
 
   HttpResponse handle(HttpRequest&& request, const ConnectionInfo& connection) override;
+  HttpResponse serve(HttpRequest&& request, const ConnectionInfo& connection,
+                     Delivery& delivery) override;
   HttpResponse reject(const ApiError& error, unsigned http_version,
                       const ConnectionInfo& connection) override;
 

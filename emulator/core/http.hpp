@@ -1,6 +1,7 @@
 #pragma once
 // The types that cross the line between transport and handlers.
 #include <boost/beast/http.hpp>
+#include <chrono>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -26,12 +27,21 @@ struct ConnectionInfo {
   std::string tunnel_target;  // "host:port" the client CONNECTed to through the proxy, if any
 };
 
+/// How the transport delivers a reply. Normally at once; fault injection (emulator/faults) can
+/// hold it back, close the connection instead of answering, or trickle the body.
+struct Delivery {
+  std::chrono::milliseconds delay{0};  // real time before the response is written
+  bool reset = false;                  // no response: the TCP connection is reset
+  size_t body_bytes_per_second = 0;    // 0: the body at once; else the header, then the body slowly
+};
+
 /// A handler's successful answer; the dispatcher adds the common headers.
 struct Reply {
   unsigned status = 200;
   std::string body;
   std::string content_type = "application/json; charset=utf-8";
   std::vector<std::pair<std::string, std::string>> headers;
+  Delivery delivery;
 
   // Bodies may echo what a client sent (names, paths); bytes that are not UTF-8 become U+FFFD
   // rather than making the JSON writer throw.

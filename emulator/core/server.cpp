@@ -6,6 +6,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -207,12 +208,54 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
         co_await refuse_read_error(stream, ec, info);
         co_return;
       }
-      HttpResponse response = sink_.handle(parser.release(), info);
-      const bool keep_alive = response.keep_alive() && !stopping_;
+      Delivery delivery;
+      HttpResponse response = sink_.serve(parser.release(), info, delivery);
+      const bool keep_alive = response.keep_alive() && !stopping_ && !delivery.reset;
       response.keep_alive(keep_alive);
-      co_await http::async_write(stream, response, net::redirect_error(net::use_awaitable, ec));
+      co_await deliver(stream, response, delivery, ec);
       state.busy = false;
       if (ec || !keep_alive) co_return;
+    }
+  }
+
+  // Writes the response as the Delivery says: after its delay, all at once or with the body
+  // trickled, or not at all (the connection is reset: RST, not FIN).
+  template <class Stream>
+  awaitable<void> deliver(Stream& stream, HttpResponse& response, const Delivery& delivery,
+                          error_code& ec) {
+    if (delivery.delay.count() > 0) {
+      net::steady_timer timer(stream.get_executor(), delivery.delay);
+      co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
+      if (ec) co_return;
+      beast::get_lowest_layer(stream).expires_after(options_.read_timeout);
+    }
+    if (delivery.reset) {
+      auto& socket = beast::get_lowest_layer(stream).socket();
+      socket.set_option(net::socket_base::linger(true, 0), ec);
+      socket.close(ec);
+      ec = net::error::connection_reset;
+      co_return;
+    }
+    if (delivery.body_bytes_per_second == 0) {
+      co_await http::async_write(stream, response, net::redirect_error(net::use_awaitable, ec));
+      co_return;
+    }
+    http::response_serializer<http::string_body> serializer{response};
+    co_await http::async_write_header(stream, serializer,
+                                      net::redirect_error(net::use_awaitable, ec));
+    const std::string& body = response.body();
+    // Ten slices a second (at least a byte each), so the rate holds for any bytesPerSecond.
+    const size_t rate = delivery.body_bytes_per_second;
+    const size_t slice = std::max<size_t>(1, rate / 10);
+    const auto interval = std::chrono::microseconds(1'000'000 * slice / rate);
+    net::steady_timer timer(stream.get_executor());
+    for (size_t offset = 0; !ec && offset < body.size(); offset += slice) {
+      timer.expires_after(interval);
+      co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
+      if (ec) co_return;
+      const auto piece = net::buffer(body.data() + offset, std::min(slice, body.size() - offset));
+      beast::get_lowest_layer(stream).expires_after(options_.handshake_timeout);
+      co_await net::async_write(stream, piece, net::redirect_error(net::use_awaitable, ec));
     }
   }
 

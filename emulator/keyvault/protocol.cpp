@@ -70,7 +70,7 @@ void KeyVaultService::register_routes(core::Router& router) {
   router.add_decorator(g, [this](const RequestContext& ctx, Reply& r) { decorate(ctx, r); });
 
   auto add = [&](http::verb verb, const char* path, const char* name, Method m) {
-    router.add(g, verb, path, name, bind(m));
+    router.add(g, verb, path, name, with_faults(name, bind(m)));
   };
   using S = KeyVaultService;
   add(http::verb::post, "/keys/{name}/create", "keys.create", &S::create_key);
@@ -94,11 +94,11 @@ void KeyVaultService::register_routes(core::Router& router) {
   add(http::verb::post, "/rng", "rng", &S::random_bytes);
   for (const char* op : {"encrypt", "decrypt", "wrapkey", "unwrapkey", "sign", "verify"}) {
     const std::string route = std::string("keys.") + op;
-    auto handler = [this, op](RequestContext& ctx) -> Result<Reply> {
+    auto handler = with_faults(route, [this, op](RequestContext& ctx) -> Result<Reply> {
       auto call = resolve(ctx);
       if (!call) return call.error();
       return crypto_op(*call, op);
-    };
+    });
     // SDKs send "/keys/{name}//encrypt" for the latest version; the router folds the "//".
     router.add(g, http::verb::post, "/keys/{name}/{version}/" + std::string(op), route, handler);
     router.add(g, http::verb::post, "/keys/{name}/" + std::string(op), route, handler);

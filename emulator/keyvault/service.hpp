@@ -16,6 +16,7 @@
 #include "emulator/core/ipv4.hpp"
 #include "emulator/core/rng.hpp"
 #include "emulator/core/router.hpp"
+#include "emulator/faults/injector.hpp"
 #include "emulator/identity/rbac.hpp"
 #include "emulator/identity/token_verifier.hpp"
 #include "emulator/keyvault/crypto/key_material.hpp"
@@ -38,6 +39,8 @@ struct KeyVaultOptions {
   const identity::RoleAssignments* role_assignments = nullptr;
   /// Which virtual subnet a caller's address is in (network rules, private endpoints).
   const core::SubnetMap* subnets = nullptr;
+  /// Injected faults, applied after authentication and before the handler; unset, none.
+  faults::FaultInjector* faults = nullptr;
 };
 
 class KeyVaultService {
@@ -58,6 +61,8 @@ class KeyVaultService {
   using Method = core::Result<core::Reply> (KeyVaultService::*)(Call&);
 
   core::Handler bind(Method method);
+  /// `handler` behind the fault rules (service.cpp); `route` names the operation they match.
+  core::Handler with_faults(const std::string& route, core::Handler handler);
   core::Result<Call> resolve(core::RequestContext& ctx);
 
   // protocol.cpp

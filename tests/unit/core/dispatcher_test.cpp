@@ -32,6 +32,12 @@ class DispatcherTest : public ::testing::Test {
     });
     router.add(g, http::verb::get, "/throw", "throw",
                [](RequestContext&) -> Result<Reply> { throw std::runtime_error("bug"); });
+    router.add(g, http::verb::get, "/late", "late", [](RequestContext&) -> Result<Reply> {
+      Reply r = Reply::json({{"late", true}});
+      r.delivery.delay = std::chrono::milliseconds(1500);
+      r.delivery.body_bytes_per_second = 64;
+      return r;
+    });
     dispatcher = std::make_unique<Dispatcher>(router, clock, rng, logger, metrics);
   }
 
@@ -93,6 +99,21 @@ TEST_F(DispatcherTest, ExceptionsBecomeA500AndTheNextRequestStillWorks) {
   EXPECT_NE(body(r)["error"]["message"].get<std::string>().find(std::string(r["x-ms-request-id"])),
             std::string::npos);
   EXPECT_EQ(get("/echo/x?api-version=1").result_int(), 200);
+}
+
+TEST_F(DispatcherTest, ServeHandsTheRepliesDeliveryToTheTransport) {
+  HttpRequest late{http::verb::get, "/late?api-version=1", 11};
+  late.set(http::field::host, "v.vault.azure.net");
+  Delivery delivery;
+  auto r = dispatcher->serve(std::move(late), conn, delivery);
+  EXPECT_EQ(r.result_int(), 200);
+  EXPECT_EQ(delivery.delay, std::chrono::milliseconds(1500));
+  EXPECT_EQ(delivery.body_bytes_per_second, 64u);
+  HttpRequest normal{http::verb::get, "/echo/x?api-version=1", 11};
+  normal.set(http::field::host, "v.vault.azure.net");
+  dispatcher->serve(std::move(normal), conn, delivery);  // an ordinary reply resets it
+  EXPECT_EQ(delivery.delay.count(), 0);
+  EXPECT_EQ(delivery.body_bytes_per_second, 0u);
 }
 
 TEST_F(DispatcherTest, UnknownPathsAndMethodsAndBadUrls) {
