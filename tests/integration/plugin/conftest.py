@@ -30,3 +30,28 @@ def plugin_binary(request):
 @pytest.fixture(scope="session")
 def load_binary(request):
     return _binary(request, "--kms-load")
+
+
+@pytest.fixture(scope="session")
+def pb(tmp_path_factory):
+    """grpcio stubs generated from proto/ for this run."""
+    from plugin_support import generate_stubs
+    return generate_stubs(tmp_path_factory.mktemp("stubs"))
+
+
+@pytest.fixture
+def started(plugin_binary, emulator_binary, tmp_path):
+    """An emulator with one vault and an RSA-2048 key, and a plugin using it: (emu, plugin, version)."""
+    from keyvault_support import START, VAULT, Vault
+    from kmslab_harness import Emulator
+    from plugin_support import Plugin
+    emu = Emulator(emulator_binary, tmp_path / "emu", ["--clock", "manual", "--clock-start", START,
+                                                      "--vault", VAULT]).start()
+    status, _, key = Vault(emu).request("POST", "/keys/kek/create?api-version=7.4",
+                                        {"kty": "RSA", "key_size": 2048})
+    assert status == 200, key
+    version = key["key"]["kid"].rsplit("/", 1)[1]
+    p = Plugin(plugin_binary, tmp_path, emu, version).start()
+    yield emu, p, version
+    assert p.stop() == 0, p.log.read_text()
+    emu.stop()

@@ -14,17 +14,12 @@ from azure.keyvault.keys import KeyClient
 
 from kmslab_harness import Emulator
 from keyvault_support import TENANT, _localhost_getaddrinfo
-from plugin_support import Plugin, generate_stubs
+from plugin_support import Plugin
 from test_access_matrix import Arm, oid_of, session_from
 
 ALLOWED, BLOCKED = "127.0.0.2", "127.0.0.3"
 SECRET = "s3cret-value"
 VAULT_SCOPE = "https://vault.azure.net/.default"
-
-
-@pytest.fixture(scope="module")
-def pb(tmp_path_factory):
-    return generate_stubs(tmp_path_factory.mktemp("stubs"))
 
 
 @pytest.fixture(scope="module")

@@ -6,26 +6,13 @@ import json
 import grpc
 import pytest
 
-from kmslab_harness import Emulator
-from keyvault_support import START, VAULT, Vault
-from plugin_support import Plugin, generate_stubs
-
-
-@pytest.fixture(scope="module")
-def pb(tmp_path_factory):
-    return generate_stubs(tmp_path_factory.mktemp("stubs"))
+from keyvault_support import VAULT
 
 
 @pytest.fixture
-def setup(plugin_binary, emulator_binary, tmp_path):
-    emu = Emulator(emulator_binary, tmp_path / "emu", ["--clock", "manual", "--clock-start", START,
-                                                      "--vault", VAULT]).start()
-    status, _, key = Vault(emu).request("POST", "/keys/kek/create?api-version=7.4", {"kty": "RSA"})
-    assert status == 200
-    p = Plugin(plugin_binary, tmp_path, emu, key["key"]["kid"].rsplit("/", 1)[1]).start()
-    yield emu, p
-    assert p.stop() == 0
-    emu.stop()
+def setup(started):
+    emu, p, _ = started
+    return emu, p
 
 
 def add_rule(emu, rule):

@@ -12,12 +12,7 @@ import pytest
 
 from kmslab_harness import Emulator
 from keyvault_support import START, VAULT, Vault, advance_clock
-from plugin_support import Plugin, generate_stubs
-
-
-@pytest.fixture(scope="module")
-def pb(tmp_path_factory):
-    return generate_stubs(tmp_path_factory.mktemp("stubs"))
+from plugin_support import Plugin
 
 
 @pytest.fixture

@@ -8,28 +8,14 @@ import urllib.request
 import grpc
 import pytest
 
-from kmslab_harness import Emulator
-from keyvault_support import START, VAULT, Vault
-from plugin_support import Plugin, generate_stubs
-
-
-@pytest.fixture(scope="module")
-def pb(tmp_path_factory):
-    return generate_stubs(tmp_path_factory.mktemp("stubs"))
+from keyvault_support import Vault
 
 
 @pytest.fixture
-def setup(plugin_binary, emulator_binary, tmp_path):
-    emu = Emulator(emulator_binary, tmp_path / "emu", ["--clock", "manual", "--clock-start", START,
-                                                      "--vault", VAULT]).start()
-    status, _, key = Vault(emu).request("POST", "/keys/kek/create?api-version=7.4", {"kty": "RSA"})
-    assert status == 200
-    version = key["key"]["kid"].rsplit("/", 1)[1]
-    p = Plugin(plugin_binary, tmp_path, emu, version).start()
+def setup(started):
+    emu, p, version = started
     line = next(json.loads(l) for l in p.log.read_text().splitlines() if "health and metrics listening" in l)
-    yield emu, p, version, "http://" + line["healthz"], "http://" + line["metrics"]
-    assert p.stop() == 0
-    emu.stop()
+    return emu, p, version, "http://" + line["healthz"], "http://" + line["metrics"]
 
 
 def get(url):
