@@ -35,7 +35,7 @@ struct ClientOptions {
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds read_timeout{30'000};
   RetryPolicy retry;
-  size_t max_idle_per_host = 16;
+  size_t max_idle_per_host = 64;  // kube-apiserver can keep dozens of KMS calls in flight
   size_t body_limit = 16 * 1024 * 1024;
   std::string user_agent = "kmslab-client";
 };
