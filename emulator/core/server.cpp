@@ -6,6 +6,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -207,13 +208,48 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
         co_await refuse_read_error(stream, ec, info);
         co_return;
       }
-      HttpResponse response = sink_.handle(parser.release(), info);
+      auto answered = co_await answer(parser.release(), info, state);
+      if (!answered) co_return;
+      HttpResponse& response = *answered;
+      // The write gets its own time: a deferred answer may have outlived the read's budget.
+      beast::get_lowest_layer(stream).expires_after(options_.read_timeout);
       const bool keep_alive = response.keep_alive() && !stopping_;
       response.keep_alive(keep_alive);
       co_await http::async_write(stream, response, net::redirect_error(net::use_awaitable, ec));
       state.busy = false;
       if (ec || !keep_alive) co_return;
     }
+  }
+
+  // A deferred answer (CPU-heavy work on the sink's worker pool) arrives on the connection's
+  // strand and wakes the coroutine, which meanwhile holds no I/O thread.
+  struct Pending {
+    explicit Pending(const net::any_io_executor& ex) : timer(ex) {}
+    net::steady_timer timer;
+    std::optional<HttpResponse> response;
+  };
+  static constexpr std::chrono::minutes kDeferredLimit{10};
+
+  // The sink's answer, now or later; nullopt (the connection ends) only if a deferred answer
+  // never came within kDeferredLimit, which would be a bug in the sink.
+  awaitable<std::optional<HttpResponse>> answer(HttpRequest&& request, const ConnectionInfo& info,
+                                                ConnState& state) {
+    std::shared_ptr<Pending> pending;
+    auto now = sink_.handle_or_defer(std::move(request), info, [&]() -> Respond {
+      pending = std::make_shared<Pending>(state.executor);
+      return [pending](HttpResponse r) {
+        net::post(pending->timer.get_executor(), [pending, r = std::move(r)]() mutable {
+          pending->response = std::move(r);
+          pending->timer.cancel();
+        });
+      };
+    });
+    if (now) co_return std::move(now);
+    // Posted to this strand, the answer cannot run before the wait starts.
+    pending->timer.expires_after(kDeferredLimit);
+    error_code ec;
+    co_await pending->timer.async_wait(net::redirect_error(net::use_awaitable, ec));
+    co_return std::move(pending->response);
   }
 
   // Reads a request's header within the read timeout and the header limit; on failure answers

@@ -76,8 +76,8 @@ nlohmann::ordered_json KeyWire::attributes(const KeyAttributes& a) const {
   if (a.exp) j["exp"] = *a.exp;
   j["created"] = a.created;
   j["updated"] = a.updated;
-  j["recoveryLevel"] = vault_.recovery_level();
-  j["recoverableDays"] = vault_.retention_days;
+  j["recoveryLevel"] = recovery_level_;
+  j["recoverableDays"] = retention_days_;
   return j;
 }
 

@@ -47,11 +47,14 @@ struct KeyMeta {
 };
 
 /// Renders for a vault reached at `base_url` ("https://myvault.vault.azure.net", port included
-/// when the client gave one: ids use the host the client used).
+/// when the client gave one: ids use the host the client used). Keeps only what it writes of the
+/// vault (made once per request).
 class KeyWire {
  public:
-  KeyWire(std::string base_url, VaultSettings vault)
-      : base_url_(std::move(base_url)), vault_(std::move(vault)) {}
+  KeyWire(std::string base_url, const VaultSettings& vault)
+      : base_url_(std::move(base_url)),
+        recovery_level_(vault.recovery_level()),
+        retention_days_(vault.retention_days) {}
 
   std::string key_id(const std::string& name, const std::string& version = {}) const;
   nlohmann::ordered_json bundle(const KeyVersion& v) const;
@@ -65,7 +68,8 @@ class KeyWire {
   nlohmann::ordered_json deleted_fields(const std::string& name, const DeletedInfo& d) const;
 
   std::string base_url_;
-  VaultSettings vault_;
+  std::string recovery_level_;
+  int retention_days_;
 };
 
 }  // namespace kmslab::keyvault
