@@ -1,6 +1,11 @@
 #include "emulator/core/worker_pool.hpp"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 
 namespace kmslab::core {
 
@@ -44,6 +49,13 @@ size_t WorkerPool::queued() const {
 }
 
 void WorkerPool::work() {
+  if (options_.nice != 0) {
+    // Linux's nice is per thread; failing (a sandbox forbidding it) only costs the preference.
+    const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
+    errno = 0;
+    const int current = ::getpriority(PRIO_PROCESS, tid);
+    if (errno == 0) ::setpriority(PRIO_PROCESS, tid, std::min(19, current + options_.nice));
+  }
   for (;;) {
     Task task;
     {

@@ -30,6 +30,10 @@ class WorkerPool final : public TaskRunner {
     unsigned threads = 1;
     /// Tasks waiting (not counting the ones running); 0 = only as many as there are idle threads.
     size_t queue_limit = 64;
+    /// Added to the workers' nice value (Linux, per thread): when the cores are busy, the I/O
+    /// threads get the CPU first (weight 1024 against 110 at +10), so light requests keep
+    /// answering in milliseconds while keys are generated. 0 = the process's own priority.
+    int nice = 10;
   };
 
   explicit WorkerPool(Options options);

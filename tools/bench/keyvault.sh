@@ -126,6 +126,8 @@ wrk_measure() {
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(percentile_ms 50 <<<"$out")
   p99=$(percentile_ms 99 <<<"$out")
+  # No answer at all within the run (a stalled server): wrk prints zeros, which would read as fast.
+  if grep -q '^ *0 requests in' <<<"$out"; then p50=inf p99=inf; fi
 }
 # percentile_ms P: wrk --latency's P% line, in milliseconds.
 percentile_ms() {
@@ -268,10 +270,11 @@ imds_client_id() {
 # probe LABEL: p50/p99 of health and of an IMDS token, one connection each, $duration apiece.
 probe() {
   local imds_url h50 h99
-  wrk_measure 1 "$emu_url/_kmslab/health"
+  # A long timeout, so that a stalled answer counts in the latencies rather than as an error.
+  wrk_measure 1 "$emu_url/_kmslab/health" --timeout 30s
   h50=$p50 h99=$p99
   imds_url="$(json_field imds <"$work/$stall_dir/endpoints.json")/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://vault.azure.net&client_id=$mi_client"
-  wrk_measure 1 "$imds_url" -H "Metadata: true"
+  wrk_measure 1 "$imds_url" -H "Metadata: true" --timeout 30s
   printf '  %-34s health p50 %7.2f ms  p99 %7.2f ms   IMDS token p50 %7.2f ms  p99 %7.2f ms\n' \
     "$1" "$h50" "$h99" "$p50" "$p99"
   stall_h99=$h99 stall_i99=$p99
