@@ -50,6 +50,11 @@ po::options_description describe() {
     ("log-file", po::value<std::string>()->default_value(""),
      "append JSON log lines to this file (default: stderr)")
     ("threads", po::value<unsigned>()->default_value(2), "I/O threads")
+    ("cpu-workers", po::value<unsigned>()->default_value(1),
+     "threads for CPU-heavy requests (key creation and import, rotation, backup, restore), so "
+     "that they never hold an I/O thread; 0 = run them on the I/O threads")
+    ("cpu-queue", po::value<size_t>()->default_value(64),
+     "CPU-heavy requests that may wait for a worker; beyond it they get 429 Throttled at once")
     ("max-header-bytes", po::value<size_t>()->default_value(16 * 1024),
      "largest request header block accepted (431 beyond)")
     ("max-body-bytes", po::value<size_t>()->default_value(4 * 1024 * 1024),
@@ -147,6 +152,8 @@ std::optional<Config> parse_flags(int argc, char** argv) {
   c.log_level = *level;
   c.log_file = vm["log-file"].as<std::string>();
   c.threads = std::max(1u, vm["threads"].as<unsigned>());
+  c.cpu_workers = vm["cpu-workers"].as<unsigned>();
+  c.cpu_queue = vm["cpu-queue"].as<size_t>();
   c.max_header_bytes = vm["max-header-bytes"].as<size_t>();
   c.max_body_bytes = vm["max-body-bytes"].as<size_t>();
   const auto timeout = core::parse_duration(vm["read-timeout"].as<std::string>());

@@ -26,6 +26,8 @@ struct Config {
   core::LogLevel log_level = core::LogLevel::kInfo;
   std::string log_file;  // empty: stderr
   unsigned threads = 2;
+  unsigned cpu_workers = 1;  // 0: CPU-heavy requests run on the I/O threads
+  size_t cpu_queue = 64;
   size_t max_header_bytes = 16 * 1024;
   size_t max_body_bytes = 4 * 1024 * 1024;
   std::chrono::milliseconds read_timeout{30'000};

@@ -92,6 +92,11 @@ Emulator::Emulator(Config config) : config_(std::move(config)) {
   keyvault_->resume_timers();
   register_arm();
   dispatcher_ = std::make_unique<core::Dispatcher>(router_, *clock_, *rng_, *logger_, metrics_);
+  if (config_.cpu_workers > 0) {
+    workers_ = std::make_unique<core::WorkerPool>(
+        core::WorkerPool::Options{config_.cpu_workers, config_.cpu_queue});
+    dispatcher_->set_worker_pool(workers_.get());
+  }
 }
 
 Emulator::~Emulator() {

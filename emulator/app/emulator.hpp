@@ -105,6 +105,9 @@ class Emulator {
   boost::asio::signal_set signals_{ioc_};
   std::vector<std::thread> threads_;
   Endpoints endpoints_;
+  // Last, so destroyed first: after the I/O threads have stopped submitting, before the
+  // services its tasks call into.
+  std::unique_ptr<core::WorkerPool> workers_;
 };
 
 }  // namespace kmslab::app

@@ -26,7 +26,38 @@ std::string error_code_of(const Reply& reply) {
   }
 }
 
+ApiError busy() {
+  // Kmslab's own answer (no group set one): the worker pool's queue is full.
+  return {503,
+          "ServiceUnavailable",
+          "The service is busy with CPU-heavy requests; retry later.",
+          std::nullopt,
+          {}};
+}
+
 }  // namespace
+
+struct Dispatcher::Exchange {
+  RequestContext ctx;
+  Router::Match match;
+  std::chrono::steady_clock::time_point start;
+};
+
+// A request whose handler runs on the worker pool: it owns what the context refers to.
+struct Dispatcher::Deferred {
+  Deferred(HttpRequest&& r, const ConnectionInfo& c, Exchange&& from)
+      : request(std::move(r)),
+        connection(c),
+        x{{request, connection, std::move(from.ctx.host), std::move(from.ctx.path),
+           std::move(from.ctx.query), std::move(from.ctx.params), std::move(from.ctx.request_id),
+           std::move(from.ctx.route), from.ctx.clock},
+          std::move(from.match),
+          from.start} {}
+  HttpRequest request;
+  ConnectionInfo connection;
+  Exchange x;
+  Respond respond;
+};
 
 Dispatcher::Dispatcher(const Router& router, const Clock& clock, Rng& rng, Logger& logger,
                        MetricsRegistry& metrics)
@@ -36,8 +67,24 @@ Dispatcher::Dispatcher(const Router& router, const Clock& clock, Rng& rng, Logge
       logger_(logger),
       stats_(HttpStats::declare(metrics)) {}
 
-Reply Dispatcher::run(RequestContext& ctx, const HttpRequest& request) {
-  const std::string_view target = request.target();
+Dispatcher::Exchange Dispatcher::begin(const HttpRequest& request,
+                                       const ConnectionInfo& connection) {
+  return {{request,
+           connection,
+           host_without_port(request[http::field::host]),
+           {},
+           {},
+           {},
+           rng_.uuid(),
+           {},
+           clock_},
+          {},
+          std::chrono::steady_clock::now()};
+}
+
+std::optional<Reply> Dispatcher::prepare(Exchange& x) {
+  RequestContext& ctx = x.ctx;
+  const std::string_view target = ctx.request.target();
   const size_t q = target.find('?');
   auto path = percent_decode(target.substr(0, q), false);
   auto query = parse_query(q == std::string_view::npos ? "" : target.substr(q + 1));
@@ -45,56 +92,94 @@ Reply Dispatcher::run(RequestContext& ctx, const HttpRequest& request) {
   ctx.path = std::move(*path);
   ctx.query = std::move(*query);
 
-  Router::Match m = router_.match(ctx.host, request.method(), ctx.path);
-  if (!m.handler) {
-    const std::string method(request.method_string());
-    return to_reply(m.other_method ? errors::method_not_allowed(method, ctx.path)
-                                   : errors::not_found(method, ctx.path));
+  x.match = router_.match(ctx.host, ctx.request.method(), ctx.path);
+  if (!x.match.handler) {
+    const std::string method(ctx.request.method_string());
+    return to_reply(x.match.other_method ? errors::method_not_allowed(method, ctx.path)
+                                         : errors::not_found(method, ctx.path));
   }
-  ctx.route = m.route;
-  ctx.params = std::move(m.params);
-  Reply reply = run_matched(ctx, m);
-  for (const Decorator& decorate : *m.decorators) decorate(ctx, reply);
+  ctx.route = x.match.route;
+  ctx.params = std::move(x.match.params);
+  for (const Filter& filter : *x.match.filters) {
+    if (auto err = filter(ctx)) {
+      Reply reply = to_reply(*err);
+      decorate(x, reply);
+      return reply;
+    }
+  }
+  return std::nullopt;
+}
+
+Reply Dispatcher::execute(Exchange& x) {
+  Result<Reply> result = (*x.match.handler)(x.ctx);
+  Reply reply = result.ok() ? std::move(result.value()) : to_reply(result.error());
+  decorate(x, reply);
   return reply;
 }
 
-Reply Dispatcher::run_matched(RequestContext& ctx, const Router::Match& m) {
-  for (const Filter& filter : *m.filters) {
-    if (auto err = filter(ctx)) return to_reply(*err);
-  }
-  Result<Reply> result = (*m.handler)(ctx);
-  return result.ok() ? std::move(result.value()) : to_reply(result.error());
+void Dispatcher::decorate(Exchange& x, Reply& reply) {
+  for (const Decorator& decorate : *x.match.decorators) decorate(x.ctx, reply);
 }
 
-HttpResponse Dispatcher::handle(HttpRequest&& request, const ConnectionInfo& connection) {
-  Delivery ignored;
-  return serve(std::move(request), connection, ignored);
-}
-
-HttpResponse Dispatcher::serve(HttpRequest&& request, const ConnectionInfo& connection,
-                               Delivery& delivery) {
-  const auto start = std::chrono::steady_clock::now();
-  RequestContext ctx{request,     connection, host_without_port(request[http::field::host]),
-                     {},          {},         {},
-                     rng_.uuid(), {},         clock_};
-  Reply reply;
+template <class Step>
+Reply Dispatcher::guarded(Exchange& x, Step&& step) {
   try {
-    reply = run(ctx, request);
+    return step();
   } catch (const std::exception& e) {
     // A bug, not a client error: log it with the request id and keep serving.
     logger_.error("http", "unhandled exception in handler",
-                  {{"request_id", ctx.request_id}, {"route", ctx.route}, {"what", e.what()}});
-    reply = to_reply(errors::internal(ctx.request_id));
+                  {{"request_id", x.ctx.request_id}, {"route", x.ctx.route}, {"what", e.what()}});
+    return to_reply(errors::internal(x.ctx.request_id));
   }
+}
+
+Answer Dispatcher::complete(Exchange& x, Reply&& reply) {
   const unsigned status = reply.status;
   const std::string code = reply.delivery.reset ? "ConnectionReset" : error_code_of(reply);
-  delivery = reply.delivery;
-  HttpResponse response = finish(std::move(reply), &request, ctx.request_id, request.version());
+  const Delivery delivery = reply.delivery;
+  const HttpRequest& request = x.ctx.request;
+  HttpResponse response = finish(std::move(reply), &request, x.ctx.request_id, request.version());
   const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  record(&request, connection, ctx.route.empty() ? "unmatched" : ctx.route, ctx.request_id, status,
-         seconds, code);
-  return response;
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - x.start).count();
+  record(&request, x.ctx.connection, x.ctx.route.empty() ? "unmatched" : x.ctx.route,
+         x.ctx.request_id, status, seconds, code);
+  return {std::move(response), delivery};
+}
+
+HttpResponse Dispatcher::handle(HttpRequest&& request, const ConnectionInfo& connection) {
+  return std::move(dispatch(std::move(request), connection, nullptr)->response);
+}
+
+std::optional<Answer> Dispatcher::handle_or_defer(HttpRequest&& request,
+                                                  const ConnectionInfo& connection,
+                                                  const std::function<Respond()>& defer) {
+  return dispatch(std::move(request), connection, &defer);
+}
+
+std::optional<Answer> Dispatcher::dispatch(HttpRequest&& request,
+                                           const ConnectionInfo& connection,
+                                           const std::function<Respond()>* defer) {
+  Exchange x = begin(request, connection);
+  bool offload = false;
+  Reply reply = guarded(x, [&] {
+    if (auto early = prepare(x)) return std::move(*early);
+    offload = defer && pool_ && x.match.cost == Router::Cost::kHeavy;
+    return offload ? Reply{} : execute(x);
+  });
+  if (!offload) return complete(x, std::move(reply));
+
+  auto deferred = std::make_shared<Deferred>(std::move(request), connection, std::move(x));
+  TaskRunner::Task task = [this, deferred] {
+    Reply r = guarded(deferred->x, [&] { return execute(deferred->x); });
+    deferred->respond(complete(deferred->x, std::move(r)));
+  };
+  deferred->respond = (*defer)();
+  if (pool_->try_submit(task)) return std::nullopt;
+  // Full: answer now, on this thread, as the group's service answers overload.
+  Exchange& held = deferred->x;
+  Reply refused = to_reply(*held.match.busy_error ? **held.match.busy_error : busy());
+  decorate(held, refused);
+  return complete(held, std::move(refused));
 }
 
 HttpResponse Dispatcher::reject(const ApiError& error, unsigned http_version,

@@ -4,6 +4,8 @@
 //   -> common headers -> metrics -> access log.
 // The transport hands every parsed request (or a transport-level rejection) to a RequestSink and
 // writes back what it returns; it knows nothing of routes.
+#include <functional>
+#include <optional>
 #include <string>
 
 #include "emulator/core/clock.hpp"
@@ -12,18 +14,31 @@
 #include "emulator/core/metrics.hpp"
 #include "emulator/core/rng.hpp"
 #include "emulator/core/router.hpp"
+#include "emulator/core/worker_pool.hpp"
 
 namespace kmslab::core {
+
+/// What the transport writes back, and how (Delivery: at once, late, trickled, or a reset).
+struct Answer {
+  HttpResponse response;
+  Delivery delivery;
+};
+
+/// How a sink that deferred a request answers it: called exactly once, from any thread.
+using Respond = std::function<void(Answer)>;
 
 class RequestSink {
  public:
   virtual ~RequestSink() = default;
   virtual HttpResponse handle(HttpRequest&& request, const ConnectionInfo& connection) = 0;
-  /// handle(), also saying how the transport must deliver the response (fault injection).
-  virtual HttpResponse serve(HttpRequest&& request, const ConnectionInfo& connection,
-                             Delivery& delivery) {
-    delivery = {};
-    return handle(std::move(request), connection);
+  /// Answers now, or returns nullopt and answers later through the Respond that `defer` gave it
+  /// (CPU-heavy work answers from a worker thread). A sink may call `defer` and still answer now
+  /// (then it never calls the Respond). `defer` is valid only during this call.
+  virtual std::optional<Answer> handle_or_defer(HttpRequest&& request,
+                                                const ConnectionInfo& connection,
+                                                const std::function<Respond()>& defer) {
+    (void)defer;
+    return Answer{handle(std::move(request), connection), {}};
   }
   /// A request the transport refused before it was whole (too large, unparsable).
   virtual HttpResponse reject(const ApiError& error, unsigned http_version,
@@ -35,15 +50,33 @@ class Dispatcher final : public RequestSink {
   Dispatcher(const Router& router, const Clock& clock, Rng& rng, Logger& logger,
              MetricsRegistry& metrics);
 
+  /// Runs heavy routes' handlers (Router::Cost::kHeavy) on `pool` from now on; unset (the
+  /// default), everything runs on the caller's thread.
+  void set_worker_pool(TaskRunner* pool) { pool_ = pool; }
+
   HttpResponse handle(HttpRequest&& request, const ConnectionInfo& connection) override;
-  HttpResponse serve(HttpRequest&& request, const ConnectionInfo& connection,
-                     Delivery& delivery) override;
+  std::optional<Answer> handle_or_defer(HttpRequest&& request, const ConnectionInfo& connection,
+                                        const std::function<Respond()>& defer) override;
   HttpResponse reject(const ApiError& error, unsigned http_version,
                       const ConnectionInfo& connection) override;
 
  private:
-  Reply run(RequestContext& ctx, const HttpRequest& request);
-  Reply run_matched(RequestContext& ctx, const Router::Match& match);
+  struct Exchange;  // one request on its way through (dispatcher.cpp)
+  struct Deferred;
+
+  /// `defer` null: answer now, whatever the route costs.
+  std::optional<Answer> dispatch(HttpRequest&& request, const ConnectionInfo& connection,
+                                 const std::function<Respond()>* defer);
+  Exchange begin(const HttpRequest& request, const ConnectionInfo& connection);
+  /// Target parsing, route match and filters; a reply when the request ends there.
+  std::optional<Reply> prepare(Exchange& x);
+  /// The matched handler and the group's decorators.
+  Reply execute(Exchange& x);
+  /// Runs a step; an exception is a bug, logged, and answered 500.
+  template <class Step>
+  Reply guarded(Exchange& x, Step&& step);
+  Answer complete(Exchange& x, Reply&& reply);
+  void decorate(Exchange& x, Reply& reply);
   HttpResponse finish(Reply&& reply, const HttpRequest* request, const std::string& request_id,
                       unsigned http_version);
   void record(const HttpRequest* request, const ConnectionInfo& connection,
@@ -55,6 +88,7 @@ class Dispatcher final : public RequestSink {
   Rng& rng_;
   Logger& logger_;
   HttpStats stats_;
+  TaskRunner* pool_ = nullptr;
 };
 
 }  // namespace kmslab::core

@@ -93,7 +93,7 @@ std::optional<std::string> RequestContext::query_param(std::string_view name) co
 
 Router::GroupId Router::add_group(std::string name, std::vector<std::string> host_patterns) {
   for (auto& h : host_patterns) h = to_lower(h);
-  groups_.push_back({std::move(name), std::move(host_patterns), {}, {}, {}});
+  groups_.push_back({std::move(name), std::move(host_patterns), {}, {}, std::nullopt, {}});
   return groups_.size() - 1;
 }
 
@@ -105,8 +105,12 @@ void Router::add_decorator(GroupId group, Decorator decorator) {
   groups_.at(group).decorators.push_back(std::move(decorator));
 }
 
+void Router::set_busy_error(GroupId group, ApiError error) {
+  groups_.at(group).busy_error = std::move(error);
+}
+
 void Router::add(GroupId group, http::verb method, std::string_view pattern, std::string route_name,
-                 Handler handler) {
+                 Handler handler, Cost cost) {
   std::vector<Segment> segments;
   for (std::string_view s : split_path(pattern)) {
     Segment seg;
@@ -127,7 +131,7 @@ void Router::add(GroupId group, http::verb method, std::string_view pattern, std
     segments.push_back(std::move(seg));
   }
   groups_.at(group).routes.push_back(
-      {method, std::move(segments), std::move(route_name), std::move(handler)});
+      {method, std::move(segments), std::move(route_name), std::move(handler), cost});
 }
 
 bool Router::match_host(std::string_view pattern, std::string_view host,
@@ -147,24 +151,25 @@ bool Router::match_host(std::string_view pattern, std::string_view host,
   return true;
 }
 
+// Matching only compares; captures are copied out once, for the route that matched (this runs on
+// every request, against every route of the group).
 bool Router::match_path(const std::vector<Segment>& pattern,
-                        const std::vector<std::string_view>& path,
-                        std::map<std::string, std::string>& params) {
+                        const std::vector<std::string_view>& path) {
   const bool last_optional = !pattern.empty() && pattern.back().optional;
   if (path.size() != pattern.size() && !(last_optional && path.size() + 1 == pattern.size())) {
     return false;
   }
-  for (size_t i = 0; i < pattern.size(); ++i) {
-    const Segment& seg = pattern[i];
-    if (i >= path.size()) {
-      params[seg.text] = "";
-    } else if (seg.param) {
-      params[seg.text] = std::string(path[i]);
-    } else if (!iequals(seg.text, path[i])) {
-      return false;
-    }
+  for (size_t i = 0; i < path.size(); ++i) {
+    if (!pattern[i].param && !iequals(pattern[i].text, path[i])) return false;
   }
   return true;
+}
+
+void Router::capture(const std::vector<Segment>& pattern, const std::vector<std::string_view>& path,
+                     std::map<std::string, std::string>& params) {
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i].param) params[pattern[i].text] = i < path.size() ? std::string(path[i]) : "";
+  }
 }
 
 Router::Match Router::match(std::string_view host, http::verb method, std::string_view path) const {
@@ -178,8 +183,7 @@ Router::Match Router::match(std::string_view host, http::verb method, std::strin
     });
     if (!host_ok) continue;
     for (const Route& route : group.routes) {
-      std::map<std::string, std::string> params = host_params;
-      if (!match_path(route.segments, segments, params)) continue;
+      if (!match_path(route.segments, segments)) continue;
       if (route.method != method) {
         result.other_method = true;
         continue;
@@ -187,8 +191,11 @@ Router::Match Router::match(std::string_view host, http::verb method, std::strin
       result.handler = &route.handler;
       result.filters = &group.filters;
       result.decorators = &group.decorators;
+      result.busy_error = &group.busy_error;
+      result.cost = route.cost;
       result.route = route.name;
-      result.params = std::move(params);
+      result.params = std::move(host_params);
+      capture(route.segments, segments, result.params);
       return result;
     }
   }

@@ -43,20 +43,28 @@ using Decorator = std::function<void(const RequestContext&, Reply&)>;
 class Router {
  public:
   using GroupId = size_t;
+  /// kHeavy: the handler burns CPU (RSA key generation, backups); the dispatcher runs it on its
+  /// worker pool, after the group's filters, so that it never holds an I/O thread.
+  enum class Cost { kLight, kHeavy };
 
   GroupId add_group(std::string name, std::vector<std::string> host_patterns);
   void add_filter(GroupId group, Filter filter);
   void add_decorator(GroupId group, Decorator decorator);
+  /// What the group answers when its heavy work cannot be queued (the worker pool is full);
+  /// unset, the dispatcher's generic 503.
+  void set_busy_error(GroupId group, ApiError error);
   /// Path patterns are segments: literal (case-insensitive), "{name}", or a final "{name?}" that
   /// may be absent or empty. Empty segments in the request path (trailing or doubled slashes)
   /// are ignored, as Key Vault ignores them.
   void add(GroupId group, http::verb method, std::string_view pattern, std::string route_name,
-           Handler handler);
+           Handler handler, Cost cost = Cost::kLight);
 
   struct Match {
     const Handler* handler = nullptr;
     const std::vector<Filter>* filters = nullptr;
     const std::vector<Decorator>* decorators = nullptr;
+    const std::optional<ApiError>* busy_error = nullptr;
+    Cost cost = Cost::kLight;
     std::string route;
     std::map<std::string, std::string> params;
     bool other_method = false;  // no handler, but the path exists with another method
@@ -74,19 +82,23 @@ class Router {
     std::vector<Segment> segments;
     std::string name;
     Handler handler;
+    Cost cost = Cost::kLight;
   };
   struct Group {
     std::string name;
     std::vector<std::string> hosts;
     std::vector<Filter> filters;
     std::vector<Decorator> decorators;
+    std::optional<ApiError> busy_error;
     std::vector<Route> routes;
   };
   static bool match_host(std::string_view pattern, std::string_view host,
                          std::map<std::string, std::string>& params);
   static bool match_path(const std::vector<Segment>& pattern,
-                         const std::vector<std::string_view>& path,
-                         std::map<std::string, std::string>& params);
+                         const std::vector<std::string_view>& path);
+  static void capture(const std::vector<Segment>& pattern,
+                      const std::vector<std::string_view>& path,
+                      std::map<std::string, std::string>& params);
 
   std::vector<Group> groups_;
 };

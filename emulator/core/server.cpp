@@ -208,8 +208,12 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
         co_await refuse_read_error(stream, ec, info);
         co_return;
       }
-      Delivery delivery;
-      HttpResponse response = sink_.serve(parser.release(), info, delivery);
+      auto answered = co_await answer(parser.release(), info, state);
+      if (!answered) co_return;
+      HttpResponse& response = answered->response;
+      const Delivery& delivery = answered->delivery;
+      // The write gets its own time: a deferred answer may have outlived the read's budget.
+      beast::get_lowest_layer(stream).expires_after(options_.read_timeout);
       const bool keep_alive = response.keep_alive() && !stopping_ && !delivery.reset;
       response.keep_alive(keep_alive);
       co_await deliver(stream, response, delivery, ec);
@@ -257,6 +261,37 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
       beast::get_lowest_layer(stream).expires_after(options_.handshake_timeout);
       co_await net::async_write(stream, piece, net::redirect_error(net::use_awaitable, ec));
     }
+  }
+
+  // A deferred answer (CPU-heavy work on the sink's worker pool) arrives on the connection's
+  // strand and wakes the coroutine, which meanwhile holds no I/O thread.
+  struct Pending {
+    explicit Pending(const net::any_io_executor& ex) : timer(ex) {}
+    net::steady_timer timer;
+    std::optional<Answer> answer;
+  };
+  static constexpr std::chrono::minutes kDeferredLimit{10};
+
+  // The sink's answer, now or later; nullopt (the connection ends) only if a deferred answer
+  // never came within kDeferredLimit, which would be a bug in the sink.
+  awaitable<std::optional<Answer>> answer(HttpRequest&& request, const ConnectionInfo& info,
+                                          ConnState& state) {
+    std::shared_ptr<Pending> pending;
+    auto now = sink_.handle_or_defer(std::move(request), info, [&]() -> Respond {
+      pending = std::make_shared<Pending>(state.executor);
+      return [pending](Answer a) {
+        net::post(pending->timer.get_executor(), [pending, a = std::move(a)]() mutable {
+          pending->answer = std::move(a);
+          pending->timer.cancel();
+        });
+      };
+    });
+    if (now) co_return std::move(now);
+    // Posted to this strand, the answer cannot run before the wait starts.
+    pending->timer.expires_after(kDeferredLimit);
+    error_code ec;
+    co_await pending->timer.async_wait(net::redirect_error(net::use_awaitable, ec));
+    co_return std::move(pending->answer);
   }
 
   // Reads a request's header within the read timeout and the header limit; on failure answers

@@ -1,5 +1,6 @@
 #pragma once
 // One Key Vault request, resolved: its context, vault, wire renderer and JSON body.
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -13,7 +14,8 @@ namespace kmslab::keyvault {
 
 struct KeyVaultService::Call {
   core::RequestContext& ctx;
-  VaultSettings vault;
+  std::shared_ptr<const VaultSettings> shared_vault;  // keeps `vault` alive for the request
+  const VaultSettings& vault;
   KeyWire wire;
   nlohmann::json body;  // null when the request had none
 

@@ -9,7 +9,7 @@ using core::Reply;
 using core::Result;
 
 Result<KeyVersion> KeyVaultService::live_version(Call& call, const std::string& version) {
-  auto meta = keys_.meta(call.vault.name, call.name());
+  auto meta = keys_.shared_meta(call.vault.name, call.name());
   if (!meta || meta->deleted) return errors::key_not_found(call.name());
   auto v = keys_.version(call.vault.name, call.name(), version);
   if (!v) return errors::key_version_not_found(call.name(), version);

@@ -77,8 +77,8 @@ nlohmann::ordered_json KeyWire::attributes(const KeyAttributes& a) const {
   j["created"] = a.created;
   j["updated"] = a.updated;
   if (generation_ == WireGeneration::k2015) return j;
-  j["recoveryLevel"] = vault_.recovery_level();
-  if (generation_ == WireGeneration::kCurrent) j["recoverableDays"] = vault_.retention_days;
+  j["recoveryLevel"] = recovery_level_;
+  if (generation_ == WireGeneration::kCurrent) j["recoverableDays"] = retention_days_;
   return j;
 }
 

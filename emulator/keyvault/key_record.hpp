@@ -47,17 +47,22 @@ struct KeyMeta {
 };
 
 /// Renders for a vault reached at `base_url` ("https://myvault.vault.azure.net", port included
-/// when the client gave one: ids use the host the client used).
+/// when the client gave one: ids use the host the client used). Keeps only what it writes of the
+/// vault (made once per request).
 /// Which generation of the key bundle an api-version answers with: 2015-06-01 predates soft
 /// delete (no recoveryLevel), 2016-10-01 has recoveryLevel but not recoverableDays (added in
-/// 7.1; 7.0 keeps the current shape here, unverified). Source: the Azure REST specs' keyvault.json per version (KeyAttributes/Attributes).
+/// 7.1; 7.0 keeps the current shape here, unverified). Source: the Azure REST specs'
+/// keyvault.json per version (KeyAttributes/Attributes).
 enum class WireGeneration { k2015, k2016, kCurrent };
 
 class KeyWire {
  public:
-  KeyWire(std::string base_url, VaultSettings vault,
+  KeyWire(std::string base_url, const VaultSettings& vault,
           WireGeneration generation = WireGeneration::kCurrent)
-      : base_url_(std::move(base_url)), vault_(std::move(vault)), generation_(generation) {}
+      : base_url_(std::move(base_url)),
+        recovery_level_(vault.recovery_level()),
+        retention_days_(vault.retention_days),
+        generation_(generation) {}
 
   std::string key_id(const std::string& name, const std::string& version = {}) const;
   nlohmann::ordered_json bundle(const KeyVersion& v) const;
@@ -71,7 +76,8 @@ class KeyWire {
   nlohmann::ordered_json deleted_fields(const std::string& name, const DeletedInfo& d) const;
 
   std::string base_url_;
-  VaultSettings vault_;
+  std::string recovery_level_;
+  int retention_days_;
   WireGeneration generation_;
 };
 

@@ -16,22 +16,33 @@ std::string KeyRepository::version_prefix(const std::string& vault, const std::s
 
 std::optional<KeyMeta> KeyRepository::meta(const std::string& vault,
                                            const std::string& name) const {
-  auto kv = store_.get(meta_key(vault, name));
-  if (!kv) return std::nullopt;
-  return KeyMeta::from_json(nlohmann::json::parse(kv->value));
+  auto m = shared_meta(vault, name);
+  if (!m) return std::nullopt;
+  return *m;
+}
+
+std::shared_ptr<const KeyMeta> KeyRepository::shared_meta(const std::string& vault,
+                                                          const std::string& name) const {
+  return metas_.get(store_, meta_key(vault, name));
 }
 
 std::optional<KeyVersion> KeyRepository::version(const std::string& vault, const std::string& name,
                                                  const std::string& version) const {
+  auto v = shared_version(vault, name, version);
+  if (!v) return std::nullopt;
+  return *v;
+}
+
+std::shared_ptr<const KeyVersion> KeyRepository::shared_version(const std::string& vault,
+                                                                const std::string& name,
+                                                                const std::string& version) const {
   std::string id = to_lower(version);
   if (id.empty()) {
-    auto m = meta(vault, name);
-    if (!m) return std::nullopt;
+    auto m = shared_meta(vault, name);
+    if (!m) return nullptr;
     id = m->current_version;
   }
-  auto kv = store_.get(version_prefix(vault, name) + id);
-  if (!kv) return std::nullopt;
-  return KeyVersion::from_json(nlohmann::json::parse(kv->value));
+  return versions_.get(store_, version_prefix(vault, name) + id);
 }
 
 std::vector<KeyVersion> KeyRepository::versions(const std::string& vault,

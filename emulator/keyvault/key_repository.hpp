@@ -3,11 +3,13 @@
 //   /kv/{vault}/key/{name}            KeyMeta: current version, deleted state, rotation policy
 //   /kv/{vault}/ver/{name}/{version}  KeyVersion: material, attributes, ops, tags
 // Every change to a key is one store transaction, so a crash leaves it whole or untouched.
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "emulator/keyvault/key_record.hpp"
+#include "emulator/keyvault/parsed_cache.hpp"
 #include "emulator/store/store.hpp"
 
 namespace kmslab::keyvault {
@@ -20,6 +22,12 @@ class KeyRepository {
   /// `version` empty = the current version.
   std::optional<KeyVersion> version(const std::string& vault, const std::string& name,
                                     const std::string& version) const;
+  /// The same, shared and not copied (the hot paths: GET key, cryptographic operations).
+  std::shared_ptr<const KeyVersion> shared_version(const std::string& vault,
+                                                   const std::string& name,
+                                                   const std::string& version) const;
+  std::shared_ptr<const KeyMeta> shared_meta(const std::string& vault,
+                                             const std::string& name) const;
   /// Every version, sorted by version id (the order Key Vault lists them in).
   std::vector<KeyVersion> versions(const std::string& vault, const std::string& name) const;
 
@@ -42,7 +50,10 @@ class KeyRepository {
   static std::string meta_key(const std::string& vault, const std::string& name);
   static std::string version_prefix(const std::string& vault, const std::string& name);
 
+  static constexpr size_t kCacheSize = 1024;  // entries per cache, like the material cache
   store::Store& store_;
+  mutable ParsedCache<KeyMeta> metas_{kCacheSize};
+  mutable ParsedCache<KeyVersion> versions_{kCacheSize};
 };
 
 }  // namespace kmslab::keyvault

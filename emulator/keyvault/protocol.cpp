@@ -68,22 +68,28 @@ void KeyVaultService::register_routes(core::Router& router) {
   router.add_filter(g, [this](RequestContext& ctx) { return check_access(ctx); });
   router.add_filter(g, [this](RequestContext& ctx) { return check_api_version(ctx); });
   router.add_decorator(g, [this](const RequestContext& ctx, Reply& r) { decorate(ctx, r); });
+  // Key Vault's overload answer (reference keyvault.md §6) when the worker pool is full.
+  router.set_busy_error(g, errors::throttled());
 
-  auto add = [&](http::verb verb, const char* path, const char* name, Method m) {
-    router.add(g, verb, path, name, with_faults(name, bind(m)));
+  using Cost = core::Router::Cost;
+  auto add = [&](http::verb verb, const char* path, const char* name, Method m,
+                 Cost cost = Cost::kLight) {
+    router.add(g, verb, path, name, with_faults(name, bind(m)), cost);
   };
   using S = KeyVaultService;
-  add(http::verb::post, "/keys/{name}/create", "keys.create", &S::create_key);
-  add(http::verb::put, "/keys/{name}", "keys.import", &S::import_key);
+  // Key generation (RSA-4096 takes seconds), the key checks of an import, and the encryption of
+  // backups run on the worker pool.
+  add(http::verb::post, "/keys/{name}/create", "keys.create", &S::create_key, Cost::kHeavy);
+  add(http::verb::put, "/keys/{name}", "keys.import", &S::import_key, Cost::kHeavy);
   add(http::verb::get, "/keys", "keys.list", &S::list_keys);
   add(http::verb::get, "/keys/{name}/versions", "keys.versions", &S::list_versions);
-  add(http::verb::post, "/keys/{name}/rotate", "keys.rotate", &S::rotate_key);
+  add(http::verb::post, "/keys/{name}/rotate", "keys.rotate", &S::rotate_key, Cost::kHeavy);
   add(http::verb::get, "/keys/{name}/rotationpolicy", "keys.rotationpolicy.get",
       &S::get_rotation_policy);
   add(http::verb::put, "/keys/{name}/rotationpolicy", "keys.rotationpolicy.set",
       &S::set_rotation_policy);
-  add(http::verb::post, "/keys/{name}/backup", "keys.backup", &S::backup_key);
-  add(http::verb::post, "/keys/restore", "keys.restore", &S::restore_key);
+  add(http::verb::post, "/keys/{name}/backup", "keys.backup", &S::backup_key, Cost::kHeavy);
+  add(http::verb::post, "/keys/restore", "keys.restore", &S::restore_key, Cost::kHeavy);
   add(http::verb::get, "/keys/{name}/{version?}", "keys.get", &S::get_key);
   add(http::verb::patch, "/keys/{name}/{version?}", "keys.update", &S::update_key);
   add(http::verb::delete_, "/keys/{name}", "keys.delete", &S::delete_key);
@@ -114,9 +120,10 @@ core::Handler KeyVaultService::bind(Method method) {
 }
 
 Result<Call> KeyVaultService::resolve(RequestContext& ctx) {
-  auto vault = vaults_.find(ctx.param("vault"));
+  auto vault = vaults_.find_shared(ctx.param("vault"));
   if (!vault) return errors::vault_not_found(ctx.param("vault"));
-  Call call{ctx, *vault, KeyWire(base_url(ctx), *vault, generation_of(ctx)), nlohmann::json()};
+  Call call{ctx, vault, *vault, KeyWire(base_url(ctx), *vault, generation_of(ctx)),
+            nlohmann::json()};
   const std::string& body = ctx.request.body();
   if (!body.empty()) {
     call.body = core::parse_untrusted_json(body);
@@ -128,7 +135,7 @@ Result<Call> KeyVaultService::resolve(RequestContext& ctx) {
 }
 
 std::optional<ApiError> KeyVaultService::check_access(RequestContext& ctx) const {
-  const auto vault = vaults_.find(ctx.param("vault"));
+  const auto vault = vaults_.find_shared(ctx.param("vault"));
   if (!vault) return errors::vault_not_found(ctx.param("vault"));
   identity::TokenClaims caller;
   if (auto e = check_token(ctx, *vault, caller)) return e;
@@ -177,7 +184,7 @@ std::optional<ApiError> KeyVaultService::check_api_version(RequestContext& ctx) 
 }
 
 void KeyVaultService::decorate(const RequestContext& ctx, Reply& reply) const {
-  const auto vault = vaults_.find(ctx.param("vault"));
+  const auto vault = vaults_.find_shared(ctx.param("vault"));
   const bool v6 = ctx.connection.peer_address.find(':') != std::string::npos;
   if (vault) reply.headers.emplace_back("x-ms-keyvault-region", vault->location);
   reply.headers.emplace_back("x-ms-keyvault-service-version", options_.service_version);

@@ -164,8 +164,9 @@ bool is_valid_vault_name(const std::string& name) {
 
 VaultRegistry::VaultRegistry(store::Store& store) : store_(store) {
   for (const auto& kv : store_.range(kPrefix).kvs) {
-    auto vault = VaultSettings::from_json(nlohmann::json::parse(kv.value));
-    cache_.emplace(core::to_lower(vault.name), std::move(vault));
+    auto vault = std::make_shared<const VaultSettings>(
+        VaultSettings::from_json(nlohmann::json::parse(kv.value)));
+    cache_.emplace(core::to_lower(vault->name), std::move(vault));
   }
 }
 
@@ -176,9 +177,18 @@ std::optional<VaultSettings> VaultRegistry::find(const std::string& name) const 
 }
 
 std::optional<VaultSettings> VaultRegistry::find_any(const std::string& name) const {
+  const std::string lower = core::to_lower(name);
   std::lock_guard l(mu_);
-  auto it = cache_.find(core::to_lower(name));
+  auto it = cache_.find(lower);
   if (it == cache_.end()) return std::nullopt;
+  return *it->second;
+}
+
+std::shared_ptr<const VaultSettings> VaultRegistry::find_shared(const std::string& name) const {
+  const std::string lower = core::to_lower(name);
+  std::lock_guard l(mu_);
+  auto it = cache_.find(lower);
+  if (it == cache_.end() || it->second->deleted()) return nullptr;
   return it->second;
 }
 
@@ -195,8 +205,9 @@ void VaultRegistry::put(const VaultSettings& vault) {
     throw std::invalid_argument("soft delete retention must be 7 to 90 days");
   }
   store_.put(kPrefix + core::to_lower(vault.name), vault.to_json().dump());
+  auto shared = std::make_shared<const VaultSettings>(vault);
   std::lock_guard l(mu_);
-  cache_[core::to_lower(vault.name)] = vault;
+  cache_[core::to_lower(vault.name)] = std::move(shared);
 }
 
 void VaultRegistry::purge(const std::string& name) {
@@ -214,7 +225,7 @@ std::vector<VaultSettings> VaultRegistry::list() const {
   std::lock_guard l(mu_);
   std::vector<VaultSettings> out;
   for (const auto& [name, vault] : cache_) {
-    if (!vault.deleted()) out.push_back(vault);
+    if (!vault->deleted()) out.push_back(*vault);
   }
   return out;
 }
@@ -223,7 +234,7 @@ std::vector<VaultSettings> VaultRegistry::list_deleted() const {
   std::lock_guard l(mu_);
   std::vector<VaultSettings> out;
   for (const auto& [name, vault] : cache_) {
-    if (vault.deleted()) out.push_back(vault);
+    if (vault->deleted()) out.push_back(*vault);
   }
   return out;
 }

@@ -5,6 +5,7 @@
 // "open" ones at start; the data plane reads them on every request.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -92,11 +93,15 @@ struct VaultSettings {
 bool is_valid_vault_name(const std::string& name);
 
 /// Vaults are read on every request and change rarely: reads come from a copy kept in memory,
-/// which every write (this class is the only writer) refreshes after the store commits.
+/// which every write (this class is the only writer) refreshes after the store commits. Each
+/// cached vault is immutable and replaced whole on change, so the data plane shares it instead of
+/// copying it per request; a request keeps the settings it started with.
 class VaultRegistry {
  public:
   explicit VaultRegistry(store::Store& store);
 
+  /// An active vault, shared (the data plane's hot path); null when unknown or soft-deleted.
+  std::shared_ptr<const VaultSettings> find_shared(const std::string& name) const;
   /// An active (not soft-deleted) vault: what the data plane may serve.
   std::optional<VaultSettings> find(const std::string& name) const;
   /// Active or soft-deleted: vault names are global, a deleted name stays taken until purged.
@@ -112,7 +117,7 @@ class VaultRegistry {
  private:
   store::Store& store_;
   mutable std::mutex mu_;
-  std::map<std::string, VaultSettings> cache_;  // by lower-case name
+  std::map<std::string, std::shared_ptr<const VaultSettings>> cache_;  // by lower-case name
 };
 
 /// Parses the `--vault` flag's items: "NAME" or "NAME:standard|premium".

@@ -101,19 +101,21 @@ TEST_F(DispatcherTest, ExceptionsBecomeA500AndTheNextRequestStillWorks) {
   EXPECT_EQ(get("/echo/x?api-version=1").result_int(), 200);
 }
 
-TEST_F(DispatcherTest, ServeHandsTheRepliesDeliveryToTheTransport) {
+TEST_F(DispatcherTest, TheAnswerCarriesTheRepliesDeliveryToTheTransport) {
+  const auto no_defer = []() -> Respond { return [](Answer) {}; };
   HttpRequest late{http::verb::get, "/late?api-version=1", 11};
   late.set(http::field::host, "v.vault.azure.net");
-  Delivery delivery;
-  auto r = dispatcher->serve(std::move(late), conn, delivery);
-  EXPECT_EQ(r.result_int(), 200);
-  EXPECT_EQ(delivery.delay, std::chrono::milliseconds(1500));
-  EXPECT_EQ(delivery.body_bytes_per_second, 64u);
+  auto a = dispatcher->handle_or_defer(std::move(late), conn, no_defer);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->response.result_int(), 200);
+  EXPECT_EQ(a->delivery.delay, std::chrono::milliseconds(1500));
+  EXPECT_EQ(a->delivery.body_bytes_per_second, 64u);
   HttpRequest normal{http::verb::get, "/echo/x?api-version=1", 11};
   normal.set(http::field::host, "v.vault.azure.net");
-  dispatcher->serve(std::move(normal), conn, delivery);  // an ordinary reply resets it
-  EXPECT_EQ(delivery.delay.count(), 0);
-  EXPECT_EQ(delivery.body_bytes_per_second, 0u);
+  auto b = dispatcher->handle_or_defer(std::move(normal), conn, no_defer);
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->delivery.delay.count(), 0);
+  EXPECT_EQ(b->delivery.body_bytes_per_second, 0u);
 }
 
 TEST_F(DispatcherTest, UnknownPathsAndMethodsAndBadUrls) {
