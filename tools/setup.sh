@@ -17,6 +17,27 @@ packages=(
   # the Kubernetes half: real etcd 3.4, an independent KMS plugin client (stubs generated at test time)
   etcd-server etcd-client python3-grpcio python3-protobuf
 )
+# Node.js for the JS SDK tests (tests/js, pinned to run on Debian's node 18 and newer). Debian's
+# nodejs and npm only where there is no node at all, or where the node is Debian's own: Debian's
+# npm conflicts with a node from elsewhere (nodesource, nvm, /usr/local), which is left alone with
+# whatever npm came with it.
+node_source() {
+  local node version
+  node=$(command -v node) || { echo none; return; }
+  version=$(dpkg-query -W -f='${Version}' nodejs 2>/dev/null || true)
+  if [[ "$(dpkg-query -S "$(readlink -f "$node")" 2>/dev/null)" == nodejs:* &&
+        "$version" != *nodesource* ]]; then
+    echo debian
+  else
+    echo elsewhere
+  fi
+}
+case "$(node_source)" in
+  none) packages+=(nodejs npm) ;;
+  debian) packages+=(npm) ;;
+  elsewhere) ;;
+esac
+
 for opt in "$@"; do
   case "$opt" in
     --with-bench) packages+=(wrk nginx-light) ;;
