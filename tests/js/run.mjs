@@ -167,7 +167,8 @@ try {
     const code = await runTestFile(file, tap, env);
     if (code !== 0) status = 1;
     const report = existsSync(tap) ? readFileSync(tap, "utf8") : "";
-    skips.push(...skipsInTap(report).map((s) => ({ ...s, file: relative(here, file) })));
+    const shown = file.startsWith(here + "/") ? relative(here, file) : file;
+    skips.push(...skipsInTap(report).map((s) => ({ ...s, file: shown })));
   }
   status = reportSkips(skips) || status;
 } catch (e) {
