@@ -5,10 +5,12 @@ limit leaves room for. A connection the server cannot accept stays in the kernel
 loop that retried at once would fail accept() continuously: kmslab_accept_errors_total counts
 the failures, and with the back-off (10 ms doubling to 1 s) a hold of HOLD_SECONDS allows only a
 handful, where a spinning loop makes hundreds of thousands."""
+import mmap
 import re
 import socket
 import time
 
+import ci_skips
 from kmslab_harness import Emulator, wait_for
 
 NOFILE = 64         # room for the emulator's own files, listeners and threads, and a few clients
@@ -23,7 +25,16 @@ def accept_errors(emu):
     return int(found.group(1)) if found else 0
 
 
+def has_ubsan_vptr_check(binary):
+    with open(binary, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+        return m.find(b"__ubsan_handle_dynamic_type_cache_miss") != -1
+
+
 def test_emfile_backs_off_and_recovers(emulator_binary, tmp_path):
+    if has_ubsan_vptr_check(emulator_binary):
+        # UBSan's vptr check probes memory through a pipe(); out of descriptors the probe fails
+        # and it reports a false "invalid vptr" and aborts. The plain build runs this test.
+        ci_skips.not_applicable("a UBSan build cannot run out of file descriptors")
     wrapper = tmp_path / "emulator-low-nofile"
     wrapper.write_text(f'#!/bin/sh\nulimit -n {NOFILE} && exec "{emulator_binary}" "$@"\n')
     wrapper.chmod(0o755)
