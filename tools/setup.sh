@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages kmslab needs to build and test, if any are missing.
 # Idempotent and quiet when everything is present.
-# Usage: tools/setup.sh [--with-bench] [--with-fuzz]
+# Usage: tools/setup.sh [--with-bench] [--with-fuzz] [--print-missing]
+#   --print-missing  print the packages that would be installed (one line) and install nothing
 set -euo pipefail
 
 packages=(
@@ -17,10 +18,33 @@ packages=(
   # the Kubernetes half: real etcd 3.4, an independent KMS plugin client (stubs generated at test time)
   etcd-server etcd-client python3-grpcio python3-protobuf
 )
+# Node.js for the JS SDK tests (tests/js, pinned to run on Debian's node 18 and newer). Debian's
+# nodejs and npm only where there is no node at all, or where the node is Debian's own: Debian's
+# npm conflicts with a node from elsewhere (nodesource, nvm, /usr/local), which is left alone with
+# whatever npm came with it.
+node_source() {
+  local node version
+  version=$(dpkg-query -W -f='${Status} ${Version}' nodejs 2>/dev/null || true)
+  [[ "$version" == "install ok installed "*nodesource* ]] && { echo elsewhere; return; }
+  node=$(command -v node) || { echo none; return; }
+  if [[ "$(dpkg-query -S "$(readlink -f "$node")" 2>/dev/null)" == nodejs:* ]]; then
+    echo debian
+  else
+    echo elsewhere
+  fi
+}
+case "$(node_source)" in
+  none) packages+=(nodejs npm) ;;
+  debian) packages+=(npm) ;;
+  elsewhere) ;;
+esac
+
+print_only=0
 for opt in "$@"; do
   case "$opt" in
     --with-bench) packages+=(wrk nginx-light) ;;
     --with-fuzz) packages+=(clang libfuzzer-14-dev libclang-rt-14-dev) ;;
+    --print-missing) print_only=1 ;;
     *) echo "setup.sh: unknown option $opt" >&2; exit 2 ;;
   esac
 done
@@ -30,6 +54,10 @@ for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   [[ "$status" == "install ok installed" ]] || missing+=("$p")
 done
+if [[ $print_only -eq 1 ]]; then
+  echo "${missing[*]}"
+  exit 0
+fi
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 
 echo "kmslab: installing missing Debian packages: ${missing[*]}" >&2

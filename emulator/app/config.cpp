@@ -45,7 +45,9 @@ po::options_description describe() {
     ("clock-start", po::value<std::string>()->default_value(""),
      "initial virtual time, RFC 3339 (default: now)")
     ("seed", po::value<uint64_t>()->default_value(0),
-     "seed for ids and other generated values (0 = cryptographic randomness)")
+     "seed that reproduces ids, names, key versions, request ids and ordering (0 = "
+     "cryptographic randomness). Never key material, secrets, ciphertexts or /rng bytes: those "
+     "always come from OpenSSL's CSPRNG")
     ("log-level", po::value<std::string>()->default_value("info"), "debug | info | warn | error")
     ("log-file", po::value<std::string>()->default_value(""),
      "append JSON log lines to this file (default: stderr)")

@@ -53,8 +53,7 @@ Result<Reply> ArmService::purge_deleted_vault(Call& call) {
 // The Location of a finished operation answers 200 (azure-core's LocationPolling: 202 means
 // running, anything else done).
 Result<Reply> ArmService::operation_result(Call& call) {
-  std::lock_guard l(ops_mu_);
-  if (!operations_.count(call.param("op"))) return errors::operation_not_found(call.param("op"));
+  if (!operations_.contains(call.param("op"))) return errors::operation_not_found(call.param("op"));
   return Reply::empty(200);
 }
 

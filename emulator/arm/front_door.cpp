@@ -207,10 +207,8 @@ std::string ArmService::Call::link(const std::string& path) const {
 }
 
 std::string ArmService::new_operation() {
-  const std::string id = rng_.uuid();
-  std::lock_guard l(ops_mu_);
-  if (operations_.size() >= 10000) operations_.erase(operations_.begin());
-  operations_[id] = clock_.now_unix_seconds();
+  std::string id = rng_.uuid();
+  operations_.add(id);
   return id;
 }
 

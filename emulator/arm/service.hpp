@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "emulator/arm/operation_table.hpp"
 #include "emulator/arm/resource_groups.hpp"
 #include "emulator/core/clock.hpp"
 #include "emulator/core/guarded_timers.hpp"
@@ -181,8 +182,7 @@ class ArmService {
   ArmOptions options_;
   ResourceGroups groups_;
   std::mutex write_mu_;  // read-modify-write of ARM resources is serialised
-  std::mutex ops_mu_;
-  std::map<std::string, int64_t> operations_;      // id -> finished at (bounded)
+  OperationTable operations_;
   core::GuardedTimers timers_{clock_, write_mu_};  // automatic purge of deleted vaults
 };
 

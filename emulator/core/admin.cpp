@@ -1,4 +1,5 @@
 #include "emulator/core/admin.hpp"
+#include "emulator/core/constant_time.hpp"
 #include "emulator/core/json_input.hpp"
 
 namespace kmslab::core {
@@ -56,7 +57,9 @@ Filter admin_token_filter(std::string token) {
   return [token = std::move(token)](RequestContext& ctx) -> std::optional<ApiError> {
     const auto method = ctx.request.method();
     if (method == http::verb::get || method == http::verb::head) return std::nullopt;
-    if (ctx.request[http::field::authorization] == "Bearer " + token) return std::nullopt;
+    if (constant_time_equal(ctx.request[http::field::authorization], "Bearer " + token)) {
+      return std::nullopt;
+    }
     return ApiError{401,
                     "Unauthorized",
                     "This kmslab admin API requires 'Authorization: Bearer <token>' with the "

@@ -34,10 +34,14 @@ std::string Rng::uuid() {
          "-" + h.substr(20);
 }
 
-void SystemRng::fill(std::span<uint8_t> out) {
+void secure_random(std::span<uint8_t> out) {
   if (RAND_bytes(out.data(), static_cast<int>(out.size())) != 1) {
     throw std::runtime_error("OpenSSL RAND_bytes failed");
   }
+}
+
+void SystemRng::fill(std::span<uint8_t> out) {
+  secure_random(out);
 }
 
 namespace {

@@ -1,6 +1,7 @@
 #pragma once
 // Injected randomness: request ids, key versions and anything else random goes through an Rng, so
-// a test (or `--seed N`) reproduces every generated id.
+// a test (or `--seed N`) reproduces every generated id, name and ordering. Secrets and key
+// material never do: they come from secure_random() (OpenSSL's CSPRNG), seed or no seed.
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -38,6 +39,10 @@ class SeededRng final : public Rng {
   std::mutex mu_;
   uint64_t s_[4];
 };
+
+/// Cryptographically strong bytes (OpenSSL RAND_bytes), whatever --seed says: for secrets
+/// (service-principal secrets), key material and bytes a caller may use as such (POST /rng).
+void secure_random(std::span<uint8_t> out);
 
 /// `seed` 0 means "not seeded": a SystemRng.
 std::unique_ptr<Rng> make_rng(uint64_t seed);

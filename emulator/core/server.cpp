@@ -2,6 +2,9 @@
 
 #include <openssl/ssl.h>
 
+#include <algorithm>
+#include <cerrno>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -41,7 +44,10 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
         options_(std::move(options)),
         proxy_policy_(options_.proxy_allow),
         tunnels_(metrics.counter("kmslab_proxy_tunnels_total",
-                                 "CONNECT requests to the proxy, by result.", {"result"})) {}
+                                 "CONNECT requests to the proxy, by result.", {"result"})),
+        accept_errors_(metrics.counter("kmslab_accept_errors_total",
+                                       "accept() failures (each followed by a back-off), by kind.",
+                                       {"kind"})) {}
 
   uint16_t listen(const std::string& address, uint16_t port, Kind kind) {
     auto acceptor = std::make_shared<tcp::acceptor>(ioc_);
@@ -86,14 +92,35 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
   }
 
  private:
+  static std::string accept_error_kind(const error_code& ec) {
+    if (ec == net::error::no_descriptors || ec.value() == ENFILE) return "descriptors";
+    if (ec == net::error::no_buffer_space || ec == net::error::no_memory) return "memory";
+    return "other";
+  }
+
+  static awaitable<void> back_off(tcp::acceptor& acceptor, std::chrono::milliseconds delay) {
+    net::steady_timer timer(acceptor.get_executor(), delay);
+    error_code ignored;
+    co_await timer.async_wait(net::redirect_error(net::use_awaitable, ignored));
+  }
+
   awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor, Kind kind) {
     auto self = shared_from_this();
+    std::chrono::milliseconds backoff = options_.accept_backoff_min;
     for (;;) {
       error_code ec;
       tcp::socket socket = co_await acceptor->async_accept(
           net::make_strand(ioc_), net::redirect_error(net::use_awaitable, ec));
       if (stopping_ || ec == net::error::operation_aborted || !acceptor->is_open()) co_return;
-      if (ec) continue;  // e.g. too many open files: keep accepting the next ones
+      if (ec) {
+        // EMFILE and kin leave the connection in the backlog: retrying at once would spin a core
+        // until a descriptor frees up. Wait, doubling up to the cap, as nginx pauses accept().
+        accept_errors_.inc({accept_error_kind(ec)});
+        co_await back_off(*acceptor, backoff);
+        backoff = std::min(backoff * 2, options_.accept_backoff_max);
+        continue;
+      }
+      backoff = options_.accept_backoff_min;
       // Responses go out as several TLS records; without this, Nagle's algorithm holds the last
       // one back until the client's delayed ACK (40 ms) arrives.
       socket.set_option(tcp::no_delay(true), ec);
@@ -403,6 +430,7 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
   const ServerOptions options_;
   const ProxyPolicy proxy_policy_;
   CounterVec& tunnels_;
+  CounterVec& accept_errors_;
   std::atomic<bool> stopping_{false};
   mutable std::mutex mu_;
   std::vector<std::shared_ptr<tcp::acceptor>> acceptors_;

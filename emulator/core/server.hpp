@@ -31,6 +31,10 @@ struct ServerOptions {
   size_t body_limit = 4 * 1024 * 1024;
   std::chrono::milliseconds read_timeout{30'000};  // per request, and idle keep-alive
   std::chrono::milliseconds handshake_timeout{10'000};
+  // After a failed accept() (EMFILE, ENFILE, ENOBUFS...): the first pause, doubled per failure
+  // in a row up to the cap.
+  std::chrono::milliseconds accept_backoff_min{10};
+  std::chrono::milliseconds accept_backoff_max{1'000};
   /// Host patterns ("*.vault.azure.net", "localhost") the proxy tunnels to.
   std::vector<std::string> proxy_allow;
 };

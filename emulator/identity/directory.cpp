@@ -4,6 +4,7 @@
 #include <openssl/sha.h>
 
 #include "emulator/core/base64url.hpp"
+#include "emulator/core/rng.hpp"
 #include "emulator/core/router.hpp"
 
 namespace kmslab::identity {
@@ -97,9 +98,10 @@ ServicePrincipal Directory::create_service_principal(const std::string& tenant_i
                       new_guid(),
                       display_name,
                       {}};
-  // Entra ID secrets are 40 characters; 30 random bytes in base64url make 40.
+  // Entra ID secrets are 40 characters; 30 random bytes in base64url make 40. A secret, so never
+  // from the seeded stream: --seed reproduces the ids, not the credentials.
   std::string raw(30, '\0');
-  rng_.fill({reinterpret_cast<uint8_t*>(raw.data()), raw.size()});
+  core::secure_random({reinterpret_cast<uint8_t*>(raw.data()), raw.size()});
   secret = core::base64url_encode(raw);
   sp.secret_sha256 = sha256_hex(secret);
   std::lock_guard l(mu_);

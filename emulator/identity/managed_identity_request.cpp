@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "emulator/core/constant_time.hpp"
 #include "emulator/core/json_input.hpp"
 #include "emulator/core/router.hpp"
 
@@ -91,7 +92,8 @@ std::optional<MiError> check_headers(MiFlavor flavor, const MiHeaders& headers,
                                      std::string_view expected_identity_header) {
   if (flavor == MiFlavor::kAppService) {
     // An empty expected value would let a request without the header through.
-    if (expected_identity_header.empty() || headers.identity_header != expected_identity_header) {
+    if (expected_identity_header.empty() || !headers.identity_header ||
+        !core::constant_time_equal(*headers.identity_header, expected_identity_header)) {
       return mi_errors::identity_header_required();
     }
     return std::nullopt;

@@ -43,6 +43,11 @@ const std::map<std::string, Operation, std::less<>> kOperations = {
     {"keys.unwrapkey", {"unwrapKey", "Microsoft.KeyVault/vaults/keys/unwrap/action", true}},
     {"keys.sign", {"sign", "Microsoft.KeyVault/vaults/keys/sign/action", true}},
     {"keys.verify", {"verify", "Microsoft.KeyVault/vaults/keys/verify/action", true}},
+    // GetRandomBytes names no access-policy permission and, for a vault, no data action (only
+    // Managed HSM's managedHsm/rng/action; reference keyvault.md §2 [V]). What a standard vault
+    // requires is [U]: kmslab asks for an authenticated caller its network rules admit (the
+    // checks before this one) and no permission.
+    {"rng", {"", "", false}},
 };
 
 errors::CallerLine caller_line(const identity::TokenClaims& c) {
@@ -149,7 +154,7 @@ std::optional<core::ApiError> check_authorization(const VaultSettings& vault,
                                                   const identity::TokenClaims& caller,
                                                   const Operation& op, const std::string& key_name,
                                                   const identity::RoleAssignments* roles) {
-  if (vault.open_access) return std::nullopt;
+  if (vault.open_access || *op.permission == '\0') return std::nullopt;
   if (!vault.rbac) return check_policies(vault, caller, op);
   std::string resource = vault.resource_id();
   if (op.key_scoped && !key_name.empty()) resource += "/keys/" + key_name;

@@ -16,13 +16,13 @@ namespace kmslab::keyvault::access {
 
 /// What a data-plane route needs: the access-policy permission (in the "keys" list) and the RBAC
 /// data action. key_scoped: the action applies to /keys/{name} (a single-key role assignment
-/// covers it), else to the vault.
+/// covers it), else to the vault. An empty permission: authentication and the network rules only.
 struct Operation {
   const char* permission;
   const char* data_action;
   bool key_scoped;
 };
-/// By route name ("keys.create"); nullptr for routes any authenticated caller may use.
+/// By route name ("keys.create"); nullptr for a route without an entry, which is refused.
 const Operation* operation_of(std::string_view route);
 
 /// Audience and issuer of an accepted token, for this vault and the resource its challenge

@@ -2,6 +2,7 @@
 // exists, is enabled, allows the operation, is inside its validity window (encrypt, wrapKey and
 // sign only: decrypt, unwrapKey and verify keep working outside it), then the parameters.
 #include "emulator/core/base64url.hpp"
+#include "emulator/core/rng.hpp"
 #include "emulator/keyvault/call.hpp"
 #include "emulator/keyvault/crypto/crypto_errors.hpp"
 #include "emulator/keyvault/errors.hpp"
@@ -104,7 +105,8 @@ Result<Reply> KeyVaultService::random_bytes(Call& call) {
     return errors::bad_parameter("The value of 'count' must be between 1 and 128.");
   }
   std::string bytes(static_cast<size_t>(count.get<int64_t>()), '\0');
-  rng_.fill({reinterpret_cast<uint8_t*>(bytes.data()), bytes.size()});
+  // Callers use these as key material: OpenSSL's CSPRNG even under --seed.
+  core::secure_random({reinterpret_cast<uint8_t*>(bytes.data()), bytes.size()});
   return Reply::ordered(nlohmann::ordered_json{{"value", core::base64url_encode(bytes)}});
 }
 

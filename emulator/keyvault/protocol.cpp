@@ -145,7 +145,8 @@ std::optional<ApiError> KeyVaultService::check_access(RequestContext& ctx) const
     return e;
   }
   const access::Operation* op = access::operation_of(ctx.route);
-  if (!op) return std::nullopt;
+  // Fail closed: a route added without an authorisation entry is a bug, not an open door.
+  if (!op) return core::errors::internal(ctx.request_id);
   return access::check_authorization(*vault, caller, *op, ctx.param("name"),
                                      options_.role_assignments);
 }

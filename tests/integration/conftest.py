@@ -5,6 +5,8 @@ import pytest
 
 from kmslab_harness import Emulator
 
+pytest_plugins = ["ci_skips"]  # under CI=true a skip is a failure (ci_skips.py)
+
 
 def pytest_addoption(parser):
     parser.addoption("--emulator", required=True, help="path to the kmslab-emulator binary")

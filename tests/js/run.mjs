@@ -1,19 +1,23 @@
 #!/usr/bin/env node
 // Launcher for the JavaScript SDK conformance tests (ctest: js_sdk).
 //
-//   node tests/js/run.mjs --emulator PATH/kmslab-emulator [node --test options...]
+//   node tests/js/run.mjs --emulator PATH/kmslab-emulator [--tests DIR] [node --test options...]
 //
 // Starts one emulator with a fresh data directory, waits for its endpoints.json, then runs
-// `node --test` on tests/js/test/*.test.mjs in a child process whose environment trusts the
-// emulator's CA (NODE_EXTRA_CA_CERTS is read only when node starts, hence the child) and sends
-// Azure host names through the emulator's CONNECT proxy (HTTPS_PROXY). Stops the emulator with
-// SIGTERM and expects it to exit 0. Exit code: non-zero on any test failure or emulator error.
+// `node --test` on each DIR/*.test.mjs (default tests/js/test) in turn, in a child process whose
+// environment trusts the emulator's CA (NODE_EXTRA_CA_CERTS is read only when node starts, hence
+// the child) and sends Azure host names through the emulator's CONNECT proxy (HTTPS_PROXY). The
+// files share one emulator and its one virtual clock, so they run one after another (a child per
+// file: node 18 has no --test-concurrency). Every skip is listed with its reason; under CI=true a
+// skip fails the run (lib/skips.mjs). Stops the emulator with SIGTERM and expects it to exit 0.
+// Exit code: non-zero on any test failure, skip under CI, or emulator error.
 // The data directory (store, CA, emulator.log) is removed after a passing run unless
 // KMSLAB_JS_KEEP_DATA is set, and kept after a failing one.
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { reportSkips, skipsInTap } from "./lib/skips.mjs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -28,17 +32,28 @@ function fail(message) {
   process.exit(2);
 }
 
+// --test-timeout came in node 20.11 (and 21.2).
+function nodeHasTestTimeout() {
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  return major > 20 || (major === 20 && minor >= 11);
+}
+
 const argv = process.argv.slice(2);
 let emulator;
+let testsDir = join(here, "test");
 const testArgs = [];
 for (let i = 0; i < argv.length; i++) {
   if (argv[i] === "--emulator") emulator = argv[++i];
-  else testArgs.push(argv[i]);
+  else if (argv[i] === "--tests") testsDir = resolve(argv[++i]);
+  else if (argv[i].startsWith("--test-timeout=") && !nodeHasTestTimeout()) {
+    // node 18 has no per-test timeout; ctest's TIMEOUT still bounds the run.
+    console.error(`js_sdk: node ${process.version} has no ${argv[i]}; relying on ctest's timeout`);
+  } else testArgs.push(argv[i]);
 }
 if (!emulator) fail("usage: run.mjs --emulator PATH [node --test options]");
 emulator = resolve(emulator);
 if (!existsSync(emulator)) fail(`no emulator binary at ${emulator}`);
-if (!existsSync(join(here, "node_modules", "@azure", "keyvault-keys"))) {
+if (testsDir === join(here, "test") && !existsSync(join(here, "node_modules", "@azure", "keyvault-keys"))) {
   fail(`the npm packages are not installed: run ${join(here, "setup.sh")} first`);
 }
 
@@ -94,21 +109,15 @@ async function stopEmulator() {
   return { code: null, signal: "SIGKILL (did not stop on SIGTERM)" };
 }
 
-let status = 1;
-try {
-  const endpoints = await waitForEndpoints();
-  const files = readdirSync(join(here, "test"))
-    .filter((f) => f.endsWith(".test.mjs"))
-    .sort()
-    .map((f) => join(here, "test", f));
-
+// The environment of the test processes: the emulator's CA and proxy, and nothing inherited.
+function testEnvironment(endpoints) {
   const env = { ...process.env };
   // Only the proxy settings given here: none inherited from the caller's shell.
   for (const k of ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY"]) {
     delete env[k];
     delete env[k.toLowerCase()];
   }
-  Object.assign(env, {
+  return Object.assign(env, {
     NODE_EXTRA_CA_CERTS: endpoints.ca,
     // Real Azure host names (*.vault.azure.net, login.microsoftonline.com) go through the
     // emulator's CONNECT proxy; the emulator's own addresses are reached directly.
@@ -120,17 +129,48 @@ try {
     KMSLAB_VAULT: VAULT,
     KMSLAB_TENANT: TENANT,
   });
-  // The suites share one emulator and its one virtual clock: run the files one after another.
+}
+
+// One `node --test` child for one file: the spec report on stdout, a TAP copy in `tap` (read for
+// its skips). Resolves to the child's exit status.
+function runTestFile(file, tap, env) {
+  rmSync(tap, { force: true });
   const child = spawn(
     process.execPath,
-    ["--test", "--test-concurrency=1", "--test-reporter=spec", "--test-reporter-destination=stdout",
-     ...testArgs, ...files],
+    ["--test", "--test-reporter=spec", "--test-reporter-destination=stdout",
+     "--test-reporter=tap", `--test-reporter-destination=${tap}`, ...testArgs, file],
     { env, stdio: "inherit", cwd: here },
   );
   const forward = (sig) => child.kill(sig);
   process.on("SIGINT", forward);
   process.on("SIGTERM", forward);
-  status = await new Promise((res) => child.on("exit", (code, sig) => res(code ?? (sig ? 1 : 0))));
+  return new Promise((res) => child.on("exit", (code, sig) => {
+    process.off("SIGINT", forward);
+    process.off("SIGTERM", forward);
+    res(code ?? (sig ? 1 : 0));
+  }));
+}
+
+let status = 1;
+try {
+  const endpoints = await waitForEndpoints();
+  const files = readdirSync(testsDir)
+    .filter((f) => f.endsWith(".test.mjs"))
+    .sort()
+    .map((f) => join(testsDir, f));
+  if (files.length === 0) throw new Error(`no *.test.mjs files in ${testsDir}`);
+  const env = testEnvironment(endpoints);
+  const skips = [];
+  status = 0;
+  for (const file of files) {
+    const tap = join(dataDir, "report.tap");
+    const code = await runTestFile(file, tap, env);
+    if (code !== 0) status = 1;
+    const report = existsSync(tap) ? readFileSync(tap, "utf8") : "";
+    const shown = file.startsWith(here + "/") ? relative(here, file) : file;
+    skips.push(...skipsInTap(report).map((s) => ({ ...s, file: shown })));
+  }
+  status = reportSkips(skips) || status;
 } catch (e) {
   console.error(`js_sdk: ${e.message}`);
   status = 1;

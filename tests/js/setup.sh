@@ -10,11 +10,11 @@ stamp="$here/node_modules/.kmslab-npm-ci"
 die() { echo "tests/js/setup.sh: $*" >&2; exit 1; }
 
 command -v node >/dev/null 2>&1 ||
-  die "node is not installed: the JavaScript SDK tests need Node.js 20 or later (and npm)"
+  die "node is not installed: the JavaScript SDK tests need Node.js 18 or later (and npm; tools/setup.sh installs Debian's nodejs and npm)"
 command -v npm >/dev/null 2>&1 ||
   die "npm is not installed: the JavaScript SDK tests need it to install their packages"
 major=$(node -p 'process.versions.node.split(".")[0]')
-[[ "$major" -ge 20 ]] || die "node $(node --version) is too old: the JavaScript SDK tests need Node.js 20 or later"
+[[ "$major" -ge 18 ]] || die "node $(node --version) is too old: the JavaScript SDK tests need Node.js 18 or later"
 
 if [[ -f "$stamp" && ! "$here/package-lock.json" -nt "$stamp" && ! "$here/package.json" -nt "$stamp" ]]; then
   exit 0

@@ -1,9 +1,14 @@
 """ARM suite: one emulator and one logged-in az configuration per test module."""
 import os
+import sys
+from pathlib import Path
 
 import pytest
 
 from arm_support import AzCli, start_emulator
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+pytest_plugins = ["ci_skips"]  # under CI=true a skip is a failure (../ci_skips.py)
 
 
 def pytest_addoption(parser):

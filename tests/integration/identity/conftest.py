@@ -3,9 +3,15 @@
 The suite is skipped when --server is not given, so a pytest run over the parent folder (which
 has its own required options) does not fail on it.
 """
+import sys
+from pathlib import Path
+
 import pytest
 
 from identity_server import running
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+pytest_plugins = ["ci_skips"]  # under CI=true a skip is a failure (../ci_skips.py)
 
 
 def pytest_addoption(parser):

@@ -1,7 +1,12 @@
 """The KMS plugin against a running emulator: fixtures for both processes."""
 import os
+import sys
+from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+pytest_plugins = ["ci_skips"]  # under CI=true a skip is a failure (../ci_skips.py)
 
 
 def pytest_addoption(parser):

@@ -49,6 +49,24 @@ TEST_F(ServicePrincipalsTest, ARegisteredAppNeedsItsOwnSecretAndGetsItsObjectId)
   EXPECT_NE(bad.error->message.find("app '" + sp.app_id + "'"), std::string::npos);
 }
 
+TEST(ServicePrincipalSecrets, ComeFromTheCsprngEvenUnderASeed) {
+  // Two directories on the same seed: the ids reproduce, the secrets must not.
+  auto store_a = store::open_store("memory");
+  auto store_b = store::open_store("memory");
+  core::SeededRng rng_a(7);
+  core::SeededRng rng_b(7);
+  Directory a(*store_a, rng_a);
+  Directory b(*store_b, rng_b);
+  std::string secret_a;
+  std::string secret_b;
+  const auto sp_a = a.create_service_principal(kTenant, "app", secret_a);
+  const auto sp_b = b.create_service_principal(kTenant, "app", secret_b);
+  EXPECT_EQ(sp_a.app_id, sp_b.app_id);
+  EXPECT_EQ(sp_a.object_id, sp_b.object_id);
+  EXPECT_EQ(secret_a.size(), 40u);
+  EXPECT_NE(secret_a, secret_b);
+}
+
 TEST_F(ServicePrincipalsTest, UnknownAppsDependOnTheDirectoryMode) {
   const ClientCredentials unknown{kTenant, "99999999-0000-4000-8000-000000000000", "s"};
   auto open = client_validator(directory, DirectoryMode::kOpen)(unknown);

@@ -36,7 +36,10 @@ TEST(AccessTest, EveryKeyRouteHasAPermissionAndADataAction) {
                             "keys.unwrapkey", "deletedkeys.purge", "keys.rotationpolicy.set"}) {
     ASSERT_NE(operation_of(route), nullptr) << route;
   }
-  EXPECT_EQ(operation_of("rng"), nullptr);
+  EXPECT_EQ(operation_of("no.such.route"), nullptr);  // refused by the filter (fails closed)
+  // /rng: an entry of its own, needing no permission (reference keyvault.md §2, [U] for vaults).
+  ASSERT_NE(operation_of("rng"), nullptr);
+  EXPECT_STREQ(op("rng").permission, "");
   EXPECT_STREQ(op("keys.unwrapkey").data_action, "Microsoft.KeyVault/vaults/keys/unwrap/action");
 }
 
@@ -130,6 +133,15 @@ TEST(AccessTest, AccessPoliciesMatchTenantAndObjectAndGrantListedPermissions) {
   auto other_tenant = caller();
   other_tenant.tenant_id = "another";
   EXPECT_TRUE(check_authorization(v, other_tenant, op("keys.sign"), "k", nullptr));
+}
+
+TEST(AccessTest, RandomBytesNeedNoPermissionInEitherModel) {
+  auto v = vault();  // access policies, none for this caller
+  EXPECT_TRUE(check_authorization(v, caller(), op("keys.get"), "", nullptr));
+  EXPECT_FALSE(check_authorization(v, caller(), op("rng"), "", nullptr));
+  v.rbac = true;  // and no role assignments at all
+  EXPECT_TRUE(check_authorization(v, caller(), op("keys.get"), "", nullptr));
+  EXPECT_FALSE(check_authorization(v, caller(), op("rng"), "", nullptr));
 }
 
 TEST(AccessTest, CompoundIdentityPoliciesNeedOnBehalfOf) {
