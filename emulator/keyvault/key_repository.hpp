@@ -4,6 +4,7 @@
 //   /kv/{vault}/ver/{name}/{version}  KeyVersion: material, attributes, ops, tags
 // Every change to a key is one store transaction, so a crash leaves it whole or untouched.
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,13 @@
 #include "emulator/store/store.hpp"
 
 namespace kmslab::keyvault {
+
+/// A key write to a vault purged since the request found it: nothing was written (the request
+/// answers as for a vault that does not exist).
+class VaultGone : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 class KeyRepository {
  public:
@@ -32,7 +40,9 @@ class KeyRepository {
   /// (vault, meta) of every key of every vault, for re-arming timers at start.
   std::vector<std::pair<std::string, KeyMeta>> all_metas() const;
 
-  /// Writes the meta and (optionally) new or changed versions in one transaction.
+  /// Writes the meta and (optionally) new or changed versions in one transaction, which holds
+  /// only while the vault's record exists: throws VaultGone (and writes nothing) when an ARM purge
+  /// removed it, so no key outlives its vault to reappear when the name is reused.
   void save(const std::string& vault, const KeyMeta& meta,
             const std::vector<KeyVersion>& versions = {});
   /// Removes the key and all its versions.
