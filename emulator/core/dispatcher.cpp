@@ -7,15 +7,6 @@ namespace kmslab::core {
 
 namespace {
 
-std::string host_without_port(std::string_view host) {
-  if (!host.empty() && host.front() == '[') {  // [::1]:8443
-    const size_t close = host.find(']');
-    return to_lower(host.substr(0, close == std::string_view::npos ? host.size() : close + 1));
-  }
-  const size_t colon = host.rfind(':');
-  return to_lower(colon == std::string_view::npos ? host : host.substr(0, colon));
-}
-
 std::string error_code_of(const Reply& reply) {
   if (reply.status < 400) return {};
   try {
@@ -47,6 +38,7 @@ Reply Dispatcher::run(RequestContext& ctx, const HttpRequest& request) {
 
   Router::Match m = router_.match(ctx.host, request.method(), ctx.path);
   if (!m.handler) {
+    if (unmatched_) return unmatched_(ctx, m.other_method);
     const std::string method(request.method_string());
     return to_reply(m.other_method ? errors::method_not_allowed(method, ctx.path)
                                    : errors::not_found(method, ctx.path));

@@ -4,6 +4,7 @@
 //   -> common headers -> metrics -> access log.
 // The transport hands every parsed request (or a transport-level rejection) to a RequestSink and
 // writes back what it returns; it knows nothing of routes.
+#include <functional>
 #include <string>
 
 #include "emulator/core/clock.hpp"
@@ -26,8 +27,14 @@ class RequestSink {
 
 class Dispatcher final : public RequestSink {
  public:
+  /// Answers a request no route matched (`other_method`: the path exists with another method).
+  using Unmatched = std::function<Reply(const RequestContext&, bool other_method)>;
+
   Dispatcher(const Router& router, const Clock& clock, Rng& rng, Logger& logger,
              MetricsRegistry& metrics);
+  /// A surface with its own "not found" (IMDS answers its own bodies, not Azure's envelope);
+  /// by default the Azure envelope's 404 / 405. Call before serving.
+  void set_unmatched(Unmatched unmatched) { unmatched_ = std::move(unmatched); }
 
   HttpResponse handle(HttpRequest&& request, const ConnectionInfo& connection) override;
   HttpResponse reject(const ApiError& error, unsigned http_version,
@@ -47,6 +54,7 @@ class Dispatcher final : public RequestSink {
   Rng& rng_;
   Logger& logger_;
   HttpStats stats_;
+  Unmatched unmatched_;
 };
 
 }  // namespace kmslab::core
