@@ -14,7 +14,7 @@ std::optional<core::ApiError> misdirected(std::string_view host_header,
                                           const core::ConnectionInfo& connection) {
   const std::string opened_for = connection_host(connection);
   const std::string host = core::host_without_port(host_header);
-  if (opened_for.empty() || host.empty() || host == opened_for) return std::nullopt;
+  if (opened_for.empty() || host_header.empty() || host == opened_for) return std::nullopt;
   return core::ApiError{421,
                         "MisdirectedRequest",
                         "This connection was opened for host '" + opened_for +
