@@ -6,6 +6,7 @@
 #include <csignal>
 #include <stdexcept>
 
+#include "emulator/app/listener_surface.hpp"
 #include "emulator/core/admin.hpp"
 #include "emulator/core/files.hpp"
 #include "emulator/faults/admin_routes.hpp"
@@ -24,11 +25,13 @@ namespace {
 
 constexpr const char* kClockKey = "/kmslab/clock";
 
+// The data directory is owner-only (0700), whatever the umask, even when it already existed.
 fs::path absolute_dir(const fs::path& dir) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec)
-    throw std::runtime_error("cannot create data directory " + dir.string() + ": " + ec.message());
+  try {
+    core::ensure_private_directory(dir, core::tls::CertificateAuthority::kCertFile);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(std::string("data directory: ") + e.what());
+  }
   return fs::absolute(dir).lexically_normal();
 }
 
@@ -38,8 +41,11 @@ Emulator::Emulator(Config config) : config_(std::move(config)) {
   config_.data_dir = absolute_dir(config_.data_dir);
   std::FILE* sink = stderr;
   if (!config_.log_file.empty()) {
-    log_file_.reset(std::fopen(config_.log_file.c_str(), "a"));
-    if (!log_file_) throw std::runtime_error("cannot open --log-file " + config_.log_file);
+    try {
+      log_file_.reset(core::open_private_append(config_.log_file));
+    } catch (const std::runtime_error& e) {
+      throw std::runtime_error(std::string("--log-file: ") + e.what());
+    }
     sink = log_file_.get();
   }
   logger_ = std::make_unique<core::Logger>(sink, config_.log_level);
@@ -97,6 +103,10 @@ Emulator::Emulator(Config config) : config_(std::move(config)) {
         core::WorkerPool::Options{config_.cpu_workers, config_.cpu_queue});
     dispatcher_->set_worker_pool(workers_.get());
   }
+  main_sink_ = std::make_unique<SurfaceGuard>(*dispatcher_);
+  imds_dispatcher_ =
+      std::make_unique<core::Dispatcher>(imds_router_, *clock_, *rng_, *logger_, metrics_);
+  imds_dispatcher_->set_unmatched(identity::managed_identity_unmatched);
 }
 
 Emulator::~Emulator() {
@@ -124,7 +134,8 @@ void Emulator::register_identity() {
   if (config_.imds) register_managed_identity();
 }
 
-// The managed identity endpoints answer only on their own plain-HTTP listener (start()).
+// The managed identity endpoints have a router of their own, served by their own plain-HTTP
+// listener (start()) and by no other: IMDS serves no Azure API, and Azure's hosts serve no IMDS.
 void Emulator::register_managed_identity() {
   // From the system RNG even under --seed: drawing from the seeded one would shift every id
   // that follows.
@@ -134,10 +145,7 @@ void Emulator::register_managed_identity() {
   mi.signing_key = signing_key_;
   mi.default_tenant_id = config_.tenant_id;
   mi.identity_header = identity_header_;
-  mi.accepts = [this](const core::ConnectionInfo& c) {
-    return !c.tls && c.tunnel_target.empty() && c.local_port != 0 && c.local_port == imds_port_;
-  };
-  identity::register_managed_identity_routes(router_, std::move(mi));
+  identity::register_managed_identity_routes(imds_router_, std::move(mi));
 }
 
 // ARM's view of a bearer token: the shared verifier's verdict, with the claims as JSON.
@@ -227,7 +235,7 @@ void Emulator::start() {
   options.read_timeout = config_.read_timeout;
   options.proxy_allow = certificate_names();
   server_ =
-      std::make_unique<core::HttpServer>(ioc_, *dispatcher_, &tls_->context(), options, metrics_);
+      std::make_unique<core::HttpServer>(ioc_, *main_sink_, &tls_->context(), options, metrics_);
   const auto kind =
       config_.plain_http ? core::HttpServer::Kind::kHttp : core::HttpServer::Kind::kHttps;
   const uint16_t port = server_->listen(config_.listen_address, config_.port, kind);
@@ -243,8 +251,11 @@ void Emulator::start() {
   endpoints_.ca_path = ca_->cert_path().string();
   if (config_.imds) {
     // Loopback only, whatever --listen says: on a VM, IMDS is reachable from the machine alone.
-    imds_port_ = server_->listen("127.0.0.1", config_.imds_port, core::HttpServer::Kind::kHttp);
-    endpoints_.imds_url = "http://127.0.0.1:" + std::to_string(imds_port_);
+    imds_server_ =
+        std::make_unique<core::HttpServer>(ioc_, *imds_dispatcher_, nullptr, options, metrics_);
+    const uint16_t imds_port =
+        imds_server_->listen("127.0.0.1", config_.imds_port, core::HttpServer::Kind::kHttp);
+    endpoints_.imds_url = "http://127.0.0.1:" + std::to_string(imds_port);
   }
 
   signals_.add(SIGINT);
@@ -272,11 +283,11 @@ void Emulator::write_endpoints_file() const {
                       {"subscription", config_.subscription_id}};
   if (!endpoints_.imds_url.empty()) {
     j["imds"] = endpoints_.imds_url;
-    // Not a credential: like IMDS's Metadata header it only proves the caller is not a
-    // forwarded request; every local process may read it.
+    // Like IMDS's Metadata header it only proves the caller is not a forwarded request; the
+    // file is owner-only all the same, as everything in the data directory but the CA.
     j["identity_header"] = identity_header_;
   }
-  core::write_file_atomic(config_.endpoints_path(), j.dump(2) + "\n", 0644);
+  core::write_file_atomic(config_.endpoints_path(), j.dump(2) + "\n", 0600);
 }
 
 void Emulator::stop() {
@@ -285,13 +296,16 @@ void Emulator::stop() {
     boost::system::error_code ec;
     signals_.cancel(ec);
     server_->shutdown();
+    if (imds_server_) imds_server_->shutdown();
     finish_shutdown_when_idle(std::chrono::steady_clock::now() + std::chrono::seconds(5));
   });
 }
 
 // Requests in flight get up to the deadline to finish; then the I/O threads stop regardless.
 void Emulator::finish_shutdown_when_idle(std::chrono::steady_clock::time_point deadline) {
-  if (server_->open_connections() == 0 || std::chrono::steady_clock::now() >= deadline) {
+  const size_t open =
+      server_->open_connections() + (imds_server_ ? imds_server_->open_connections() : 0);
+  if (open == 0 || std::chrono::steady_clock::now() >= deadline) {
     ioc_.stop();
     return;
   }

@@ -89,19 +89,24 @@ class Emulator {
   std::unique_ptr<identity::TokenVerifier> tokens_;
   core::SubnetMap subnets_;
   std::unique_ptr<identity::Directory> directory_;
-  /// The managed identity listener's port (0 until bound) and the IDENTITY_HEADER App Service
-  /// clients echo (a fresh value per start, published in endpoints.json).
-  std::atomic<uint16_t> imds_port_{0};
+  /// The IDENTITY_HEADER App Service clients echo (a fresh value per start, published in
+  /// endpoints.json).
   std::string identity_header_;
   std::unique_ptr<identity::RoleAssignments> role_assignments_;
   std::unique_ptr<keyvault::VaultRegistry> vaults_;
   std::unique_ptr<faults::FaultInjector> faults_;
   std::unique_ptr<keyvault::KeyVaultService> keyvault_;
   std::unique_ptr<arm::ArmService> arm_;
+  // Each listener serves its own surface (listener_surface.hpp): https and the proxy's tunnels
+  // Azure's hosts through router_, the managed identity listener imds_router_ alone.
   core::Router router_;
   std::unique_ptr<core::Dispatcher> dispatcher_;
+  std::unique_ptr<core::RequestSink> main_sink_;
+  core::Router imds_router_;
+  std::unique_ptr<core::Dispatcher> imds_dispatcher_;
   boost::asio::io_context ioc_;
   std::unique_ptr<core::HttpServer> server_;
+  std::unique_ptr<core::HttpServer> imds_server_;
   boost::asio::signal_set signals_{ioc_};
   std::vector<std::thread> threads_;
   Endpoints endpoints_;

@@ -58,8 +58,7 @@ Result<Reply> ArmService::operation_result(Call& call) {
 }
 
 void ArmService::purge_vault(const VaultSettings& vault) {
-  vaults_.purge(vault.name);
-  assignments_.erase_under(vault.resource_id());
+  remove_vaults({}, {vault.name}, vault.resource_id());
 }
 
 void ArmService::schedule_vault_purge(const std::string& name, int64_t at) {

@@ -150,6 +150,12 @@ std::optional<core::ApiError> ArmService::check_group(const Call& call) const {
   return std::nullopt;
 }
 
+core::Result<ResourceGroup> ArmService::group_of(const Call& call) const {
+  auto group = groups_.find(call.param("rg"));
+  if (!group) return errors::resource_group_not_found(call.param("rg"));
+  return *group;
+}
+
 // ARM's common headers [U: constant ratelimit counters; real ARM counts down per hour].
 void ArmService::decorate(const core::RequestContext& ctx, Reply& reply) const {
   auto corr = ctx.request.find("x-ms-correlation-request-id");

@@ -49,7 +49,6 @@ Reply list_of(const std::vector<ManagedIdentity>& all, const std::string& group)
 }  // namespace
 
 Result<Reply> ArmService::put_identity(Call& call) {
-  if (auto e = check_group(call)) return *e;
   const std::string& name = call.param("name");
   if (!valid_identity_name(name)) return errors::invalid_resource_name(name, kType);
   auto body = call.body();
@@ -58,9 +57,10 @@ Result<Reply> ArmService::put_identity(Call& call) {
   if (!tracked) return tracked.error();
   const auto& location = tracked->location;
   const auto* tags = &tracked->tags;
-  const std::string id = identity::managed_identity_id(options_.subscription_id,
-                                                       groups_.find(call.param("rg"))->name, name);
   std::lock_guard l(write_mu_);
+  auto group = group_of(call);
+  if (!group) return group.error();
+  const std::string id = identity::managed_identity_id(options_.subscription_id, group->name, name);
   auto existing = directory_.find_managed_identity(id);
   const bool patch = call.ctx.request.method() == core::http::verb::patch;
   if (patch && !existing) return errors::resource_not_found(kType, name, call.param("rg"));
@@ -69,7 +69,7 @@ Result<Reply> ArmService::put_identity(Call& call) {
   m.id = id;
   m.name = name;
   m.subscription_id = options_.subscription_id;
-  m.resource_group = groups_.find(call.param("rg"))->name;
+  m.resource_group = group->name;
   if (location) m.location = normalise_location(*location);
   m.tenant_id = options_.tenant_id;
   if (body->contains("tags")) m.tags = *tags;
@@ -86,10 +86,10 @@ Result<Reply> ArmService::get_identity(Call& call) {
 }
 
 Result<Reply> ArmService::delete_identity(Call& call) {
+  std::lock_guard l(write_mu_);
   if (auto e = check_group(call)) return *e;
   const std::string id =
       identity::managed_identity_id(options_.subscription_id, call.param("rg"), call.param("name"));
-  std::lock_guard l(write_mu_);
   if (!directory_.erase_managed_identity(id)) return Reply::empty(204);
   return Reply::empty(200);
 }

@@ -150,7 +150,6 @@ Result<Reply> ArmService::list_private_link_resources(Call& call) {
 }
 
 Result<Reply> ArmService::put_private_endpoint(Call& call) {
-  if (auto e = check_group(call)) return *e;
   auto body = call.body();
   if (!body) return body.error();
   FieldReader r(*body, "");
@@ -172,10 +171,11 @@ Result<Reply> ArmService::put_private_endpoint(Call& call) {
   }
   if (!location) return errors::location_required();
   links->insert(links->end(), manual->begin(), manual->end());
-  const std::string id = "/subscriptions/" + options_.subscription_id + "/resourceGroups/" +
-                         groups_.find(call.param("rg"))->name + "/providers/" + kPeType + "/" +
-                         call.param("name");
   std::lock_guard l(write_mu_);
+  auto group = group_of(call);
+  if (!group) return group.error();
+  const std::string id = "/subscriptions/" + options_.subscription_id + "/resourceGroups/" +
+                         group->name + "/providers/" + kPeType + "/" + call.param("name");
   for (const auto& link : *links) {
     if (!vaults_.find(link.vault))
       return errors::bad_request("Vault '" + link.vault + "' not found.");
@@ -223,11 +223,11 @@ Result<Reply> ArmService::get_private_endpoint(Call& call) {
 }
 
 Result<Reply> ArmService::delete_private_endpoint(Call& call) {
+  std::lock_guard l(write_mu_);
   if (auto e = check_group(call)) return *e;
   const std::string id =
       core::to_lower("/subscriptions/" + options_.subscription_id + "/resourceGroups/" +
                      call.param("rg") + "/providers/" + kPeType + "/" + call.param("name"));
-  std::lock_guard l(write_mu_);
   if (!store_.get(kPePrefix + id)) return Reply::empty(204);
   for (auto vault : vaults_.list()) {
     auto& conns = vault.private_endpoint_connections;

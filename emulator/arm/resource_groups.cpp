@@ -47,8 +47,8 @@ void ResourceGroups::put(const ResourceGroup& group) {
   store_.put(kPrefix + core::to_lower(group.name), group.to_json().dump());
 }
 
-void ResourceGroups::erase(const std::string& name) {
-  store_.del(kPrefix + core::to_lower(name));
+store::Op ResourceGroups::erase_op(const std::string& name) const {
+  return store::Op::del(kPrefix + core::to_lower(name));
 }
 
 std::vector<ResourceGroup> ResourceGroups::list() const {

@@ -29,7 +29,8 @@ class ResourceGroups {
 
   std::optional<ResourceGroup> find(const std::string& name) const;
   void put(const ResourceGroup& group);
-  void erase(const std::string& name);
+  /// The group's delete, for the transaction that removes its resources with it.
+  store::Op erase_op(const std::string& name) const;
   std::vector<ResourceGroup> list() const;
 
  private:

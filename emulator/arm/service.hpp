@@ -98,6 +98,9 @@ class ArmService {
   void decorate(const core::RequestContext& ctx, core::Reply& reply) const;
   std::optional<core::ApiError> check_subscription(const Call& call) const;
   std::optional<core::ApiError> check_group(const Call& call) const;
+  /// The request's resource group, or ResourceGroupNotFound. Writers call it under write_mu_
+  /// and use what it returns: a group checked before the lock may be gone after it.
+  core::Result<ResourceGroup> group_of(const Call& call) const;
 
   // subscription_handlers.cpp
   core::Result<core::Reply> metadata_endpoints(Call& call);
@@ -125,9 +128,16 @@ class ArmService {
   core::Result<core::Reply> update_access_policy(Call& call);
   core::Result<core::Reply> check_name_availability(Call& call);
   core::Result<core::Reply> empty_list(Call& call);
-  core::Result<core::Reply> recover_vault(Call& call, const keyvault::VaultSettings& deleted);
+  core::Result<core::Reply> recover_vault(Call& call, const keyvault::VaultSettings& deleted,
+                                          const std::string& group);
   core::Result<keyvault::VaultSettings> vault_in_group(const Call& call) const;
-  void soft_delete(keyvault::VaultSettings vault);
+  void soft_delete(const keyvault::VaultSettings& vault);
+  /// One transaction: `deleting` (active vaults) soft-deleted, or purged when soft delete is
+  /// off, `purging` purged, the `with` ops, and every role assignment under `scope`; then the
+  /// caches and the automatic purge timers. Under write_mu_.
+  void remove_vaults(const std::vector<keyvault::VaultSettings>& deleting,
+                     const std::vector<std::string>& purging, const std::string& scope,
+                     std::vector<store::Op> with = {});
 
   // deleted_vault_handlers.cpp
   core::Result<core::Reply> list_deleted_vaults(Call& call);

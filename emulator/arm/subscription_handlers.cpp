@@ -159,18 +159,21 @@ Result<Reply> ArmService::delete_group(Call& call) {
   std::lock_guard l(write_mu_);
   auto g = groups_.find(call.param("rg"));
   if (!g) return errors::resource_group_not_found(call.param("rg"));
+  // One transaction: the group, its vaults, its identities and every role assignment under it
+  // (the vaults' and identities' own included) go together or, on a failed commit, not at all.
+  std::vector<keyvault::VaultSettings> vaults;
   for (const auto& v : vaults_.list()) {
-    if (core::to_lower(v.resource_group) == core::to_lower(g->name)) soft_delete(v);
+    if (core::to_lower(v.resource_group) == core::to_lower(g->name)) vaults.push_back(v);
   }
+  std::vector<store::Op> with = {groups_.erase_op(g->name)};
   for (const auto& m : directory_.list_managed_identities()) {
     if (core::to_lower(m.resource_group) == core::to_lower(g->name)) {
-      assignments_.erase_under(m.id);
-      directory_.erase_managed_identity(m.id);
+      with.push_back(store::Op::del(identity::managed_identity_key(m.id)));
     }
   }
-  assignments_.erase_under("/subscriptions/" + options_.subscription_id + "/resourceGroups/" +
-                           g->name);
-  groups_.erase(g->name);
+  remove_vaults(vaults, {},
+                "/subscriptions/" + options_.subscription_id + "/resourceGroups/" + g->name,
+                std::move(with));
   Reply reply = Reply::empty(202);
   reply.headers.emplace_back("Location", call.link("/subscriptions/" + options_.subscription_id +
                                                    "/operationresults/" + new_operation()));

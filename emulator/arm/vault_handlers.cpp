@@ -50,7 +50,6 @@ Result<VaultSettings> ArmService::vault_in_group(const Call& call) const {
 }
 
 Result<Reply> ArmService::put_vault(Call& call) {
-  if (auto e = check_group(call)) return *e;
   const std::string& name = call.param("name");
   if (!keyvault::is_valid_vault_name(name)) return errors::vault_name_invalid(name);
   auto body = call.body();
@@ -68,10 +67,12 @@ Result<Reply> ArmService::put_vault(Call& call) {
     return errors::bad_request("Invalid value '" + mode + "' for property 'createMode'.");
   }
   std::lock_guard l(write_mu_);
+  auto group = group_of(call);
+  if (!group) return group.error();
   auto existing = vaults_.find_any(name);
   if (mode == "recover") {
     if (!existing || !existing->deleted()) return errors::deleted_vault_not_found(name);
-    return recover_vault(call, *existing);
+    return recover_vault(call, *existing, group->name);
   }
   if (existing && existing->deleted()) return errors::vault_deleted_conflict();
   const bool creating = !existing;
@@ -85,7 +86,7 @@ Result<Reply> ArmService::put_vault(Call& call) {
   } else {
     base.name = name;
     base.subscription_id = options_.subscription_id;
-    base.resource_group = groups_.find(call.param("rg"))->name;
+    base.resource_group = group->name;
     base.open_access = false;
     if (!props->contains("accessPolicies")) {
       return errors::bad_request("The property 'accessPolicies' is required.");  // [U] wording
@@ -101,11 +102,12 @@ Result<Reply> ArmService::put_vault(Call& call) {
   return Reply::ordered(vault_json(*updated, options_.vault_dns_suffix), creating ? 201 : 200);
 }
 
-Result<Reply> ArmService::recover_vault(Call& call, const VaultSettings& deleted) {
+Result<Reply> ArmService::recover_vault(Call& call, const VaultSettings& deleted,
+                                        const std::string& group) {
   VaultSettings v = deleted;
   v.deleted_at.reset();
   v.scheduled_purge_at.reset();
-  v.resource_group = groups_.find(call.param("rg"))->name;
+  v.resource_group = group;
   v.arm["systemData"] =
       system_data(call.caller, core::format_rfc3339(clock_.now()), deleted.arm["systemData"]);
   vaults_.put(v);
@@ -150,18 +152,31 @@ Result<Reply> ArmService::delete_vault(Call& call) {
 }
 
 // Deleting a vault removes its role assignments; recovery does not restore them (reference §7).
-// Both writes are durable before the reply, so an acknowledged delete survives kill -9.
-void ArmService::soft_delete(VaultSettings vault) {
-  if (!vault.soft_delete) {
-    purge_vault(vault);
-    return;
-  }
+// One transaction, durable before the reply, so an acknowledged delete survives kill -9 whole.
+void ArmService::soft_delete(const VaultSettings& vault) {
+  remove_vaults({vault}, {}, vault.resource_id());
+}
+
+void ArmService::remove_vaults(const std::vector<VaultSettings>& deleting,
+                               const std::vector<std::string>& purging, const std::string& scope,
+                               std::vector<store::Op> with) {
   const int64_t now = clock_.now_unix_seconds();
-  vault.deleted_at = now;
-  vault.scheduled_purge_at = now + int64_t{vault.retention_days} * 86400;
-  vaults_.put(vault);
-  assignments_.erase_under(vault.resource_id());
-  schedule_vault_purge(vault.name, *vault.scheduled_purge_at);
+  std::vector<VaultSettings> soft_deleted;
+  std::vector<std::string> purged = purging;
+  for (VaultSettings vault : deleting) {
+    if (!vault.soft_delete) {
+      purged.push_back(vault.name);
+      continue;
+    }
+    vault.deleted_at = now;
+    vault.scheduled_purge_at = now + int64_t{vault.retention_days} * 86400;
+    soft_deleted.push_back(std::move(vault));
+  }
+  for (auto& op : assignments_.erase_ops_under(scope)) with.push_back(std::move(op));
+  vaults_.remove(soft_deleted, purged, std::move(with));
+  assignments_.forget_under(scope);
+  for (const auto& vault : soft_deleted)
+    schedule_vault_purge(vault.name, *vault.scheduled_purge_at);
 }
 
 Result<Reply> ArmService::list_vaults_in_group(Call& call) {

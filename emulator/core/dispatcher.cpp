@@ -7,15 +7,6 @@ namespace kmslab::core {
 
 namespace {
 
-std::string host_without_port(std::string_view host) {
-  if (!host.empty() && host.front() == '[') {  // [::1]:8443
-    const size_t close = host.find(']');
-    return to_lower(host.substr(0, close == std::string_view::npos ? host.size() : close + 1));
-  }
-  const size_t colon = host.rfind(':');
-  return to_lower(colon == std::string_view::npos ? host : host.substr(0, colon));
-}
-
 std::string error_code_of(const Reply& reply) {
   if (reply.status < 400) return {};
   try {
@@ -94,6 +85,7 @@ std::optional<Reply> Dispatcher::prepare(Exchange& x) {
 
   x.match = router_.match(ctx.host, ctx.request.method(), ctx.path);
   if (!x.match.handler) {
+    if (unmatched_) return unmatched_(ctx, x.match.other_method);
     const std::string method(ctx.request.method_string());
     return to_reply(x.match.other_method ? errors::method_not_allowed(method, ctx.path)
                                          : errors::not_found(method, ctx.path));

@@ -47,8 +47,14 @@ class RequestSink {
 
 class Dispatcher final : public RequestSink {
  public:
+  /// Answers a request no route matched (`other_method`: the path exists with another method).
+  using Unmatched = std::function<Reply(const RequestContext&, bool other_method)>;
+
   Dispatcher(const Router& router, const Clock& clock, Rng& rng, Logger& logger,
              MetricsRegistry& metrics);
+  /// A surface with its own "not found" (IMDS answers its own bodies, not Azure's envelope);
+  /// by default the Azure envelope's 404 / 405. Call before serving.
+  void set_unmatched(Unmatched unmatched) { unmatched_ = std::move(unmatched); }
 
   /// Runs heavy routes' handlers (Router::Cost::kHeavy) on `pool` from now on; unset (the
   /// default), everything runs on the caller's thread.
@@ -89,6 +95,7 @@ class Dispatcher final : public RequestSink {
   Logger& logger_;
   HttpStats stats_;
   TaskRunner* pool_ = nullptr;
+  Unmatched unmatched_;
 };
 
 }  // namespace kmslab::core

@@ -18,6 +18,18 @@ std::runtime_error file_error(std::string_view what, const std::filesystem::path
   return std::runtime_error(std::string(what) + " " + path.string() + ": " + std::strerror(err));
 }
 
+// The rename is durable only once the directory entry is: without this a crash can bring back
+// the old file (or none) after write_file_atomic returned.
+void sync_directory_of(const std::filesystem::path& target) {
+  const std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : ".";
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw file_error("cannot open directory", dir, errno);
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) throw file_error("cannot sync directory", dir, err);
+}
+
 // Closes the descriptor and unlinks the temporary file unless committed.
 class TempFile {
  public:
@@ -39,6 +51,7 @@ class TempFile {
     if (::rename(path_.c_str(), target.c_str()) != 0)
       throw file_error("cannot write", target, errno);
     committed_ = true;
+    sync_directory_of(target);
   }
 
  private:
@@ -57,6 +70,39 @@ void write_all(int fd, std::string_view data, const std::filesystem::path& targe
 }
 
 }  // namespace
+
+void ensure_private_directory(const std::filesystem::path& dir, const std::string& public_file) {
+  ensure_directory(dir, 0700);
+  if (::chmod(dir.c_str(), 0700) != 0) throw file_error("cannot make owner-only:", dir, errno);
+  // Files an older kmslab (or a loose umask) left group- or world-accessible are tightened.
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (!entry.is_regular_file(ec) || entry.is_symlink(ec)) continue;
+    const mode_t limit = entry.path().filename() == public_file ? 0644 : 0600;
+    struct stat st {};
+    if (::lstat(entry.path().c_str(), &st) != 0 || (st.st_mode & 0777 & ~limit) == 0) continue;
+    if (::chmod(entry.path().c_str(), st.st_mode & limit) != 0) {
+      throw file_error("cannot make owner-only:", entry.path(), errno);
+    }
+  }
+}
+
+std::FILE* open_private_append(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) throw file_error("cannot open", path, errno);
+  if (::fchmod(fd, 0600) != 0) {  // an older, looser file too
+    const int err = errno;
+    ::close(fd);
+    throw file_error("cannot make owner-only:", path, err);
+  }
+  std::FILE* f = ::fdopen(fd, "a");
+  if (!f) {
+    const int err = errno;
+    ::close(fd);
+    throw file_error("cannot open", path, err);
+  }
+  return f;
+}
 
 void ensure_directory(const std::filesystem::path& dir, mode_t mode) {
   std::error_code ec;

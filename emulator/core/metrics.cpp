@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <stdexcept>
 
 namespace kmslab::core {
 
@@ -120,9 +121,28 @@ void HistogramVec::render(std::string& out) const {
   }
 }
 
+namespace {
+
+// The family already declared under `name`, or null.
+template <class Family>
+Family* declared(const std::vector<std::unique_ptr<Family>>& families, const std::string& name,
+                 const std::vector<std::string>& labels) {
+  for (const auto& f : families) {
+    if (f->name() != name) continue;
+    if (f->labels() != labels) {
+      throw std::logic_error("metric " + name + " declared twice with different labels");
+    }
+    return f.get();
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 CounterVec& MetricsRegistry::counter(std::string name, std::string help,
                                      std::vector<std::string> labels) {
   std::lock_guard l(mu_);
+  if (auto* existing = declared(counters_, name, labels)) return *existing;
   counters_.push_back(
       std::make_unique<CounterVec>(std::move(name), std::move(help), std::move(labels)));
   return *counters_.back();
@@ -132,6 +152,7 @@ HistogramVec& MetricsRegistry::histogram(std::string name, std::string help,
                                          std::vector<std::string> labels,
                                          std::vector<double> buckets) {
   std::lock_guard l(mu_);
+  if (auto* existing = declared(histograms_, name, labels)) return *existing;
   histograms_.push_back(std::make_unique<HistogramVec>(std::move(name), std::move(help),
                                                        std::move(labels), std::move(buckets)));
   return *histograms_.back();

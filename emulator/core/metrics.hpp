@@ -16,6 +16,8 @@ class CounterVec {
   void inc(const std::vector<std::string>& label_values, double by = 1);
   double value(const std::vector<std::string>& label_values) const;
   void render(std::string& out) const;
+  const std::string& name() const { return name_; }
+  const std::vector<std::string>& labels() const { return labels_; }
 
  private:
   std::string name_, help_;
@@ -31,6 +33,8 @@ class HistogramVec {
   void observe(const std::vector<std::string>& label_values, double value);
   uint64_t count(const std::vector<std::string>& label_values) const;
   void render(std::string& out) const;
+  const std::string& name() const { return name_; }
+  const std::vector<std::string>& labels() const { return labels_; }
 
  private:
   struct Series {
@@ -45,6 +49,8 @@ class HistogramVec {
   std::map<std::vector<std::string>, Series> series_;
 };
 
+/// Declaring a metric again (two dispatchers, one per listener) returns the family declared first,
+/// so /metrics shows each name once; the same name with other labels is a std::logic_error.
 class MetricsRegistry {
  public:
   CounterVec& counter(std::string name, std::string help, std::vector<std::string> labels);

@@ -6,6 +6,15 @@
 
 namespace kmslab::core {
 
+std::string host_without_port(std::string_view host) {
+  if (!host.empty() && host.front() == '[') {  // [::1]:8443
+    const size_t close = host.find(']');
+    return to_lower(host.substr(0, close == std::string_view::npos ? host.size() : close + 1));
+  }
+  const size_t colon = host.rfind(':');
+  return to_lower(colon == std::string_view::npos ? host : host.substr(0, colon));
+}
+
 std::string to_lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -110,5 +110,7 @@ std::optional<std::string> percent_decode(std::string_view in, bool plus_is_spac
 /// Parses "a=1&b=2" into a map; malformed escapes give nullopt.
 std::optional<std::map<std::string, std::string>> parse_query(std::string_view query);
 std::string to_lower(std::string_view s);
+/// "Host:8443" -> "host", "[::1]:8443" -> "[::1]": lower-case, without the port.
+std::string host_without_port(std::string_view host);
 
 }  // namespace kmslab::core

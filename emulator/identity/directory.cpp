@@ -127,6 +127,10 @@ bool Directory::check_secret(const ServicePrincipal& sp, const std::string& secr
          CRYPTO_memcmp(got.data(), sp.secret_sha256.data(), got.size()) == 0;
 }
 
+std::string managed_identity_key(const std::string& id) {
+  return kMiPrefix + core::to_lower(id);
+}
+
 ManagedIdentity Directory::put_managed_identity(ManagedIdentity identity) {
   std::lock_guard l(mu_);
   const std::string key = kMiPrefix + core::to_lower(identity.id);

@@ -48,6 +48,10 @@ struct ManagedIdentity {
 std::string managed_identity_id(const std::string& subscription_id,
                                 const std::string& resource_group, const std::string& name);
 
+/// The store key of a managed identity's record, for a caller that deletes it in a transaction
+/// of its own (a resource group's deletion).
+std::string managed_identity_key(const std::string& id);
+
 class Directory {
  public:
   Directory(store::Store& store, core::Rng& rng);

@@ -77,6 +77,23 @@ MiError identity_not_found() {
   return flat("invalid_request", "Identity not found");
 }
 
+// What IMDS answers for a path it does not serve and for a method a path does not take: the
+// wording of learn.microsoft.com azure/load-balancer/troubleshoot-load-balancer-imds (IMDS's own
+// error table: 404 'API not found: Path = "<UrlPath>", Method = "<Method>"', 405 'Http method
+// isn't allowed: ...'); the body shape, {"error": message} as IMDS's api-version error has it,
+// is [U].
+MiError api_not_found(std::string_view method, std::string_view path) {
+  return {404,
+          {{"error", "API not found: Path = \"" + std::string(path) + "\", Method = \"" +
+                         std::string(method) + "\""}}};
+}
+
+MiError http_method_not_allowed(std::string_view method, std::string_view path) {
+  return {405,
+          {{"error", "Http method isn't allowed: Path = \"" + std::string(path) +
+                         "\", Method = \"" + std::string(method) + "\""}}};
+}
+
 }  // namespace mi_errors
 
 namespace {

@@ -60,6 +60,8 @@ MiError conflicting_selectors();
 MiError invalid_request();
 MiError multiple_identities();
 MiError identity_not_found();
+MiError api_not_found(std::string_view method, std::string_view path);
+MiError http_method_not_allowed(std::string_view method, std::string_view path);
 }  // namespace mi_errors
 
 /// Checks headers and parameters in the order the service does: headers, readable parameters

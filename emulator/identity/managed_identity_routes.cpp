@@ -67,14 +67,6 @@ void register_managed_identity_routes(core::Router& router, ManagedIdentityServi
     throw std::invalid_argument("managed identity routes need a directory and a signing key");
   }
   const auto group = router.add_group("managed-identity", {"*"});
-  if (services.accepts) {
-    router.add_filter(
-        group,
-        [accepts = services.accepts](core::RequestContext& ctx) -> std::optional<core::ApiError> {
-          if (accepts(ctx.connection)) return std::nullopt;
-          return core::errors::not_found(std::string(ctx.request.method_string()), ctx.path);
-        });
-  }
   auto s = std::make_shared<const ManagedIdentityServices>(std::move(services));
   auto add = [&](core::http::verb method, std::string_view pattern, std::string name,
                  MiFlavor flavor) {
@@ -84,6 +76,13 @@ void register_managed_identity_routes(core::Router& router, ManagedIdentityServi
   add(core::http::verb::get, "/metadata/identity/oauth2/token", "mi.imds.token", MiFlavor::kImds);
   add(core::http::verb::get, "/MSI/token", "mi.app_service.token", MiFlavor::kAppService);
   add(core::http::verb::post, "/oauth2/token", "mi.msi_endpoint.token", MiFlavor::kMsiForm);
+}
+
+core::Reply managed_identity_unmatched(const core::RequestContext& ctx, bool other_method) {
+  const std::string method(ctx.request.method_string());
+  if (header(ctx, "Metadata") != "true") return error_reply(mi_errors::metadata_header_required());
+  return error_reply(other_method ? mi_errors::http_method_not_allowed(method, ctx.path)
+                                  : mi_errors::api_not_found(method, ctx.path));
 }
 
 }  // namespace kmslab::identity

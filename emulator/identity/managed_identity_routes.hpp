@@ -27,13 +27,16 @@ struct ManagedIdentityServices {
   /// The IDENTITY_HEADER value App Service clients must echo in X-IDENTITY-HEADER.
   std::string identity_header;
   std::chrono::seconds token_lifetime = kManagedIdentityTokenLifetime;
-  /// When set, only connections it accepts reach these routes (the IMDS listener); others get
-  /// the 404 of a path nothing serves.
-  std::function<bool(const core::ConnectionInfo&)> accepts;
 };
 
-/// Registers the group "managed-identity" on every host. Throws std::invalid_argument without a
-/// directory or a signing key.
+/// Registers the group "managed-identity" on every host, on a router of its own: the managed
+/// identity listener serves these routes and nothing else, as IMDS does. Throws
+/// std::invalid_argument without a directory or a signing key.
 void register_managed_identity_routes(core::Router& router, ManagedIdentityServices services);
+
+/// IMDS's answer to anything else (the listener's Dispatcher::set_unmatched): every request
+/// without "Metadata: true" is refused first (IMDS rejects requests without it, azure-docs
+/// instance-metadata-service.md "Security and authentication"), then 404 / 405 in IMDS's words.
+core::Reply managed_identity_unmatched(const core::RequestContext& ctx, bool other_method);
 
 }  // namespace kmslab::identity

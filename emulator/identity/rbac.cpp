@@ -311,19 +311,38 @@ std::vector<RoleAssignment> RoleAssignments::list() const {
   return cache_;
 }
 
-void RoleAssignments::erase_under(const std::string& resource_id) {
+std::vector<store::Op> RoleAssignments::erase_ops_locked(const std::string& resource_id) const {
+  std::vector<store::Op> ops;
+  for (const auto& a : cache_) {
+    if (scope_covers(resource_id, a.scope))
+      ops.push_back(store::Op::del(kPrefix + to_lower(a.name)));
+  }
+  return ops;
+}
+
+void RoleAssignments::forget_locked(const std::string& resource_id) {
+  std::erase_if(cache_,
+                [&](const RoleAssignment& a) { return scope_covers(resource_id, a.scope); });
+}
+
+void RoleAssignments::erase_under(const std::string& resource_id, std::vector<store::Op> with) {
   std::lock_guard l(mu_);
   store::Txn txn;
-  std::vector<RoleAssignment> kept;
-  for (auto& a : cache_) {
-    if (scope_covers(resource_id, a.scope)) {
-      txn.success.push_back(store::Op::del(kPrefix + to_lower(a.name)));
-    } else {
-      kept.push_back(std::move(a));
-    }
-  }
+  txn.success = std::move(with);
+  for (auto& op : erase_ops_locked(resource_id)) txn.success.push_back(std::move(op));
   if (!txn.success.empty()) store_.txn(txn);
-  cache_ = std::move(kept);
+  // Only after the commit: when it throws (disk full) every assignment stays in force, as stored.
+  forget_locked(resource_id);
+}
+
+std::vector<store::Op> RoleAssignments::erase_ops_under(const std::string& resource_id) const {
+  std::lock_guard l(mu_);
+  return erase_ops_locked(resource_id);
+}
+
+void RoleAssignments::forget_under(const std::string& resource_id) {
+  std::lock_guard l(mu_);
+  forget_locked(resource_id);
 }
 
 RoleAssignments::Decision RoleAssignments::check_data_action(const std::string& principal_id,

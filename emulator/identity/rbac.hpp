@@ -64,8 +64,15 @@ class RoleAssignments {
   bool erase(const std::string& name);
   std::vector<RoleAssignment> list() const;
   /// Removes every assignment whose scope is `resource_id` or below it (a deleted vault loses
-  /// its assignments, and recovery does not bring them back: reference §7).
-  void erase_under(const std::string& resource_id);
+  /// its assignments, and recovery does not bring them back: reference §7), in one transaction
+  /// with the caller's `with` ops (the resources whose deletion takes the assignments along).
+  /// Throws store::StoreError when the commit fails; nothing has changed then.
+  void erase_under(const std::string& resource_id, std::vector<store::Op> with = {});
+  /// The two halves of erase_under for a transaction another component commits (a resource
+  /// group's deletion): the deletes to include, then, once it committed, the cache update. The
+  /// caller keeps other writers out in between (ARM's write lock).
+  std::vector<store::Op> erase_ops_under(const std::string& resource_id) const;
+  void forget_under(const std::string& resource_id);
 
   struct Decision {
     bool allowed = false;
@@ -76,6 +83,9 @@ class RoleAssignments {
                              const std::string& resource_id) const;
 
  private:
+  std::vector<store::Op> erase_ops_locked(const std::string& resource_id) const;
+  void forget_locked(const std::string& resource_id);
+
   store::Store& store_;
   mutable std::mutex mu_;
   std::vector<RoleAssignment> cache_;

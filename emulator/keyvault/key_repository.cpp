@@ -1,6 +1,7 @@
 #include "emulator/keyvault/key_repository.hpp"
 
 #include "emulator/core/router.hpp"
+#include "emulator/keyvault/vault.hpp"
 
 namespace kmslab::keyvault {
 
@@ -91,12 +92,14 @@ std::vector<std::pair<std::string, KeyMeta>> KeyRepository::all_metas() const {
 void KeyRepository::save(const std::string& vault, const KeyMeta& meta,
                          const std::vector<KeyVersion>& versions) {
   store::Txn txn;
+  txn.compares.push_back(
+      store::Compare::version(vault_record_key(vault), store::Compare::Op::kGreater, 0));
   txn.success.push_back(store::Op::put(meta_key(vault, meta.name), meta.to_json().dump()));
   for (const auto& v : versions) {
     txn.success.push_back(
         store::Op::put(version_prefix(vault, meta.name) + v.version, v.to_json().dump()));
   }
-  store_.txn(txn);
+  if (!store_.txn(txn).succeeded) throw VaultGone("vault '" + vault + "' was purged");
 }
 
 void KeyRepository::purge(const std::string& vault, const std::string& name) {

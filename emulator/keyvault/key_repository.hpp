@@ -5,6 +5,7 @@
 // Every change to a key is one store transaction, so a crash leaves it whole or untouched.
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,13 @@
 #include "emulator/store/store.hpp"
 
 namespace kmslab::keyvault {
+
+/// A key write to a vault purged since the request found it: nothing was written (the request
+/// answers as for a vault that does not exist).
+class VaultGone : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 class KeyRepository {
  public:
@@ -40,7 +48,9 @@ class KeyRepository {
   /// (vault, meta) of every key of every vault, for re-arming timers at start.
   std::vector<std::pair<std::string, KeyMeta>> all_metas() const;
 
-  /// Writes the meta and (optionally) new or changed versions in one transaction.
+  /// Writes the meta and (optionally) new or changed versions in one transaction, which holds
+  /// only while the vault's record exists: throws VaultGone (and writes nothing) when an ARM purge
+  /// removed it, so no key outlives its vault to reappear when the name is reused.
   void save(const std::string& vault, const KeyMeta& meta,
             const std::vector<KeyVersion>& versions = {});
   /// Removes the key and all its versions.

@@ -115,7 +115,11 @@ core::Handler KeyVaultService::bind(Method method) {
   return [this, method](RequestContext& ctx) -> Result<Reply> {
     auto call = resolve(ctx);
     if (!call) return call.error();
-    return (this->*method)(*call);
+    try {
+      return (this->*method)(*call);
+    } catch (const VaultGone&) {  // purged while this request ran: it is gone for this one too
+      return errors::vault_not_found(ctx.param("vault"));
+    }
   };
 }
 

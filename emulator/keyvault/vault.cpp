@@ -204,21 +204,40 @@ void VaultRegistry::put(const VaultSettings& vault) {
   if (vault.retention_days < 7 || vault.retention_days > 90) {
     throw std::invalid_argument("soft delete retention must be 7 to 90 days");
   }
-  store_.put(kPrefix + core::to_lower(vault.name), vault.to_json().dump());
+  store_.put(vault_record_key(vault.name), vault.to_json().dump());
   auto shared = std::make_shared<const VaultSettings>(vault);
   std::lock_guard l(mu_);
   cache_[core::to_lower(vault.name)] = std::move(shared);
 }
 
+std::string vault_record_key(const std::string& name) {
+  return kPrefix + core::to_lower(name);
+}
+
 void VaultRegistry::purge(const std::string& name) {
-  const std::string lower = core::to_lower(name);
-  // One transaction: a crash leaves either the whole vault or none of it.
-  store_.txn({{},
-              {store::Op::del(kPrefix + lower), store::Op::del_prefix("/kv/" + lower + "/key/"),
-               store::Op::del_prefix("/kv/" + lower + "/ver/")},
-              {}});
+  remove({}, {name});
+}
+
+void VaultRegistry::remove(const std::vector<VaultSettings>& soft_deleted,
+                           const std::vector<std::string>& purged, std::vector<store::Op> with) {
+  // One transaction: a crash leaves either every vault (and the caller's state) or none of it.
+  store::Txn txn;
+  txn.success = std::move(with);
+  for (const auto& vault : soft_deleted) {
+    txn.success.push_back(store::Op::put(vault_record_key(vault.name), vault.to_json().dump()));
+  }
+  for (const auto& name : purged) {
+    const std::string lower = core::to_lower(name);
+    txn.success.push_back(store::Op::del(vault_record_key(lower)));
+    txn.success.push_back(store::Op::del_prefix("/kv/" + lower + "/key/"));
+    txn.success.push_back(store::Op::del_prefix("/kv/" + lower + "/ver/"));
+  }
+  store_.txn(txn);
   std::lock_guard l(mu_);
-  cache_.erase(lower);
+  for (const auto& vault : soft_deleted) {
+    cache_[core::to_lower(vault.name)] = std::make_shared<const VaultSettings>(vault);
+  }
+  for (const auto& name : purged) cache_.erase(core::to_lower(name));
 }
 
 std::vector<VaultSettings> VaultRegistry::list() const {

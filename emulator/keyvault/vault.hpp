@@ -88,6 +88,10 @@ struct VaultSettings {
   static VaultSettings from_json(const nlohmann::json& j);
 };
 
+/// The store key of a vault's record: a key write that compares it exists cannot land in a vault
+/// purged meanwhile (KeyRepository::save).
+std::string vault_record_key(const std::string& name);
+
 /// Vault names: 3-24 characters of 0-9, a-z, A-Z and '-', starting with a letter, ending with a
 /// letter or digit, no "--".
 bool is_valid_vault_name(const std::string& name);
@@ -111,6 +115,11 @@ class VaultRegistry {
   void put(const VaultSettings& vault);
   /// Destroys a vault and every key in it (purge). No-op for an unknown name.
   void purge(const std::string& name);
+  /// Writes `soft_deleted` (records as given, marked deleted) and purges `purged` (record and
+  /// every key) in one store transaction with the caller's `with` ops (the role assignments,
+  /// identities, resource group that go with them); the cache changes only after the commit.
+  void remove(const std::vector<VaultSettings>& soft_deleted,
+              const std::vector<std::string>& purged, std::vector<store::Op> with = {});
   std::vector<VaultSettings> list() const;          // active vaults
   std::vector<VaultSettings> list_deleted() const;  // soft-deleted vaults
 

@@ -1,12 +1,47 @@
 #include "emulator/store/sqlite_db.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "emulator/store/store.hpp"
 
 namespace kmslab::store {
 
+namespace {
+
+// The store holds every private key: owner-only whatever the umask. SQLite gives the -wal,
+// -shm and -journal files it creates the main file's mode (unixOpen's findCreateFileMode), so
+// the main file is created 0600 before SQLite opens it, and an older, looser file is tightened
+// along with any companions it already has.
+void make_owner_only(const std::string& path) {
+  if (path.empty() || path == ":memory:" || path.starts_with("file:")) return;
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    throw StoreError("store '" + path + "': cannot open: " + std::strerror(errno));
+  }
+  const int rc = ::fchmod(fd, 0600);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0)
+    throw StoreError("store '" + path + "': cannot make it owner-only: " + std::strerror(err));
+  for (const char* suffix : {"-wal", "-shm", "-journal"}) {
+    const std::string companion = path + suffix;
+    if (::chmod(companion.c_str(), 0600) != 0 && errno != ENOENT) {
+      throw StoreError("store '" + companion +
+                       "': cannot make it owner-only: " + std::strerror(errno));
+    }
+  }
+}
+
+}  // namespace
+
 SqliteDb::SqliteDb(std::string path) : path_(std::move(path)) {
+  make_owner_only(path_);
   // NOMUTEX: LocalStore serializes every call, so SQLite's own locking would only cost time.
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   int rc = sqlite3_open_v2(path_.c_str(), &db_, flags, nullptr);

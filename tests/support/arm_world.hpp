@@ -10,6 +10,7 @@
 #include "emulator/identity/app_token.hpp"
 #include "emulator/identity/jwt.hpp"
 #include "emulator/identity/signing_key.hpp"
+#include "tests/support/full_disk_store.hpp"
 
 namespace kmslab::testing {
 
@@ -22,7 +23,9 @@ struct ArmWorld {
   core::SeededRng rng{1};
   core::Logger logger{nullptr, core::LogLevel::kError};
   core::MetricsRegistry metrics;
-  std::unique_ptr<store::Store> store = store::open_store("memory");
+  std::unique_ptr<store::Store> backing = store::open_store("memory");
+  FullDiskStore disk{*backing};  // a pass-through until a test fills the disk
+  store::Store* store = &disk;
   keyvault::VaultRegistry vaults{*store};
   identity::Directory directory{*store, rng};
   identity::RoleAssignments assignments{*store};

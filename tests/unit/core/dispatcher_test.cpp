@@ -127,6 +127,37 @@ TEST_F(DispatcherTest, UnknownPathsAndMethodsAndBadUrls) {
   EXPECT_EQ(body(bad)["error"]["code"], "BadParameter");
 }
 
+TEST_F(DispatcherTest, ASurfaceMayAnswerUnmatchedRequestsItself) {
+  dispatcher->set_unmatched([](const RequestContext& ctx, bool other_method) {
+    return Reply::json({{"error", ctx.path}, {"other_method", other_method}},
+                       other_method ? 405 : 404);
+  });
+  auto none = get("/nope");
+  EXPECT_EQ(none.result_int(), 404);
+  EXPECT_EQ(body(none), (nlohmann::json{{"error", "/nope"}, {"other_method", false}}));
+  HttpRequest req{http::verb::delete_, "/echo/x", 11};
+  auto other = dispatcher->handle(std::move(req), conn);
+  EXPECT_EQ(other.result_int(), 405);
+  EXPECT_EQ(body(other)["other_method"], true);
+  EXPECT_EQ(get("/echo/a?api-version=1").result_int(), 200) << "matched routes are unchanged";
+}
+
+TEST(MetricsRegistryTest, ADeclarationRepeatedReturnsTheFamilyDeclaredFirst) {
+  MetricsRegistry metrics;
+  auto a = HttpStats::declare(metrics);
+  auto b = HttpStats::declare(metrics);  // a second dispatcher, for another listener
+  EXPECT_EQ(&a.requests, &b.requests);
+  EXPECT_EQ(&a.duration, &b.duration);
+  a.requests.inc({"r", "GET", "200"});
+  b.requests.inc({"r", "GET", "200"});
+  const std::string text = metrics.render();
+  EXPECT_EQ(text.find("# TYPE kmslab_http_requests_total"),
+            text.rfind("# TYPE kmslab_http_requests_total"))
+      << text;
+  EXPECT_EQ(a.requests.value({"r", "GET", "200"}), 2);
+  EXPECT_THROW(metrics.counter("kmslab_http_requests_total", "h", {"other"}), std::logic_error);
+}
+
 TEST_F(DispatcherTest, CountsRequestsByRouteAndStatus) {
   get("/echo/a?api-version=1");
   get("/echo/b?api-version=1");

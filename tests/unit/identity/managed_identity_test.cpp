@@ -1,5 +1,6 @@
 // The managed identity endpoints through the real Router + Dispatcher: header and parameter
-// checks in order, identity selection, token claims, malformed input, and the listener filter.
+// checks in order, identity selection, token claims, malformed input, and what the listener answers
+// for other paths.
 #include <gtest/gtest.h>
 
 #include "emulator/identity/managed_identity_routes.hpp"
@@ -23,9 +24,9 @@ class ManagedIdentityTest : public ::testing::Test, protected testing::RouteHarn
     s.signing_key = testing::shared_key();
     s.default_tenant_id = kTenant;
     s.identity_header = kHeader;
-    s.accepts = [](const core::ConnectionInfo& c) { return c.local_port == 50342; };
     register_managed_identity_routes(router, std::move(s));
     finish();
+    dispatcher->set_unmatched(managed_identity_unmatched);
     conn = {"127.0.0.1", 5555, 50342, false, "", ""};
   }
 
@@ -204,11 +205,21 @@ TEST_F(ManagedIdentityTest, ParametersThatAreNotUtf8AreAnInvalidRequest) {
   EXPECT_EQ(imds(base + "&resource=https%3A%2F%2Fv%C3%A9.example").result_int(), 200);
 }
 
-TEST_F(ManagedIdentityTest, OtherListenersDoNotServeTheEndpoints) {
-  add("id1");
-  conn.local_port = 8443;
-  conn.tls = true;
-  EXPECT_EQ(imds().result_int(), 404);
+// The listener serves the managed identity endpoints and answers anything else as IMDS does.
+TEST_F(ManagedIdentityTest, AnythingElseGetsImdsOwnAnswers) {
+  auto clock_route = send(verb::get, "/_kmslab/clock", {{"Metadata", "true"}});
+  EXPECT_EQ(clock_route.result_int(), 404);
+  EXPECT_EQ(
+      body(clock_route),
+      (nlohmann::json{{"error", "API not found: Path = \"/_kmslab/clock\", Method = \"GET\""}}));
+  auto no_header = send(verb::post, "/_kmslab/clock", {});
+  EXPECT_EQ(no_header.result_int(), 400);
+  EXPECT_EQ(description(no_header), "Required metadata header not specified");
+  auto wrong_method = send(verb::post, "/metadata/identity/oauth2/token", {{"Metadata", "true"}});
+  EXPECT_EQ(wrong_method.result_int(), 405);
+  EXPECT_EQ(body(wrong_method)["error"],
+            "Http method isn't allowed: Path = \"/metadata/identity/oauth2/token\", Method = "
+            "\"POST\"");
 }
 
 TEST(ManagedIdentityRoutes, RegistrationNeedsDirectoryAndKey) {

@@ -4,6 +4,7 @@
 
 #include "emulator/core/router.hpp"
 #include "emulator/identity/directory.hpp"
+#include "tests/support/full_disk_store.hpp"
 
 namespace kmslab::identity {
 namespace {
@@ -89,6 +90,34 @@ TEST(RbacTest, AssignmentsDecideByPrincipalScopeAndRoleAndPersist) {
   EXPECT_TRUE(reloaded.erase("a2"));
   EXPECT_FALSE(reloaded.erase("a2"));
   EXPECT_TRUE(RoleAssignments(*store).list().empty());
+}
+
+// issue 9 defect 4: the cache changes only after the store commits. Before the fix a failed
+// delete left moved-from entries in the cache, and RBAC denied until a restart.
+TEST(RbacTest, AFailedEraseUnderKeepsEveryAssignmentInForce) {
+  auto inner = store::open_store("memory");
+  testing::FullDiskStore store(*inner);
+  RoleAssignments roles(store);
+  roles.put(assignment("a1", kVault, kCryptoUser, "p1"));
+  roles.put(assignment("a2", kVault + "/keys/k", kCryptoUser, "p2"));
+  roles.put(assignment("a3", "/subscriptions/s1/resourceGroups/other", kCryptoUser, "p3"));
+
+  store.full = true;
+  EXPECT_THROW(roles.erase_under(kVault, {store::Op::del("/other/resource")}), store::StoreError);
+  EXPECT_EQ(store.refused, 1) << "one transaction, the caller's ops with the assignments'";
+  EXPECT_TRUE(
+      roles.check_data_action("p1", kKv + "keys/decrypt/action", kVault + "/keys/k").allowed);
+  EXPECT_TRUE(roles.check_data_action("p2", kKv + "keys/sign/action", kVault + "/keys/k").allowed);
+  ASSERT_TRUE(roles.find("a2").has_value());
+  EXPECT_EQ(roles.find("a2")->principal_id, "p2");
+  EXPECT_EQ(roles.list().size(), 3u);
+
+  store.full = false;
+  inner->put("/other/resource", "x");
+  roles.erase_under(kVault, {store::Op::del("/other/resource")});
+  EXPECT_FALSE(inner->get("/other/resource").has_value());
+  EXPECT_FALSE(roles.check_data_action("p1", kKv + "keys/decrypt/action", kVault).allowed);
+  EXPECT_EQ(RoleAssignments(*inner).list().size(), 1u) << "the store agrees with the cache";
 }
 
 TEST(DirectoryTest, ServicePrincipalSecretsAreCheckedNotStored) {

@@ -43,6 +43,7 @@ TEST(SharedReads, VaultRegistrySharesOneImmutableCopyAndReplacesItWhole) {
 TEST(SharedReads, RepositoryParsesAVersionOnceUntilItChanges) {
   auto store = store::open_store("memory");
   KeyRepository keys(*store);
+  VaultRegistry(*store).put(vault_from_flag("vault", "tenant", "eastus"));  // keys need a vault
   KeyMeta meta{"K1", "v1", std::nullopt, std::nullopt};
   keys.save("vault", meta, {version_of("K1", "v1", true)});
   auto first = keys.shared_version("vault", "k1", "");

@@ -11,6 +11,7 @@
 #include "emulator/keyvault/service.hpp"
 #include "emulator/store/local_store.hpp"
 #include "emulator/store/sqlite_journal.hpp"
+#include "tests/support/full_disk_store.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace kmslab::keyvault {
@@ -19,39 +20,7 @@ namespace {
 using core::http::verb;
 using nlohmann::json;
 
-// A real store whose writes fail while `full` is set, the way LocalStore fails when its journal
-// reports SQLITE_FULL: txn() throws StoreError before anything is applied.
-class FullDiskStore final : public store::Store {
- public:
-  explicit FullDiskStore(store::Store& inner) : inner_(inner) {}
-
-  bool full = false;
-  int refused = 0;  // writes attempted while full: proves the handler reached the store
-
-  std::optional<store::KeyValue> get(const std::string& key) override { return inner_.get(key); }
-  store::RangeResult range(const std::string& prefix, size_t limit,
-                           const std::string& start_after) override {
-    return inner_.range(prefix, limit, start_after);
-  }
-  store::TxnResult txn(const store::Txn& txn) override {
-    if (full) {
-      ++refused;
-      throw store::StoreError("store 'kv.db': cannot commit: database or disk is full");
-    }
-    return inner_.txn(txn);
-  }
-  int64_t revision() override { return inner_.revision(); }
-  std::unique_ptr<store::WatchHandle> watch(
-      const std::string& prefix, int64_t start_revision,
-      std::function<void(const std::vector<store::Event>&)> on_events) override {
-    return inner_.watch(prefix, start_revision, std::move(on_events));
-  }
-  void compact(int64_t revision) override { inner_.compact(revision); }
-  std::string check_integrity() override { return inner_.check_integrity(); }
-
- private:
-  store::Store& inner_;
-};
+using testing::FullDiskStore;
 
 struct Response {
   unsigned status = 0;
