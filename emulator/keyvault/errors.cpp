@@ -112,6 +112,15 @@ ApiError bad_parameter(const std::string& message) {
   return {400, "BadParameter", message, std::nullopt, {}};
 }
 
+// The rule is documented (how-to-configure-key-rotation.md: "minimum value is 7 days from
+// creation and 7 days from expiration time"); no recording of the service refusing a policy was
+// found in the SDKs' session records, so the code is BadParameter and the wording is ours.
+ApiError rotation_time_out_of_range(const std::string& trigger, const std::string& expiry) {
+  return bad_parameter("The rotation time (" + trigger + ", expiryTime " + expiry +
+                       ") must be at least 7 days after the key's creation and at least 7 days "
+                       "before its expiry.");
+}
+
 ApiError property_required(const std::string& property) {
   return bad_parameter("Property '" + property + "' is required.\r\n");
 }

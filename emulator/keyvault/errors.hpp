@@ -25,6 +25,8 @@ ApiError api_version_missing();  // unverified
 ApiError api_version_unknown(const std::string& version, bool flag_hint);
 ApiError invalid_name(const std::string& what, const std::string& name);  // unverified
 ApiError bad_parameter(const std::string& message);
+/// A Rotate trigger leaving under 7 days between creation and expiry (unverified wording).
+ApiError rotation_time_out_of_range(const std::string& trigger, const std::string& expiry);
 ApiError property_required(const std::string& property);  // unverified
 ApiError not_base64url(const std::string& property);
 ApiError throttled();
