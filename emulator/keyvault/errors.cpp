@@ -10,6 +10,9 @@ ApiError forbidden(std::string message, std::string inner) {
 
 }  // namespace
 
+// recorded-keyvault.md §2 [V]: GET, DELETE, backup, rotationpolicy of a missing key, and
+// deletedkeys GET/recover/purge of a name never deleted (N:KC/GetKeyNonExisting.json,
+// DeleteKeyNonExisting.json, GetDeletedKeyNonExisting.json, RecoverDeletedKeyNonExisting.json).
 ApiError key_not_found(const std::string& name) {
   return {404,
           "KeyNotFound",
@@ -25,6 +28,8 @@ ApiError key_version_not_found(const std::string& name, const std::string& versi
   return key_not_found(name + "/" + version);
 }
 
+// Only while a DELETE is still being processed (C:K.BackupKey.json, K.CreateDeletedKey.json);
+// a name that was never deleted gets key_not_found's long text.
 ApiError deleted_key_not_found(const std::string& name) {
   return {404, "KeyNotFound", "Deleted Key not found: " + name, std::nullopt, {}};
 }
@@ -39,6 +44,16 @@ ApiError key_deleted_but_recoverable(const std::string& name) {
           {}};
 }
 
+// C:K.CreateDeletedKeyBeforePollComplete.json: a create while the DELETE is still processing.
+ApiError key_being_deleted(const std::string& name) {
+  return {409,
+          "Conflict",
+          "Key " + name + " is currently being deleted and cannot be re-created; retry later.",
+          "ObjectIsBeingDeleted",
+          {}};
+}
+
+// recorded-keyvault.md §2 (C:K.CreateDeletedKey.json).
 ApiError key_disabled(const std::string& op) {
   return forbidden("Operation " + op + " is not allowed on a disabled key.", "KeyDisabled");
 }
@@ -74,13 +89,16 @@ ApiError vault_not_found(const std::string& vault) {
           {}};
 }
 
+// recorded-keyvault.md §1 (N:KC/GetKeyNonExisting.json; every JS recording's first request,
+// e.g. keyvault-keys recordings/node/.../recording_throws_when_trying_to_get_the_policy_of_a_
+// deleted_key.js): 401, 97-byte body, authority on login.windows.net, `resource` (no scope).
 ApiError missing_bearer_token(const std::string& tenant, const std::string& resource) {
   return {401,
           "Unauthorized",
           "AKV10000: Request is missing a Bearer or PoP token.",
           std::nullopt,
-          {{"WWW-Authenticate", "Bearer authorization=\"https://login.microsoftonline.com/" +
-                                    tenant + "\", resource=\"" + resource + "\""}}};
+          {{"WWW-Authenticate", "Bearer authorization=\"https://login.windows.net/" + tenant +
+                                    "\", resource=\"" + resource + "\""}}};
 }
 
 ApiError api_version_missing() {
@@ -127,6 +145,45 @@ ApiError property_required(const std::string& property) {
 
 ApiError not_base64url(const std::string& property) {
   return bad_parameter("Content of '" + property + "' is not base64url.\r\n");
+}
+
+// JS SDK recordings (Azure/azure-sdk-for-js sdk/keyvault/keyvault-keys/recordings/node/
+// keys_client__..._secure_key_release/...): 400 BadParameter, no innererror.
+ApiError exportable_not_supported() {  // the SDKs' unit-test mocks of the service ([R])
+  return bad_parameter(
+      "AKV.SKR.1001: The exportable attribute is only supported with premium vaults and API "
+      "version >= '7.3-preview'.");
+}
+
+ApiError exportable_needs_release_policy() {  // recording "exportablenopolicy", 101 bytes
+  return bad_parameter("AKV.SKR.1004: Exportable keys must have release policy.");
+}
+
+ApiError release_policy_needs_exportable() {  // recorded, 109 bytes
+  return bad_parameter("AKV.SKR.1005: Non-exportable keys must not have release policy.");
+}
+
+// AKV.SKR.1006 is the code the service gives an exportable software key (reported by users);
+// its text was not found in a recording.
+ApiError exportable_needs_hsm() {
+  return bad_parameter(
+      "AKV.SKR.1006: Exportable keys must be HSM-protected (kty RSA-HSM, EC-HSM or oct-HSM).");
+}
+
+// AKV.SKR.1003 as users quote it, paraphrased; the exact text is not in a recording.
+ApiError exportable_unchangeable() {
+  return bad_parameter(
+      "AKV.SKR.1003: The exportable attribute of an existing key cannot be changed.");
+}
+
+ApiError release_policy_immutable() {  // recording "immutablerelease", 108 bytes
+  return bad_parameter("AKV.SKR.1020: Immutable Key Release Policy cannot be modified.");
+}
+
+ApiError invalid_release_policy() {
+  return bad_parameter(
+      "The key release policy 'data' must be base64url of a JSON policy with 'anyOf' or "
+      "'allOf' rules.");
 }
 
 ApiError throttled() {

@@ -16,6 +16,7 @@ struct KeyAttributes {
   std::optional<int64_t> exp;
   int64_t created = 0;
   int64_t updated = 0;
+  bool exportable = false;  // api 7.3+; needs a release policy (AKV.SKR.1004)
 };
 
 struct KeyVersion {
@@ -26,6 +27,8 @@ struct KeyVersion {
   std::vector<std::string> key_ops;
   KeyAttributes attributes;
   nlohmann::json tags = nlohmann::json::object();
+  /// {"contentType","data","immutable"}, data the canonical base64url policy (key_body.hpp).
+  std::optional<nlohmann::json> release_policy;
 
   nlohmann::json to_json() const;
   static KeyVersion from_json(const nlohmann::json& j);
@@ -50,8 +53,12 @@ struct KeyMeta {
 /// when the client gave one: ids use the host the client used).
 class KeyWire {
  public:
-  KeyWire(std::string base_url, VaultSettings vault)
-      : base_url_(std::move(base_url)), vault_(std::move(vault)) {}
+  /// `api_version` shapes the attributes: no recoverableDays before 7.1, exportable from 7.3
+  /// (recorded-keyvault.md §5). Empty = the newest.
+  KeyWire(std::string base_url, VaultSettings vault, std::string api_version = {})
+      : base_url_(std::move(base_url)),
+        vault_(std::move(vault)),
+        api_version_(std::move(api_version)) {}
 
   std::string key_id(const std::string& name, const std::string& version = {}) const;
   nlohmann::ordered_json bundle(const KeyVersion& v) const;
@@ -66,6 +73,11 @@ class KeyWire {
 
   std::string base_url_;
   VaultSettings vault_;
+  std::string api_version_;
 };
+
+/// Whether data-plane api-version `version` ("7.2", "7.4-preview.1", "2016-10-01",
+/// "2025-07-01"; empty = newest) is `minor` 7.x or later.
+bool api_version_at_least(const std::string& version, int minor);
 
 }  // namespace kmslab::keyvault

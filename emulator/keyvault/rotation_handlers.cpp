@@ -172,6 +172,8 @@ Result<KeyVersion> KeyVaultService::rotate_locked(const VaultSettings& vault,
   v.public_jwk = material->public_jwk();
   v.key_ops = current->key_ops;
   v.tags = current->tags;
+  v.attributes.exportable = current->attributes.exportable;
+  v.release_policy = current->release_policy;
   v.attributes.created = v.attributes.updated = clock_.now_unix_seconds();
   if (meta->rotation_policy) {
     if (auto e = expiry_time(*meta->rotation_policy)) {
