@@ -70,6 +70,9 @@ TEST_F(RecordedTest, HeadersOnEveryStatus) {
     EXPECT_EQ(r.headers.at("strict-transport-security"), "max-age=31536000;includeSubDomains");
     EXPECT_EQ(r.headers.at("x-content-type-options"), "nosniff");
     EXPECT_EQ(r.headers.at("x-ms-keyvault-region"), "eastus");
+    // §4: gone from service 1.9.358.1 (C:K.GetKeyRotationPolicy.json).
+    for (const char* h : {"server", "x-powered-by", "x-aspnet-version"})
+      EXPECT_FALSE(r.has(h)) << h;
     for (const char* h : {"x-ms-keyvault-service-version", "x-ms-keyvault-network-info",
                           "x-ms-request-id", "date"}) {
       EXPECT_TRUE(r.has(h)) << h;
@@ -291,6 +294,64 @@ TEST_F(RecordedTest, DisabledKeyPublicOperationsFollowTheFlag) {
               "Operation decrypt is not allowed on a disabled key.");
     EXPECT_EQ(decrypt.body["error"]["innererror"]["code"], "KeyDisabled");
   }
+}
+
+// §7 (N:CC/WrapUnwrapRoundTrip(RSA-OAEP).json, C:K.RemoteSignVerifyES256.json, K.BackupKey.json)
+TEST_F(RecordedTest, CryptographyAndBackupShapes) {
+  const auto rsa = send(verb::post, "/keys/r/create", {{"kty", "RSA"}});
+  const std::string kid = rsa.body["key"]["kid"];
+  const auto wrapped =
+      send(verb::post, "/keys/r//wrapkey",
+           {{"alg", "RSA-OAEP"}, {"value", core::base64url_encode(std::string(32, 'k'))}});
+  ASSERT_EQ(wrapped.status, 200u);
+  EXPECT_EQ(wrapped.raw, R"({"kid":")" + kid + R"(","value":")" +
+                             wrapped.body["value"].get<std::string>() + R"("})");
+  EXPECT_EQ(wrapped.body["value"].get<std::string>().size(), 342u);
+  const auto ec = send(verb::post, "/keys/e/create", {{"kty", "EC"}});
+  const std::string digest = core::base64url_encode(std::string(32, 'd'));
+  const auto sig = send(verb::post, "/keys/e//sign", {{"alg", "ES256"}, {"value", digest}});
+  ASSERT_EQ(sig.status, 200u);
+  EXPECT_EQ(sig.body["value"].get<std::string>().size(), 86u);
+  const auto verified = send(verb::post, "/keys/e//verify",
+                             {{"alg", "ES256"}, {"digest", digest}, {"value", sig.body["value"]}});
+  EXPECT_EQ(verified.raw, R"({"value":true})");
+  const auto backup = send(verb::post, "/keys/e/backup");
+  ASSERT_EQ(backup.status, 200u);
+  const auto blob = core::base64url_decode(backup.body["value"].get<std::string>());
+  ASSERT_TRUE(blob);
+  EXPECT_TRUE(blob->starts_with("&AzureKeyVaultKeyBackupV1.microsoft.com"));
+  // §3 (C:K.BackupKey.json): restore after purge gives back the original kid and version.
+  ASSERT_EQ(send(verb::delete_, "/keys/e").status, 200u);
+  real_ms_ += 60'000;
+  ASSERT_EQ(send(verb::delete_, "/deletedkeys/e").status, 204u);
+  const auto restored = send(verb::post, "/keys/restore", {{"value", backup.body["value"]}});
+  ASSERT_EQ(restored.status, 200u) << restored.raw;
+  EXPECT_EQ(restored.body["key"]["kid"], ec.body["key"]["kid"]);
+}
+
+// §8: /keys items unversioned, /versions versioned, /deletedkeys items in the recorded order.
+TEST_F(RecordedTest, ListItemShapes) {
+  ASSERT_EQ(
+      send(verb::post, "/keys/k/create", {{"kty", "EC"}, {"tags", {{"one", "value=1"}}}}).status,
+      200u);
+  const auto keys = send(verb::get, "/keys");
+  EXPECT_EQ(keys.body["value"][0]["kid"], "https://myvault.vault.azure.net/keys/k");
+  EXPECT_EQ(keys.body["value"][0]["tags"], json({{"one", "value=1"}}));
+  EXPECT_TRUE(keys.body["nextLink"].is_null());
+  const auto versions = send(verb::get, "/keys/k/versions");
+  EXPECT_EQ(versions.body["value"][0]["kid"].get<std::string>().size(),
+            std::string("https://myvault.vault.azure.net/keys/k/").size() + 32);
+  ASSERT_EQ(send(verb::delete_, "/keys/k").status, 200u);
+  real_ms_ += 60'000;
+  const auto deleted = send(verb::get, "/deletedkeys");
+  ASSERT_EQ(deleted.body["value"].size(), 1u);
+  EXPECT_EQ(
+      deleted.raw.find(
+          R"({"value":[{"recoveryId":"https://myvault.vault.azure.net/deletedkeys/k","deletedDate":)"),
+      0u)
+      << deleted.raw;
+  EXPECT_NE(deleted.raw.find(R"("kid":"https://myvault.vault.azure.net/keys/k","attributes":)"),
+            std::string::npos);
 }
 
 }  // namespace
