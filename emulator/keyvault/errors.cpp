@@ -58,6 +58,7 @@ ApiError key_disabled(const std::string& op) {
   return forbidden("Operation " + op + " is not allowed on a disabled key.", "KeyDisabled");
 }
 
+// Quoted verbatim in sdk/keyvault/TROUBLESHOOTING.md (azure-sdk-for-net, -go, -java).
 ApiError key_operation_forbidden(const std::string& op) {
   return forbidden("Operation " + op + " is not permitted on this key.", "KeyOperationForbidden");
 }
@@ -70,6 +71,7 @@ ApiError key_not_yet_valid(const std::string& op) {
   return forbidden("Operation " + op + " is not allowed on a not yet valid key.", "KeyNotYetValid");
 }
 
+// reference/keyvault.md §4: captured in microsoft/AzureTRE#1951.
 ApiError purge_protected() {
   return {403,
           "Forbidden",
@@ -186,6 +188,7 @@ ApiError invalid_release_policy() {
       "'allOf' rules.");
 }
 
+// reference/keyvault.md §4: captured in vcsjones/AzureSignTool#219 (Content-Length 146).
 ApiError throttled() {
   return {429,
           "Throttled",
@@ -195,12 +198,18 @@ ApiError throttled() {
           {}};
 }
 
-ApiError restore_conflict() {
+// Azure/azure-sdk-for-js keyvault-keys recordings (…/recording_can_restore_a_key_with_a_given_
+// backup.js, service 1.2.164.2): 409 Conflict, no innererror, 661-byte body for that kid.
+ApiError restore_conflict(const std::string& kid) {
   return {409,
           "Conflict",
-          "There was a conflict restoring the key. This can happen if either: a second key with "
-          "the same name was created after the first key was deleted, or multiple operations are "
-          "performed in parallel against the key.",
+          "There was a conflict restoring the key '" + kid +
+              "'. This can happen if either: a second key with the same name was created after "
+              "the first key was deleted; thus trying to restore a key whose name is already in "
+              "use. To fix this, rename the second key to something else so that the restore "
+              "works. The second probable cause of this exception is when multiple operations are "
+              "performed in parallel against the key. To avoid this error, perform operations "
+              "against a key in a sequential manner.",
           std::nullopt,
           {}};
 }

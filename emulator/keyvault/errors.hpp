@@ -40,7 +40,8 @@ ApiError exportable_unchangeable();  // unverified wording
 ApiError release_policy_immutable();
 ApiError invalid_release_policy();  // unverified wording
 ApiError throttled();
-ApiError restore_conflict();
+/// `kid`: the backed-up key's current version id.
+ApiError restore_conflict(const std::string& kid);
 ApiError invalid_backup();                                      // unverified
 ApiError too_many_versions_to_backup(const std::string& name);  // unverified
 

@@ -327,6 +327,16 @@ TEST_F(RecordedTest, CryptographyAndBackupShapes) {
   const auto restored = send(verb::post, "/keys/restore", {{"value", backup.body["value"]}});
   ASSERT_EQ(restored.status, 200u) << restored.raw;
   EXPECT_EQ(restored.body["key"]["kid"], ec.body["key"]["kid"]);
+  // The JS SDK's recording of a restore onto a name in use: 409 Conflict, the kid quoted.
+  const auto conflict = send(verb::post, "/keys/restore", {{"value", backup.body["value"]}});
+  EXPECT_EQ(conflict.status, 409u);
+  const std::string message = conflict.body["error"]["message"];
+  EXPECT_EQ(message.find("There was a conflict restoring the key '" +
+                         ec.body["key"]["kid"].get<std::string>() + "'. This can happen if either"),
+            0u)
+      << message;
+  EXPECT_TRUE(message.ends_with("perform operations against a key in a sequential manner."));
+  EXPECT_FALSE(conflict.body["error"].contains("innererror"));
 }
 
 // §8: /keys items unversioned, /versions versioned, /deletedkeys items in the recorded order.
