@@ -363,6 +363,13 @@ class Worker:
         try:
             if not self.expect(self.request("DELETE", f"/keys/{name}"), f"DELETE /keys/{name}"):
                 return
+            # As SDK pollers do: until the deletion completes (--deletion-window) the deleted key
+            # is not there to recover or purge (404 "Deleted Key not found").
+            deadline = time.monotonic() + 30
+            while self.request("GET", f"/deletedkeys/{name}")[0] == 404:
+                if time.monotonic() > deadline or self.stop.is_set():
+                    break
+                time.sleep(0.05)
             if not purge:
                 self.expect(self.request("POST", f"/deletedkeys/{name}/recover"), f"recover {name}")
             else:

@@ -81,6 +81,12 @@ po::options_description describe() {
      "well-formed JWT bearer token")
     ("accept-any-api-version", po::bool_switch(),
      "accept any api-version on the Key Vault data plane (default: only 7.0-7.6, 2025-07-01)")
+    ("deletion-window", po::value<std::string>()->default_value("1s"),
+     "REAL time a deleted key stays 'being deleted' (GET /deletedkeys/NAME 404, create 409 "
+     "ObjectIsBeingDeleted) before it is a deleted key, as on Key Vault; 0s: at once")
+    ("disabled-key-public-ops", po::value<std::string>()->default_value("refuse"),
+     "refuse: encrypt, wrapKey and verify on a disabled key answer 403 KeyDisabled, as the docs "
+     "say; allow: they work, as one live report says (decrypt, sign, unwrapKey always refuse)")
     ("throttling", po::value<std::string>()->default_value("azure"),
      "azure: Key Vault's per-vault 10-second limits (429 Throttled); off: no limits")
     ("throttle-create", po::value<int>()->default_value(20),
@@ -179,6 +185,14 @@ std::optional<Config> parse_flags(int argc, char** argv) {
   c.region = vm["region"].as<std::string>();
   c.tenant_id = vm["tenant"].as<std::string>();
   c.accept_any_api_version = vm["accept-any-api-version"].as<bool>();
+  const auto window = core::parse_duration(vm["deletion-window"].as<std::string>());
+  if (!window) throw std::invalid_argument("--deletion-window: not a duration (e.g. 1s, 500ms)");
+  c.deletion_window = std::chrono::duration_cast<std::chrono::milliseconds>(*window);
+  const auto public_ops = vm["disabled-key-public-ops"].as<std::string>();
+  if (public_ops != "refuse" && public_ops != "allow") {
+    throw std::invalid_argument("--disabled-key-public-ops must be refuse or allow");
+  }
+  c.disabled_key_allows_public_ops = public_ops == "allow";
   c.admin_token = vm["admin-token"].as<std::string>();
   c.auth = vm["auth"].as<std::string>();
   if (c.auth != "strict" && c.auth != "lenient") {

@@ -80,6 +80,8 @@ Emulator::Emulator(Config config) : config_(std::move(config)) {
   keyvault::KeyVaultOptions kv;
   kv.dns_suffixes = config_.vault_dns_suffixes;
   kv.accept_any_api_version = config_.accept_any_api_version;
+  kv.deletion_window = config_.deletion_window;
+  kv.disabled_key_allows_public_ops = config_.disabled_key_allows_public_ops;
   kv.default_tenant = config_.tenant_id;
   kv.tokens = tokens_.get();
   kv.role_assignments = role_assignments_.get();

@@ -85,13 +85,25 @@ bool VirtualClock::fire_one_due(TimePoint limit) {
     if (it->first > now_locked()) set_now_locked(it->first);
     cb = std::move(it->second.second);
     timers_.erase(it);
+    firing_thread_ = std::this_thread::get_id();
   }
   try {
     cb();
   } catch (const std::exception& e) {
-    if (on_timer_error_) on_timer_error_(e.what());
+    report_timer_error(e.what());
   }
+  std::lock_guard l(mu_);
+  firing_thread_ = {};
   return true;
+}
+
+void VirtualClock::report_timer_error(const std::string& what) {
+  std::function<void(const std::string&)> handler;
+  {
+    std::lock_guard l(mu_);
+    handler = on_timer_error_;
+  }
+  if (handler) handler(what);
 }
 
 void VirtualClock::set_timer_error_handler(std::function<void(const std::string&)> handler) {
@@ -102,7 +114,15 @@ void VirtualClock::set_timer_error_handler(std::function<void(const std::string&
 VirtualClock::TimerId VirtualClock::schedule_at(TimePoint at, Callback cb) {
   TimerId id;
   {
-    std::lock_guard l(mu_);
+    std::unique_lock l(mu_);
+    const TimePoint now = now_locked();
+    if (firing_thread_ == std::this_thread::get_id() && at <= now) {
+      l.unlock();
+      report_timer_error("a timer callback armed a timer for " + format_rfc3339(at) +
+                         ", not after the time it ran at (" + format_rfc3339(now) +
+                         "): dropped, so that it cannot fire again in a loop");
+      return 0;
+    }
     id = next_id_++;
     timers_.emplace(at, std::make_pair(id, std::move(cb)));
   }

@@ -62,6 +62,10 @@ class VirtualClock final : public Clock {
   /// Sets the time. Moving backwards is allowed (a scenario may rewind) but fires nothing.
   void set(TimePoint to);
 
+  /// Arms a timer. A timer armed by a running timer's callback for a time at or before now()
+  /// (the time it was scheduled from) would fire again at once, and again, forever: it is
+  /// reported to the timer error handler and dropped, and 0 (no timer) is returned. Timers armed
+  /// from outside a callback may be overdue (work resumed after a restart): they fire at once.
   TimerId schedule_at(TimePoint at, Callback cb);
   /// Returns false if the timer already fired or was cancelled.
   bool cancel(TimerId id);
@@ -75,6 +79,7 @@ class VirtualClock final : public Clock {
   bool fire_one_due(TimePoint limit);
   void run_until(TimePoint target);
   void scheduler_loop();
+  void report_timer_error(const std::string& what);
 
   const Mode mode_;
   const std::function<TimePoint()> source_;
@@ -86,6 +91,9 @@ class VirtualClock final : public Clock {
   TimerId next_id_ = 1;
   std::mutex firing_;  // serialises timer callbacks between advance() and the scheduler thread
   std::function<void(const std::string&)> on_timer_error_;
+  // The thread running a timer callback right now (default-constructed when none is): what it
+  // schedules is checked against the spin rule above.
+  std::thread::id firing_thread_;
   bool stopping_ = false;
   std::thread scheduler_;
 };

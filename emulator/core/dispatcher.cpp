@@ -198,6 +198,9 @@ HttpResponse Dispatcher::finish(Reply&& reply, const HttpRequest* request,
   res.body() = std::move(reply.body);
   res.keep_alive(request ? request->keep_alive() : false);
   res.prepare_payload();
+  // A 204 carries no Content-Length at all (RFC 9110 §8.6; Key Vault's purge, recorded-keyvault.md
+  // §3); Beast writes "Content-Length: 0".
+  if (res.result() == http::status::no_content) res.erase(http::field::content_length);
   return res;
 }
 

@@ -122,7 +122,7 @@ Result<Reply> KeyVaultService::restore_key(Call& call) {
   std::lock_guard l(write_mu_);
   if (auto existing = keys_.meta(call.vault.name, meta.name)) {
     if (existing->deleted) return errors::key_deleted_but_recoverable(meta.name);
-    return errors::restore_conflict();
+    return errors::restore_conflict(call.wire.key_id(meta.name, meta.current_version));
   }
   keys_.save(call.vault.name, meta, versions);
   schedule_rotation(call.vault.name, meta.name);

@@ -23,8 +23,14 @@ std::string op_name(const std::string& segment) {
   return segment;
 }
 
-std::optional<ApiError> check_usable(const KeyVersion& v, const std::string& op, int64_t now) {
-  if (!v.attributes.enabled) return errors::key_disabled(op);
+std::optional<ApiError> check_usable(const KeyVersion& v, const std::string& op, int64_t now,
+                                     bool disabled_allows_public_ops) {
+  // decrypt, sign and unwrapKey are refused on a disabled key [V]; the public-key operations
+  // follow KeyVaultOptions::disabled_key_allows_public_ops (keyvault.md §3).
+  const bool public_op = op == "encrypt" || op == "wrapKey" || op == "verify";
+  if (!v.attributes.enabled && !(public_op && disabled_allows_public_ops)) {
+    return errors::key_disabled(op);
+  }
   if (std::find(v.key_ops.begin(), v.key_ops.end(), op) == v.key_ops.end()) {
     return errors::key_operation_forbidden(op);
   }
@@ -71,7 +77,10 @@ Result<Reply> KeyVaultService::crypto_op(Call& call, const std::string& segment)
                                v->public_jwk.value("kty", ""), key_bits(v->public_jwk))) {
     return *e;
   }
-  if (auto e = check_usable(*v, op, clock_.now_unix_seconds())) return *e;
+  if (auto e = check_usable(*v, op, clock_.now_unix_seconds(),
+                            options_.disabled_key_allows_public_ops)) {
+    return *e;
+  }
   if (!call.body.is_object() || !call.body.contains("alg") || !call.body["alg"].is_string()) {
     return errors::property_required("alg");
   }

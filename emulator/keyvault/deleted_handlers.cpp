@@ -17,6 +17,13 @@ Result<Reply> KeyVaultService::delete_key(Call& call) {
   const int64_t now = clock_.now_unix_seconds();
   meta->deleted = DeletedInfo{now, now + int64_t{call.vault.retention_days} * 86400};
   keys_.save(call.vault.name, *meta);
+  if (options_.deletion_window.count() > 0) {
+    std::lock_guard d(deleting_mu_);
+    const core::TimePoint real = options_.real_clock();
+    std::erase_if(deleting_, [&](const auto& entry) { return entry.second <= real; });
+    deleting_[core::to_lower(call.vault.name) + "/" + core::to_lower(meta->name)] =
+        real + options_.deletion_window;
+  }
   schedule_purge(call.vault.name, meta->name, meta->deleted->scheduled_purge_date);
   return Reply::ordered(call.wire.deleted_bundle(*latest, *meta->deleted));
 }
@@ -24,7 +31,8 @@ Result<Reply> KeyVaultService::delete_key(Call& call) {
 Result<Reply> KeyVaultService::get_deleted_key(Call& call) {
   if (auto e = throttle_.admit(call.vault.name, Throttle::Kind::kOther, "", 0)) return *e;
   auto meta = keys_.meta(call.vault.name, call.name());
-  if (!meta || !meta->deleted) return errors::deleted_key_not_found(call.name());
+  if (!meta || !meta->deleted) return errors::key_not_found(call.name());
+  if (being_deleted(call.vault.name, call.name())) return errors::deleted_key_not_found(meta->name);
   auto latest = keys_.version(call.vault.name, call.name(), {});
   return Reply::ordered(call.wire.deleted_bundle(*latest, *meta->deleted));
 }
@@ -47,7 +55,8 @@ Result<Reply> KeyVaultService::recover_key(Call& call) {
   if (auto e = throttle_.admit(call.vault.name, Throttle::Kind::kOther, "", 0)) return *e;
   std::lock_guard l(write_mu_);
   auto meta = keys_.meta(call.vault.name, call.name());
-  if (!meta || !meta->deleted) return errors::deleted_key_not_found(call.name());
+  if (!meta || !meta->deleted) return errors::key_not_found(call.name());
+  if (being_deleted(call.vault.name, call.name())) return errors::deleted_key_not_found(meta->name);
   meta->deleted.reset();
   keys_.save(call.vault.name, *meta);
   return Reply::ordered(call.wire.bundle(*keys_.version(call.vault.name, call.name(), {})));
@@ -57,7 +66,8 @@ Result<Reply> KeyVaultService::purge_key(Call& call) {
   if (auto e = throttle_.admit(call.vault.name, Throttle::Kind::kOther, "", 0)) return *e;
   std::lock_guard l(write_mu_);
   auto meta = keys_.meta(call.vault.name, call.name());
-  if (!meta || !meta->deleted) return errors::deleted_key_not_found(call.name());
+  if (!meta || !meta->deleted) return errors::key_not_found(call.name());
+  if (being_deleted(call.vault.name, call.name())) return errors::deleted_key_not_found(meta->name);
   if (call.vault.purge_protection) return errors::purge_protected();
   keys_.purge(call.vault.name, call.name());
   forget_materials(call.vault.name, call.name());
@@ -74,6 +84,15 @@ void KeyVaultService::schedule_purge(const std::string& vault, const std::string
       forget_materials(vault, name);
     }
   });
+}
+
+bool KeyVaultService::being_deleted(const std::string& vault, const std::string& name) {
+  std::lock_guard d(deleting_mu_);
+  auto it = deleting_.find(core::to_lower(vault) + "/" + core::to_lower(name));
+  if (it == deleting_.end()) return false;
+  if (it->second > options_.real_clock()) return true;
+  deleting_.erase(it);
+  return false;
 }
 
 void KeyVaultService::schedule_write(int64_t at, std::function<void()> work) {

@@ -11,8 +11,10 @@ using core::ApiError;
 
 ApiError key_not_found(const std::string& name);
 ApiError key_version_not_found(const std::string& name, const std::string& version);
-ApiError deleted_key_not_found(const std::string& name);  // unverified wording
+/// GET /deletedkeys/{name} while its deletion is still in progress.
+ApiError deleted_key_not_found(const std::string& name);
 ApiError key_deleted_but_recoverable(const std::string& name);
+ApiError key_being_deleted(const std::string& name);
 ApiError key_disabled(const std::string& op);
 ApiError key_operation_forbidden(const std::string& op);
 ApiError key_expired(const std::string& op);        // unverified inner code (KeyExpired)
@@ -25,10 +27,21 @@ ApiError api_version_missing();  // unverified
 ApiError api_version_unknown(const std::string& version, bool flag_hint);
 ApiError invalid_name(const std::string& what, const std::string& name);  // unverified
 ApiError bad_parameter(const std::string& message);
+/// A Rotate trigger leaving under 7 days between creation and expiry (unverified wording).
+ApiError rotation_time_out_of_range(const std::string& trigger, const std::string& expiry);
 ApiError property_required(const std::string& property);  // unverified
 ApiError not_base64url(const std::string& property);
+// Secure Key Release (AKV.SKR.*).
+ApiError exportable_not_supported();
+ApiError exportable_needs_release_policy();
+ApiError release_policy_needs_exportable();
+ApiError exportable_needs_hsm();     // unverified wording
+ApiError exportable_unchangeable();  // unverified wording
+ApiError release_policy_immutable();
+ApiError invalid_release_policy();  // unverified wording
 ApiError throttled();
-ApiError restore_conflict();
+/// `kid`: the backed-up key's current version id.
+ApiError restore_conflict(const std::string& kid);
 ApiError invalid_backup();                                      // unverified
 ApiError too_many_versions_to_backup(const std::string& name);  // unverified
 

@@ -31,7 +31,9 @@ core::Result<crypto::KeyParams> read_key_params(const nlohmann::json& body) {
   }
   if (body.contains("crv") && !body["crv"].is_null()) {
     if (!body["crv"].is_string()) return invalid_value("crv");
-    p.crv = body["crv"].get<std::string>();
+    // An empty curve is the default one: {"kty":"EC","crv":""} -> P-256 (recorded-keyvault.md
+    // §2, N:KC/CreateEcWithCurveKey(Other).json).
+    if (!body["crv"].get<std::string>().empty()) p.crv = body["crv"].get<std::string>();
   }
   return p;
 }
@@ -74,6 +76,11 @@ std::optional<core::ApiError> read_attributes(const nlohmann::json& body, KeyAtt
       return errors::bad_parameter("Property 'enabled' must be a boolean.");
     out.enabled = a["enabled"].get<bool>();
   }
+  if (a.contains("exportable") && !a["exportable"].is_null()) {
+    if (!a["exportable"].is_boolean())
+      return errors::bad_parameter("Property 'exportable' must be a boolean.");
+    out.exportable = a["exportable"].get<bool>();
+  }
   for (const char* member : {"nbf", "exp"}) {
     if (!a.contains(member)) continue;
     std::optional<int64_t>& field = std::string(member) == "nbf" ? out.nbf : out.exp;
@@ -94,6 +101,68 @@ std::optional<core::ApiError> read_attributes(const nlohmann::json& body, KeyAtt
         "The key's expiry time ('exp') must be after its activation "
         "time ('nbf').");
   }
+  return std::nullopt;
+}
+
+namespace {
+
+// The order the service writes a policy's members in (C:K.ReleaseKey2.json and the JS
+// recordings of keyvault-keys "immutablerelease": sent anyOf-first, returned version-first).
+nlohmann::ordered_json canonical_policy(const nlohmann::json& j) {
+  static const char* kOrder[] = {"version", "authority", "anyOf", "allOf", "claim", "equals"};
+  if (j.is_array()) {
+    nlohmann::ordered_json a = nlohmann::ordered_json::array();
+    for (const auto& item : j) a.push_back(canonical_policy(item));
+    return a;
+  }
+  if (!j.is_object()) return j;
+  nlohmann::ordered_json o = nlohmann::ordered_json::object();
+  for (const char* member : kOrder) {
+    if (j.contains(member)) o[member] = canonical_policy(j[member]);
+  }
+  for (const auto& [k, v] : j.items()) {
+    if (!o.contains(k)) o[k] = canonical_policy(v);
+  }
+  return o;
+}
+
+}  // namespace
+
+std::optional<core::ApiError> read_release_policy(const nlohmann::json& body,
+                                                  std::optional<nlohmann::json>& out) {
+  if (!body.is_object() || !body.contains("release_policy") || body["release_policy"].is_null()) {
+    return std::nullopt;
+  }
+  const auto& p = body["release_policy"];
+  if (!p.is_object()) return errors::bad_parameter("Property 'release_policy' must be an object.");
+  std::string data;
+  if (auto e = read_base64url(p, "data", data)) return e;
+  const auto policy = nlohmann::json::parse(data, nullptr, false);
+  if (policy.is_discarded() || !policy.is_object() ||
+      !((policy.contains("anyOf") && policy["anyOf"].is_array()) ||
+        (policy.contains("allOf") && policy["allOf"].is_array()))) {
+    return errors::invalid_release_policy();
+  }
+  const std::string content_type = p.value("contentType", "application/json; charset=utf-8");
+  if (!p.contains("immutable") || p["immutable"].is_null() || p["immutable"].is_boolean()) {
+    out = nlohmann::json{{"contentType", content_type},
+                         {"data", core::base64url_encode(canonical_policy(policy).dump())},
+                         {"immutable", p.value("immutable", false)}};
+    return std::nullopt;
+  }
+  return errors::bad_parameter("Property 'immutable' must be a boolean.");
+}
+
+std::optional<core::ApiError> check_release(const KeyVersion& v, const std::string& api_version,
+                                            bool premium) {
+  const bool exportable = v.attributes.exportable;
+  if (exportable && (!premium || !api_version_at_least(api_version, 3))) {
+    return errors::exportable_not_supported();
+  }
+  if (exportable && !v.release_policy) return errors::exportable_needs_release_policy();
+  if (!exportable && v.release_policy) return errors::release_policy_needs_exportable();
+  const std::string kty = v.public_jwk.value("kty", "");
+  if (exportable && !kty.ends_with("-HSM")) return errors::exportable_needs_hsm();
   return std::nullopt;
 }
 

@@ -24,6 +24,15 @@ std::optional<core::ApiError> read_key_ops(const nlohmann::json& body,
 /// Applies body["attributes"] (enabled, nbf, exp; read-only members are ignored as Azure does).
 /// nbf and exp must be non-negative and nbf before exp (messages unverified).
 std::optional<core::ApiError> read_attributes(const nlohmann::json& body, KeyAttributes& out);
+/// body["release_policy"]: {"data": base64url JSON policy, "contentType"?, "immutable"?}. The
+/// policy is stored re-serialised in the service's member order (version, anyOf/allOf,
+/// authority, claim, equals), contentType defaulted, immutable false unless given.
+std::optional<core::ApiError> read_release_policy(const nlohmann::json& body,
+                                                  std::optional<nlohmann::json>& out);
+/// Key Vault's Secure Key Release rules for a new version (create, import): exportable needs a
+/// policy and the policy needs exportable, an HSM key type, a Premium vault and api 7.3+.
+std::optional<core::ApiError> check_release(const KeyVersion& v, const std::string& api_version,
+                                            bool premium);
 std::optional<core::ApiError> read_tags(const nlohmann::json& body,
                                         std::optional<nlohmann::json>& out);
 /// A required base64url member of a crypto request ("value", "digest").

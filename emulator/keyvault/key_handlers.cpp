@@ -61,15 +61,23 @@ Result<Reply> KeyVaultService::add_version(Call& call, crypto::KeyMaterial mater
   if (auto e = read_key_ops(body, ops)) return *e;
   if (auto e = read_attributes(body, v.attributes)) return *e;
   if (auto e = read_tags(body, tags)) return *e;
+  if (auto e = read_release_policy(body, v.release_policy)) return *e;
   v.key_ops = ops ? *ops : !jwk_ops.empty() ? jwk_ops : material.default_key_ops();
   v.tags = tags.value_or(nlohmann::json::object());
   v.material = material.serialize();
   v.public_jwk = material.public_jwk();
   v.version = rng_.hex(16);
   v.attributes.created = v.attributes.updated = clock_.now_unix_seconds();
+  if (auto e = check_release(v, call.ctx.query_param("api-version").value_or(""),
+                             call.vault.premium())) {
+    return *e;
+  }
 
   std::lock_guard l(write_mu_);
   auto meta = keys_.meta(call.vault.name, call.name());
+  if (meta && meta->deleted && being_deleted(call.vault.name, call.name())) {
+    return errors::key_being_deleted(call.name());
+  }
   if (meta && meta->deleted) return errors::key_deleted_but_recoverable(call.name());
   if (!meta) meta = KeyMeta{call.name(), {}, std::nullopt, std::nullopt};
   v.name = meta->name;
@@ -99,6 +107,14 @@ Result<Reply> KeyVaultService::update_key(Call& call) {
   if (auto e = read_key_ops(call.body, ops)) return *e;
   if (auto e = read_attributes(call.body, attributes)) return *e;
   if (auto e = read_tags(call.body, tags)) return *e;
+  if (attributes.exportable != v->attributes.exportable) return errors::exportable_unchangeable();
+  std::optional<nlohmann::json> policy;
+  if (auto e = read_release_policy(call.body, policy)) return *e;
+  if (policy && v->release_policy && (*v->release_policy).value("immutable", false)) {
+    return errors::release_policy_immutable();
+  }
+  if (policy && !v->attributes.exportable) return errors::release_policy_needs_exportable();
+  if (policy) v->release_policy = std::move(policy);
   if (ops) v->key_ops = *ops;
   if (tags) v->tags = *tags;
   v->attributes = attributes;

@@ -1,5 +1,7 @@
 #include "emulator/keyvault/key_record.hpp"
 
+#include <cctype>
+
 namespace kmslab::keyvault {
 
 namespace {
@@ -23,8 +25,12 @@ nlohmann::json KeyVersion::to_json() const {
                           {"updated", attributes.updated}};
   put_optional(attrs, "nbf", attributes.nbf);
   put_optional(attrs, "exp", attributes.exp);
-  return {{"name", name},       {"version", version},  {"material", material}, {"jwk", public_jwk},
-          {"key_ops", key_ops}, {"attributes", attrs}, {"tags", tags}};
+  if (attributes.exportable) attrs["exportable"] = true;
+  nlohmann::json j = {{"name", name},      {"version", version}, {"material", material},
+                      {"jwk", public_jwk}, {"key_ops", key_ops}, {"attributes", attrs},
+                      {"tags", tags}};
+  if (release_policy) j["release_policy"] = *release_policy;
+  return j;
 }
 
 KeyVersion KeyVersion::from_json(const nlohmann::json& j) {
@@ -40,7 +46,9 @@ KeyVersion KeyVersion::from_json(const nlohmann::json& j) {
   v.attributes.updated = a.at("updated").get<int64_t>();
   v.attributes.nbf = get_optional<int64_t>(a, "nbf");
   v.attributes.exp = get_optional<int64_t>(a, "exp");
+  v.attributes.exportable = a.value("exportable", false);
   v.tags = j.value("tags", nlohmann::json::object());
+  if (j.contains("release_policy")) v.release_policy = j["release_policy"];
   return v;
 }
 
@@ -76,9 +84,10 @@ nlohmann::ordered_json KeyWire::attributes(const KeyAttributes& a) const {
   if (a.exp) j["exp"] = *a.exp;
   j["created"] = a.created;
   j["updated"] = a.updated;
-  if (generation_ == WireGeneration::k2015) return j;
+  if (api_version_.starts_with("2015-")) return j;  // predates soft delete
   j["recoveryLevel"] = recovery_level_;
-  if (generation_ == WireGeneration::kCurrent) j["recoverableDays"] = retention_days_;
+  if (api_version_at_least(api_version_, 1)) j["recoverableDays"] = retention_days_;
+  if (a.exportable || api_version_at_least(api_version_, 3)) j["exportable"] = a.exportable;
   return j;
 }
 
@@ -90,6 +99,11 @@ nlohmann::ordered_json KeyWire::bundle(const KeyVersion& v) const {
   }
   nlohmann::ordered_json j = {{"key", std::move(key)}, {"attributes", attributes(v.attributes)}};
   if (!v.tags.empty()) j["tags"] = v.tags;
+  if (v.release_policy) {
+    j["release_policy"] = {{"contentType", (*v.release_policy)["contentType"]},
+                           {"data", (*v.release_policy)["data"]},
+                           {"immutable", (*v.release_policy)["immutable"]}};
+  }
   return j;
 }
 
@@ -119,6 +133,19 @@ nlohmann::ordered_json KeyWire::deleted_item(const KeyVersion& latest, const Del
   const nlohmann::ordered_json rest = item(latest, false);
   for (auto it = rest.begin(); it != rest.end(); ++it) j[it.key()] = it.value();
   return j;
+}
+
+bool api_version_at_least(const std::string& version, int minor) {
+  if (version.empty()) return true;
+  // The date-named versions: 2015-06-01 and 2016-10-01 precede 7.0; 2025-07-01 follows 7.6.
+  if (version.size() >= 10 && version[4] == '-') return version >= "2025";
+  if (version.size() < 3 || version[0] != '7' || version[1] != '.') return true;
+  int n = 0;
+  for (size_t i = 2; i < version.size() && std::isdigit(static_cast<unsigned char>(version[i]));
+       ++i) {
+    n = n * 10 + (version[i] - '0');
+  }
+  return n >= minor;
 }
 
 }  // namespace kmslab::keyvault

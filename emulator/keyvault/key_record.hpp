@@ -16,6 +16,7 @@ struct KeyAttributes {
   std::optional<int64_t> exp;
   int64_t created = 0;
   int64_t updated = 0;
+  bool exportable = false;  // api 7.3+; needs a release policy (AKV.SKR.1004)
 };
 
 struct KeyVersion {
@@ -26,6 +27,8 @@ struct KeyVersion {
   std::vector<std::string> key_ops;
   KeyAttributes attributes;
   nlohmann::json tags = nlohmann::json::object();
+  /// {"contentType","data","immutable"}, data the canonical base64url policy (key_body.hpp).
+  std::optional<nlohmann::json> release_policy;
 
   nlohmann::json to_json() const;
   static KeyVersion from_json(const nlohmann::json& j);
@@ -49,20 +52,17 @@ struct KeyMeta {
 /// Renders for a vault reached at `base_url` ("https://myvault.vault.azure.net", port included
 /// when the client gave one: ids use the host the client used). Keeps only what it writes of the
 /// vault (made once per request).
-/// Which generation of the key bundle an api-version answers with: 2015-06-01 predates soft
-/// delete (no recoveryLevel), 2016-10-01 has recoveryLevel but not recoverableDays (added in
-/// 7.1; 7.0 keeps the current shape here, unverified). Source: the Azure REST specs'
-/// keyvault.json per version (KeyAttributes/Attributes).
-enum class WireGeneration { k2015, k2016, kCurrent };
-
 class KeyWire {
  public:
-  KeyWire(std::string base_url, const VaultSettings& vault,
-          WireGeneration generation = WireGeneration::kCurrent)
+  /// `api_version` shapes the attributes (empty = the newest): 2015-06-01 predates soft delete
+  /// (no recoveryLevel); no recoverableDays before 7.1 (2016-10-01 has recoveryLevel only);
+  /// exportable from 7.3 (recorded-keyvault.md §5; the Azure REST specs' keyvault.json per
+  /// version, KeyAttributes).
+  KeyWire(std::string base_url, const VaultSettings& vault, std::string api_version = {})
       : base_url_(std::move(base_url)),
         recovery_level_(vault.recovery_level()),
         retention_days_(vault.retention_days),
-        generation_(generation) {}
+        api_version_(std::move(api_version)) {}
 
   std::string key_id(const std::string& name, const std::string& version = {}) const;
   nlohmann::ordered_json bundle(const KeyVersion& v) const;
@@ -78,7 +78,11 @@ class KeyWire {
   std::string base_url_;
   std::string recovery_level_;
   int retention_days_;
-  WireGeneration generation_;
+  std::string api_version_;
 };
+
+/// Whether data-plane api-version `version` ("7.2", "7.4-preview.1", "2016-10-01",
+/// "2025-07-01"; empty = newest) is `minor` 7.x or later.
+bool api_version_at_least(const std::string& version, int minor);
 
 }  // namespace kmslab::keyvault

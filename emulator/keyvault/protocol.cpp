@@ -25,13 +25,6 @@ namespace {
 const std::set<std::string> kApiVersions = {"2015-06-01", "2016-10-01", "7.0", "7.1", "7.2",
                                             "7.3",        "7.4",        "7.5", "7.6", "2025-07-01"};
 
-WireGeneration generation_of(const RequestContext& ctx) {
-  const auto version = ctx.query_param("api-version").value_or("");
-  if (version == "2015-06-01") return WireGeneration::k2015;
-  if (version == "2016-10-01") return WireGeneration::k2016;
-  return WireGeneration::kCurrent;
-}
-
 /// "https://" + the Host header as the client sent it (port included when given).
 std::string base_url(const RequestContext& ctx) {
   return std::string(ctx.connection.tls ? "https://" : "http://") +
@@ -126,7 +119,8 @@ core::Handler KeyVaultService::bind(Method method) {
 Result<Call> KeyVaultService::resolve(RequestContext& ctx) {
   auto vault = vaults_.find_shared(ctx.param("vault"));
   if (!vault) return errors::vault_not_found(ctx.param("vault"));
-  Call call{ctx, vault, *vault, KeyWire(base_url(ctx), *vault, generation_of(ctx)),
+  Call call{ctx, vault, *vault,
+            KeyWire(base_url(ctx), *vault, ctx.query_param("api-version").value_or("")),
             nlohmann::json()};
   const std::string& body = ctx.request.body();
   if (!body.empty()) {
@@ -215,9 +209,17 @@ Result<Call::Paging> Call::paging() const {
     p.max = static_cast<size_t>(std::stoi(*v));
   }
   if (auto token = ctx.query_param("$skiptoken"); token && !token->empty()) {
+    // Opaque to clients: {"after","max"}, so the page size survives a nextLink without
+    // `maxresults` in it (recorded-keyvault.md §8).
     auto decoded = core::base64url_decode(*token);
-    if (!decoded) return errors::bad_parameter("The '$skiptoken' parameter is not valid.");
-    p.after = std::move(*decoded);
+    const auto j = decoded ? core::parse_untrusted_json(*decoded) : nlohmann::json();
+    if (!j.is_object() || !j.contains("after") || !j["after"].is_string() || !j.contains("max") ||
+        !j["max"].is_number_unsigned() || j["max"].get<size_t>() < 1 ||
+        j["max"].get<size_t>() > 25) {
+      return errors::bad_parameter("The '$skiptoken' parameter is not valid.");
+    }
+    p.after = j["after"].get<std::string>();
+    if (!ctx.query_param("maxresults")) p.max = j["max"].get<size_t>();
   }
   return p;
 }
@@ -226,9 +228,15 @@ Reply Call::page(nlohmann::ordered_json value, const std::string& path, const st
                  size_t max) const {
   nlohmann::ordered_json j = {{"value", std::move(value)}, {"nextLink", nullptr}};
   if (!after.empty()) {
-    j["nextLink"] =
-        wire.base_url() + path + "?api-version=" + ctx.query_param("api-version").value_or("") +
-        "&$skiptoken=" + core::base64url_encode(after) + "&maxresults=" + std::to_string(max);
+    // https://<vault>.vault.azure.net:443/keys?api-version=7.3&$skiptoken=...: the port always
+    // written, no maxresults (recorded-keyvault.md §8, C:K.GetPropertiesOfKeysAllPages.json).
+    std::string base = wire.base_url();
+    if (base.find(':', base.find("//") + 2) == std::string::npos) {
+      base += base.starts_with("https:") ? ":443" : ":80";
+    }
+    const nlohmann::json token = {{"after", after}, {"max", max}};
+    j["nextLink"] = base + path + "?api-version=" + ctx.query_param("api-version").value_or("") +
+                    "&$skiptoken=" + core::base64url_encode(token.dump());
   }
   return Reply::ordered(j);
 }

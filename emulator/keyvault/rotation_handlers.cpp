@@ -13,12 +13,36 @@ using core::Result;
 
 namespace {
 
-// Key Vault's documented minimums (how-to-configure-key-rotation.md).
+// Key Vault's minimums (reference/keyvault.md §2.4, how-to-configure-key-rotation.md): expiryTime
+// at least 28 days; a trigger at least 7 days; the rotation time at least 7 days after creation
+// and at least 7 days before expiry.
 constexpr int64_t kMinExpiry = 28 * 86400;
 constexpr int64_t kMinTrigger = 7 * 86400;
 
-std::optional<ApiError> validate_action(const nlohmann::json& action, bool& has_rotate,
-                                        bool& has_notify, bool has_expiry) {
+struct PolicyState {
+  std::optional<int64_t> expiry;  // the policy's expiryTime, in seconds (comparisons only)
+  bool has_rotate = false;
+  bool has_notify = false;
+};
+
+std::optional<ApiError> check_rotation_time(bool after_create, const std::string& when,
+                                            int64_t seconds, const PolicyState& policy,
+                                            const std::string& expiry_text) {
+  if (!policy.expiry) return std::nullopt;
+  // Rotating at T after creation leaves expiry - T before expiry; at B before expiry it leaves
+  // expiry - B after creation. Either gap below 7 days makes each new version due at once.
+  if (*policy.expiry - seconds < kMinTrigger) {
+    return errors::rotation_time_out_of_range(
+        std::string(after_create ? "timeAfterCreate" : "timeBeforeExpiry") + " " + when,
+        expiry_text);
+  }
+  return std::nullopt;
+}
+
+/// One lifetime action, validated and written as the service echoes it: the trigger's one
+/// member and the action type capitalised ("rotate" -> "Rotate", C:K.RotateKey.json).
+Result<nlohmann::json> read_action(const nlohmann::json& action, PolicyState& policy,
+                                   const std::string& expiry_text) {
   if (!action.is_object() || !action.contains("trigger") || !action.contains("action") ||
       !action["trigger"].is_object() || !action["action"].is_object()) {
     return errors::bad_parameter("Each lifetime action needs a 'trigger' and an 'action'.");
@@ -33,23 +57,35 @@ std::optional<ApiError> validate_action(const nlohmann::json& action, bool& has_
         "A lifetime action's trigger takes exactly one of 'timeAfterCreate' and "
         "'timeBeforeExpiry'.");
   }
-  const auto& when = trigger[after_create ? "timeAfterCreate" : "timeBeforeExpiry"];
+  const char* member = after_create ? "timeAfterCreate" : "timeBeforeExpiry";
+  const auto& when = trigger[member];
   const auto d = when.is_string() ? parse_iso_duration(when.get<std::string>()) : std::nullopt;
   if (!d) return errors::bad_parameter("Invalid ISO 8601 duration in trigger: " + when.dump());
   if (d->count() < kMinTrigger) {
     return errors::bad_parameter("The rotation time must be at least 7 days (P7D).");
   }
-  if (before_expiry && !has_expiry) {
+  if (before_expiry && !policy.expiry) {
     return errors::bad_parameter("'timeBeforeExpiry' requires the policy's 'expiryTime'.");
   }
   const std::string type = core::to_lower(action["action"].value("type", ""));
-  bool& seen = type == "rotate" ? has_rotate : has_notify;
   if (type != "rotate" && type != "notify") {
     return errors::bad_parameter("Action type must be Rotate or Notify.");
   }
+  bool& seen = type == "rotate" ? policy.has_rotate : policy.has_notify;
   if (seen) return errors::bad_parameter("A policy has at most one Rotate and one Notify action.");
   seen = true;
-  return std::nullopt;
+  if (type == "notify" && after_create) {
+    // SPEC75: timeAfterCreate "only applies to rotate".
+    return errors::bad_parameter("A Notify action's trigger takes 'timeBeforeExpiry' only.");
+  }
+  if (type == "rotate") {
+    if (auto e = check_rotation_time(after_create, when.get<std::string>(), d->count(), policy,
+                                     expiry_text)) {
+      return *e;
+    }
+  }
+  return nlohmann::json{{"trigger", {{member, when}}},
+                        {"action", {{"type", type == "rotate" ? "Rotate" : "Notify"}}}};
 }
 
 /// Validates a KeyRotationPolicy body and returns what is stored (lifetimeActions + expiryTime).
@@ -57,7 +93,12 @@ Result<nlohmann::json> read_policy(const nlohmann::json& body) {
   if (!body.is_object()) return errors::bad_parameter("The rotation policy must be a JSON object.");
   nlohmann::json stored = {{"lifetimeActions", nlohmann::json::array()},
                            {"attributes", nlohmann::json::object()}};
-  bool has_expiry = false;
+  PolicyState policy;
+  std::string expiry_text;
+  if (body.contains("attributes") && !body["attributes"].is_null() &&
+      !body["attributes"].is_object()) {
+    return errors::bad_parameter("Property 'attributes' must be an object.");
+  }
   if (body.contains("attributes") && body["attributes"].is_object() &&
       body["attributes"].contains("expiryTime") && !body["attributes"]["expiryTime"].is_null()) {
     const auto& e = body["attributes"]["expiryTime"];
@@ -67,27 +108,27 @@ Result<nlohmann::json> read_policy(const nlohmann::json& body) {
       return errors::bad_parameter("The expiry time must be at least 28 days (P28D).");
     }
     stored["attributes"]["expiryTime"] = e;
-    has_expiry = true;
+    expiry_text = e.get<std::string>();
+    policy.expiry = d->count();
   }
   if (body.contains("lifetimeActions") && !body["lifetimeActions"].is_null()) {
     if (!body["lifetimeActions"].is_array() || body["lifetimeActions"].size() > 2) {
       return errors::bad_parameter("'lifetimeActions' must be an array of at most two actions.");
     }
-    bool has_rotate = false, has_notify = false;
     for (const auto& action : body["lifetimeActions"]) {
-      if (auto e = validate_action(action, has_rotate, has_notify, has_expiry)) return *e;
-      stored["lifetimeActions"].push_back(action);
+      auto read = read_action(action, policy, expiry_text);
+      if (!read) return read.error();
+      stored["lifetimeActions"].push_back(std::move(*read));
     }
   }
   return stored;
 }
 
-std::optional<int64_t> expiry_seconds(const nlohmann::json& policy) {
+std::optional<std::string> expiry_time(const nlohmann::json& policy) {
   if (!policy.contains("attributes") || !policy["attributes"].contains("expiryTime")) {
     return std::nullopt;
   }
-  auto d = parse_iso_duration(policy["attributes"]["expiryTime"].get<std::string>());
-  return d ? std::optional<int64_t>(d->count()) : std::nullopt;
+  return policy["attributes"]["expiryTime"].get<std::string>();
 }
 
 }  // namespace
@@ -99,12 +140,12 @@ std::optional<int64_t> KeyVaultService::rotation_due(const KeyMeta& meta,
     if (core::to_lower(action["action"].value("type", "")) != "rotate") continue;
     const auto& trigger = action["trigger"];
     if (trigger.contains("timeAfterCreate")) {
-      return current.attributes.created +
-             parse_iso_duration(trigger["timeAfterCreate"].get<std::string>())->count();
+      return shift_by_iso_duration(current.attributes.created,
+                                   trigger["timeAfterCreate"].get<std::string>());
     }
     if (current.attributes.exp) {
-      return *current.attributes.exp -
-             parse_iso_duration(trigger["timeBeforeExpiry"].get<std::string>())->count();
+      return shift_by_iso_duration(*current.attributes.exp,
+                                   trigger["timeBeforeExpiry"].get<std::string>(), -1);
     }
   }
   return std::nullopt;
@@ -131,10 +172,13 @@ Result<KeyVersion> KeyVaultService::rotate_locked(const VaultSettings& vault,
   v.public_jwk = material->public_jwk();
   v.key_ops = current->key_ops;
   v.tags = current->tags;
+  v.attributes.exportable = current->attributes.exportable;
+  v.release_policy = current->release_policy;
   v.attributes.created = v.attributes.updated = clock_.now_unix_seconds();
   if (meta->rotation_policy) {
-    if (auto e = expiry_seconds(*meta->rotation_policy))
-      v.attributes.exp = v.attributes.created + *e;
+    if (auto e = expiry_time(*meta->rotation_policy)) {
+      v.attributes.exp = shift_by_iso_duration(v.attributes.created, *e);
+    }
   }
   meta->current_version = v.version;
   keys_.save(vault.name, *meta, {v});
@@ -176,15 +220,20 @@ Result<Reply> KeyVaultService::set_rotation_policy(Call& call) {
 }
 
 nlohmann::ordered_json KeyVaultService::policy_wire(const Call& call, const KeyMeta& meta) const {
-  nlohmann::ordered_json j = {{"id", call.wire.key_id(meta.name) + "/rotationpolicy"}};
   if (!meta.rotation_policy) {
-    // The service's default for a key without a policy (unverified; Lowkey models the same).
-    j["lifetimeActions"] = nlohmann::ordered_json::array(
-        {{{"trigger", {{"timeBeforeExpiry", "P30D"}}}, {"action", {{"type", "Notify"}}}}});
-    j["attributes"] = nlohmann::ordered_json::object();
-    return j;
+    // A key whose policy was never set: no "id", attributes null (106 bytes;
+    // recorded-keyvault.md §6, N:KC/GetKeyRotationPolicyReturnsDefault.json).
+    return {{"lifetimeActions",
+             nlohmann::ordered_json::array({{{"trigger", {{"timeBeforeExpiry", "P30D"}}},
+                                             {"action", {{"type", "Notify"}}}}})},
+            {"attributes", nullptr}};
   }
-  j["lifetimeActions"] = (*meta.rotation_policy)["lifetimeActions"];
+  nlohmann::ordered_json j = {{"id", call.wire.key_id(meta.name) + "/rotationpolicy"}};
+  // Stored JSON sorts members; the service sends each action's trigger before its action.
+  j["lifetimeActions"] = nlohmann::ordered_json::array();
+  for (const auto& action : (*meta.rotation_policy)["lifetimeActions"]) {
+    j["lifetimeActions"].push_back({{"trigger", action["trigger"]}, {"action", action["action"]}});
+  }
   nlohmann::ordered_json attributes = nlohmann::ordered_json::object();
   const auto& stored = (*meta.rotation_policy)["attributes"];
   for (const char* member : {"expiryTime", "created", "updated"}) {

@@ -41,6 +41,15 @@ struct KeyVaultOptions {
   const core::SubnetMap* subnets = nullptr;
   /// Injected faults, applied after authentication and before the handler; unset, none.
   faults::FaultInjector* faults = nullptr;
+  /// After DELETE the key is "being deleted" for this long in REAL time (not the virtual
+  /// clock, so SDK pollers finish under a manual clock): /deletedkeys/{name} answers 404 and a
+  /// create 409 ObjectIsBeingDeleted (recorded-keyvault.md §2). Zero: deleted at once.
+  std::chrono::milliseconds deletion_window{1000};
+  std::function<core::TimePoint()> real_clock = core::wall_clock_now;
+  /// Whether encrypt, wrapKey and verify work on a disabled key. The docs say no key
+  /// operation does (about-keys-details.md, the default); one live report says these three
+  /// are allowed (recorded-keyvault.md §2 [R], azure-sdk-for-python#45342).
+  bool disabled_key_allows_public_ops = false;
 };
 
 class KeyVaultService {
@@ -91,6 +100,8 @@ class KeyVaultService {
   core::Result<core::Reply> recover_key(Call& call);
   core::Result<core::Reply> purge_key(Call& call);
   void schedule_purge(const std::string& vault, const std::string& name, int64_t at);
+  /// True while a DELETE of the key is still "processing" (KeyVaultOptions::deletion_window).
+  bool being_deleted(const std::string& vault, const std::string& name);
   /// Runs `work` at `at` on the virtual clock, holding the write lock, unless this service is
   /// gone by then.
   void schedule_write(int64_t at, std::function<void()> work);
@@ -131,6 +142,8 @@ class KeyVaultService {
   core::GuardedTimers timers_{clock_, write_mu_};  // purge and rotation on the virtual clock
   std::mutex cache_mu_;
   std::map<std::string, std::shared_ptr<const crypto::KeyMaterial>> materials_;
+  std::mutex deleting_mu_;
+  std::map<std::string, core::TimePoint> deleting_;  // vault/name (lower case) -> real-time end
 };
 
 }  // namespace kmslab::keyvault

@@ -103,9 +103,19 @@ def test_expiry_on_the_virtual_clock(client, credential, kv_emulator):
     assert "Operation decrypt is not allowed on a disabled key." in err.value.message
 
 
+def deleted_and_done(client, name):
+    """Deletes the key and waits, as Key Vault requires, until the deletion is complete: until
+    then /deletedkeys/<name> is 404 and a create 409 ObjectIsBeingDeleted (recorded-keyvault.md
+    §2; the emulator's --deletion-window). The poller's result() does not wait; wait() does,
+    every _polling_interval seconds (the SDK's own tests shorten it the same way)."""
+    poller = client.begin_delete_key(name, _polling_interval=0.1)
+    poller.wait()
+    return poller.result()
+
+
 def test_soft_delete_recover_and_purge_with_pollers(client, kv_emulator):
     client.create_rsa_key("doomed")
-    deleted = client.begin_delete_key("doomed").result()
+    deleted = deleted_and_done(client, "doomed")
     assert deleted.recovery_id.endswith("/deletedkeys/doomed")
     assert (deleted.scheduled_purge_date - deleted.deleted_date).days == 90
     with pytest.raises(ResourceNotFoundError):
@@ -116,7 +126,7 @@ def test_soft_delete_recover_and_purge_with_pollers(client, kv_emulator):
     assert [k.name for k in client.list_deleted_keys()] == ["doomed"]
     recovered = client.begin_recover_deleted_key("doomed").result()
     assert recovered.name == "doomed"
-    client.begin_delete_key("doomed").result()
+    deleted_and_done(client, "doomed")
     client.purge_deleted_key("doomed")
     with pytest.raises(ResourceNotFoundError):
         client.get_deleted_key("doomed")
@@ -125,7 +135,7 @@ def test_soft_delete_recover_and_purge_with_pollers(client, kv_emulator):
 
 def test_deleted_keys_are_purged_when_retention_ends(client, kv_emulator):
     client.create_ec_key("short-lived")
-    client.begin_delete_key("short-lived").result()
+    deleted_and_done(client, "short-lived")
     advance_clock(kv_emulator, "89d")
     assert client.get_deleted_key("short-lived").name == "short-lived"
     advance_clock(kv_emulator, "2d")
@@ -159,7 +169,7 @@ def test_backup_and_restore_bring_back_every_version(client):
     assert isinstance(blob, bytes) and len(blob) > 100
     with pytest.raises(ResourceExistsError):
         client.restore_key_backup(blob)  # the name is in use
-    client.begin_delete_key("backed-up").result()
+    deleted_and_done(client, "backed-up")
     client.purge_deleted_key("backed-up")
     restored = client.restore_key_backup(blob)
     assert restored.properties.version == versions[-1]

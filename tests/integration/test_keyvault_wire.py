@@ -1,5 +1,6 @@
 """Key Vault on the wire: exact bodies, headers and status codes (reference/keyvault.md §1-§7),
 checked with plain HTTP requests where an SDK would hide them."""
+import time
 import json
 import signal
 
@@ -27,8 +28,9 @@ def test_missing_token_gets_the_real_challenge(vault, emu):
     assert body == {"error": {"code": "Unauthorized",
                               "message": "AKV10000: Request is missing a Bearer or PoP token."}}
     assert headers["content-length"] == "97"  # as the real service sends it
+    # recorded-keyvault.md §1 (N:KC/GetKeyNonExisting.json): the authority is login.windows.net.
     assert headers["www-authenticate"] == (
-        'Bearer authorization="https://login.microsoftonline.com/6f2a3b4c-5d6e-4f70-8192-a3b4c5d6e7f8", '
+        'Bearer authorization="https://login.windows.net/6f2a3b4c-5d6e-4f70-8192-a3b4c5d6e7f8", '
         f'resource="https://vault.localhost:{emu.port()}"')
 
 
@@ -140,12 +142,25 @@ def test_encrypt_on_an_expired_key_and_decrypt_after(vault, emu):
 
 
 def test_deleted_name_conflicts_and_purge_protection(emulator_binary, tmp_path):
-    emu = Emulator(emulator_binary, tmp_path / "pp", ["--vault", VAULT]).start()
+    # The window is long enough for the two requests below on a loaded machine; the unit test
+    # RecordedTest.DeletionInProgressThenDeleted checks it on an injected clock.
+    emu = Emulator(emulator_binary, tmp_path / "pp", ["--vault", VAULT, "--deletion-window", "5s"]).start()
     try:
         vault = Vault(emu)
         vault.request("POST", "/keys/gone/create?api-version=7.5", body={"kty": "RSA"})
         status, _, deleted = vault.request("DELETE", "/keys/gone?api-version=7.5")
         assert status == 200 and list(deleted)[:3] == ["recoveryId", "deletedDate", "scheduledPurgeDate"]
+        # recorded-keyvault.md §2 (C:K.CreateDeletedKeyBeforePollComplete.json): while the DELETE
+        # is processing (--deletion-window, real time) a create is 409 ObjectIsBeingDeleted and
+        # GET /deletedkeys/<name> 404 "Deleted Key not found"; then the deleted state.
+        status, _, body = vault.request("POST", "/keys/gone/create?api-version=7.5", body={"kty": "EC"})
+        assert status == 409 and body["error"]["innererror"]["code"] == "ObjectIsBeingDeleted"
+        status, _, body = vault.request("GET", "/deletedkeys/gone?api-version=7.5")
+        assert status == 404 and body["error"]["message"] == "Deleted Key not found: gone"
+        deadline = time.monotonic() + 30
+        while vault.request("GET", "/deletedkeys/gone?api-version=7.5")[0] != 200:
+            assert time.monotonic() < deadline, "the deletion never completed"
+            time.sleep(0.05)
         status, _, body = vault.request("POST", "/keys/gone/create?api-version=7.5", body={"kty": "RSA"})
         assert status == 409 and body["error"]["innererror"]["code"] == "ObjectIsDeletedButRecoverable"
         status, _, body = vault.request("GET", "/keys/gone?api-version=7.5")

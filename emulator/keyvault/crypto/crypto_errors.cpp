@@ -1,3 +1,9 @@
+// Where the service's own words were found (reference/keyvault.md §2-§4): "Invalid kty value:
+// oct" with inner KeyTypeNotSupported (captured, azure-sdk-for-js#26212, azure-sdk-for-java#31588);
+// "Invalid length of 'value': 44 bytes. ES256 requires 32 bytes, encoded with base64url."
+// (azure-sdk-for-python#4399); "Content of 'value' is not base64url.\r\nProperty 'value' is
+// required.\r\n" (bruj0/vault-recovery-key#20). The other factories' wording is modelled on those
+// and unverified: no SDK session record holds them.
 #include "emulator/keyvault/crypto/crypto_errors.hpp"
 
 namespace kmslab::keyvault::crypto::errors {

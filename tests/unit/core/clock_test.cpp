@@ -83,6 +83,44 @@ TEST(ClockTest, ThrowingTimerIsReportedAndDoesNotEscape) {
   EXPECT_EQ(reported, "boom");
 }
 
+// Issue #9 defect 1: a callback that re-arms itself at or before the time it ran at would
+// fire again within the same advance() without end. The clock refuses such a timer, reports it
+// to the error handler and drops it, so one advance fires the callback once and returns.
+TEST(ClockTest, TimerReArmedAtOrBeforeItsOwnTimeIsReportedAndDropped) {
+  for (const Duration back : {Duration::zero(), Duration(-hours(48))}) {
+    VirtualClock clock(VirtualClock::Mode::kManual, at("2026-01-01T00:00:00Z"));
+    std::vector<std::string> reported;
+    clock.set_timer_error_handler([&](const std::string& what) { reported.push_back(what); });
+    int count = 0;
+    VirtualClock::TimerId rearmed = 99;
+    std::function<void()> spin = [&] {
+      ++count;
+      rearmed = clock.schedule_at(clock.now() + back, spin);
+    };
+    clock.schedule_at(at("2026-01-02T00:00:00Z"), spin);
+    clock.advance(hours(24 * 5));
+    EXPECT_EQ(count, 1);
+    EXPECT_EQ(rearmed, 0u);
+    EXPECT_EQ(clock.pending_timers(), 0u);
+    ASSERT_EQ(reported.size(), 1u);
+    EXPECT_NE(reported[0].find("dropped"), std::string::npos) << reported[0];
+    EXPECT_EQ(format_rfc3339(clock.now()), "2026-01-06T00:00:00Z");
+  }
+}
+
+// Overdue work armed from outside a timer (a purge date that passed while the process was down)
+// still runs: only a timer re-arming itself is refused.
+TEST(ClockTest, OverdueTimerArmedOutsideACallbackFiresOnTheNextAdvance) {
+  VirtualClock clock(VirtualClock::Mode::kManual, at("2026-01-10T00:00:00Z"));
+  std::vector<std::string> reported;
+  clock.set_timer_error_handler([&](const std::string& what) { reported.push_back(what); });
+  bool fired = false;
+  EXPECT_NE(clock.schedule_at(at("2026-01-01T00:00:00Z"), [&] { fired = true; }), 0u);
+  clock.advance(seconds(0));
+  EXPECT_TRUE(fired);
+  EXPECT_TRUE(reported.empty());
+}
+
 TEST(ClockTest, SystemModeSchedulerFiresWhenRealTimeArrives) {
   std::atomic<int64_t> real_ms{0};
   VirtualClock clock(VirtualClock::Mode::kSystem, {},

@@ -21,5 +21,17 @@ TEST(IsoDuration, RejectsMalformed) {
   }
 }
 
+// recorded-keyvault.md §3 (C:K.RotateKey.json): created 1668715258 (2022-11-17), expiryTime
+// "P48M" -> exp 1794945658, i.e. + 126230400 s: four calendar years across a leap day.
+TEST(IsoDuration, ShiftsYearsAndMonthsOnTheCalendar) {
+  EXPECT_EQ(shift_by_iso_duration(1668715258, "P48M"), 1794945658);
+  EXPECT_EQ(shift_by_iso_duration(1668715258, "P4Y"), 1794945658);
+  EXPECT_EQ(shift_by_iso_duration(1794945658, "P48M", -1), 1668715258);
+  // 2026-01-31 + P1M clamps to 2026-02-28; days and time stay fixed lengths.
+  EXPECT_EQ(shift_by_iso_duration(1769817600, "P1M"), 1769817600 + 28 * 86400);
+  EXPECT_EQ(shift_by_iso_duration(1000, "P1DT1S"), 1000 + 86401);
+  EXPECT_FALSE(shift_by_iso_duration(1000, "P1X"));
+}
+
 }  // namespace
 }  // namespace kmslab::keyvault

@@ -38,7 +38,7 @@ TEST(KeyRecord, BundleHasAzuresShapeAndNeverThePrivateKey) {
       R"({"key":{"kid":"https://v.vault.azure.net/keys/MyKey/0123456789abcdef0123456789abcdef",)"
       R"("kty":"RSA","key_ops":["sign"],"n":"AQAB","e":"AQAB"},"attributes":{"enabled":true,)"
       R"("exp":100,"created":10,"updated":11,"recoveryLevel":"CustomizedRecoverable+Purgeable",)"
-      R"("recoverableDays":30}})");
+      R"("recoverableDays":30,"exportable":false}})");
   EXPECT_EQ(text.find("private"), std::string::npos);
 }
 

@@ -7,11 +7,10 @@
 #include <memory>
 #include <string>
 
-#include "emulator/core/dispatcher.hpp"
-#include "emulator/keyvault/service.hpp"
 #include "emulator/store/local_store.hpp"
 #include "emulator/store/sqlite_journal.hpp"
 #include "tests/support/full_disk_store.hpp"
+#include "tests/support/keyvault_harness.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace kmslab::keyvault {
@@ -22,65 +21,8 @@ using nlohmann::json;
 
 using testing::FullDiskStore;
 
-struct Response {
-  unsigned status = 0;
-  json body;
-  std::string request_id;
-};
-
-// The Key Vault service over `store`, with one vault, behind the real router and dispatcher; the
-// log goes to a memory buffer so tests can see why a request failed.
-class KeyVault {
- public:
-  explicit KeyVault(store::Store& store)
-      : log_(open_memstream(&log_text_, &log_size_)), vaults_(store) {
-    vaults_.put(vault_from_flag("myvault", "t", "eastus"));
-    KeyVaultOptions options;
-    options.default_tenant = "t";
-    options.throttle.enabled = false;  // the SQLite test creates more keys than a window allows
-    service_ = std::make_unique<KeyVaultService>(store, clock_, rng_, vaults_, options);
-    service_->register_routes(router_);
-    dispatcher_ = std::make_unique<core::Dispatcher>(router_, clock_, rng_, logger_, metrics_);
-  }
-  ~KeyVault() {
-    std::fclose(log_);
-    std::free(log_text_);
-  }
-
-  Response send(verb method, const std::string& path, const json& body = nullptr) {
-    core::HttpRequest req{method, path + "?api-version=7.4", 11};
-    req.set(core::http::field::host, "myvault.vault.azure.net");
-    req.set(core::http::field::authorization, "Bearer any");  // no verify_token: any passes
-    if (!body.is_null()) {
-      req.set(core::http::field::content_type, "application/json");
-      req.body() = body.dump();
-    }
-    req.prepare_payload();
-    const core::ConnectionInfo conn{"127.0.0.1", 50000, 443, true, "myvault.vault.azure.net", ""};
-    auto res = dispatcher_->handle(std::move(req), conn);
-    return {res.result_int(), json::parse(res.body(), nullptr, false),
-            std::string(res["x-ms-request-id"])};
-  }
-
-  std::string log() {
-    std::fflush(log_);
-    return std::string(log_text_, log_size_);
-  }
-
- private:
-  char* log_text_ = nullptr;  // open_memstream's buffer, read through log()
-  size_t log_size_ = 0;
-  std::FILE* log_;
-  core::VirtualClock clock_{core::VirtualClock::Mode::kManual,
-                            *core::parse_rfc3339("2026-01-01T00:00:00Z")};
-  core::SeededRng rng_{7};
-  core::Logger logger_{log_, core::LogLevel::kError};
-  core::MetricsRegistry metrics_;
-  VaultRegistry vaults_;
-  core::Router router_;
-  std::unique_ptr<KeyVaultService> service_;
-  std::unique_ptr<core::Dispatcher> dispatcher_;
-};
+using Response = testing::KvResponse;
+using KeyVault = testing::KeyVaultHarness;
 
 const json kCreateEc = {{"kty", "EC"}, {"crv", "P-256"}};
 
