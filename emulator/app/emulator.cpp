@@ -276,19 +276,8 @@ void Emulator::stop() {
     boost::system::error_code ec;
     signals_.cancel(ec);
     server_->shutdown();
-    finish_shutdown_when_idle(std::chrono::steady_clock::now() + std::chrono::seconds(5));
-  });
-}
-
-// Requests in flight get up to the deadline to finish; then the I/O threads stop regardless.
-void Emulator::finish_shutdown_when_idle(std::chrono::steady_clock::time_point deadline) {
-  if (server_->open_connections() == 0 || std::chrono::steady_clock::now() >= deadline) {
-    ioc_.stop();
-    return;
-  }
-  auto timer = std::make_shared<boost::asio::steady_timer>(ioc_, std::chrono::milliseconds(10));
-  timer->async_wait([this, timer, deadline](const boost::system::error_code&) {
-    finish_shutdown_when_idle(deadline);
+    core::stop_when_idle(ioc_, *server_,
+                         std::chrono::steady_clock::now() + std::chrono::seconds(5));
   });
 }
 

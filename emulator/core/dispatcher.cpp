@@ -20,6 +20,8 @@ std::string error_code_of(const Reply& reply) {
   if (reply.status < 400) return {};
   try {
     auto j = nlohmann::json::parse(reply.body);
+    // Azure's envelope, or a Kubernetes Status.
+    if (j.contains("reason")) return j.at("reason").get<std::string>();
     return j.at("error").at("code").get<std::string>();
   } catch (const std::exception&) {
     return {};
@@ -29,27 +31,28 @@ std::string error_code_of(const Reply& reply) {
 }  // namespace
 
 Dispatcher::Dispatcher(const Router& router, const Clock& clock, Rng& rng, Logger& logger,
-                       MetricsRegistry& metrics)
+                       MetricsRegistry& metrics, ErrorWriter write_error)
     : router_(router),
       clock_(clock),
       rng_(rng),
       logger_(logger),
-      stats_(HttpStats::declare(metrics)) {}
+      stats_(HttpStats::declare(metrics)),
+      write_error_(std::move(write_error)) {}
 
 Reply Dispatcher::run(RequestContext& ctx, const HttpRequest& request) {
   const std::string_view target = request.target();
   const size_t q = target.find('?');
   auto path = percent_decode(target.substr(0, q), false);
   auto query = parse_query(q == std::string_view::npos ? "" : target.substr(q + 1));
-  if (!path || !query) return to_reply(errors::bad_parameter("The request URL is not valid."));
+  if (!path || !query) return write_error_(errors::bad_parameter("The request URL is not valid."));
   ctx.path = std::move(*path);
   ctx.query = std::move(*query);
 
   Router::Match m = router_.match(ctx.host, request.method(), ctx.path);
   if (!m.handler) {
     const std::string method(request.method_string());
-    return to_reply(m.other_method ? errors::method_not_allowed(method, ctx.path)
-                                   : errors::not_found(method, ctx.path));
+    return write_error_(m.other_method ? errors::method_not_allowed(method, ctx.path)
+                                       : errors::not_found(method, ctx.path));
   }
   ctx.route = m.route;
   ctx.params = std::move(m.params);
@@ -60,10 +63,10 @@ Reply Dispatcher::run(RequestContext& ctx, const HttpRequest& request) {
 
 Reply Dispatcher::run_matched(RequestContext& ctx, const Router::Match& m) {
   for (const Filter& filter : *m.filters) {
-    if (auto err = filter(ctx)) return to_reply(*err);
+    if (auto err = filter(ctx)) return write_error_(*err);
   }
   Result<Reply> result = (*m.handler)(ctx);
-  return result.ok() ? std::move(result.value()) : to_reply(result.error());
+  return result.ok() ? std::move(result.value()) : write_error_(result.error());
 }
 
 HttpResponse Dispatcher::handle(HttpRequest&& request, const ConnectionInfo& connection) {
@@ -78,7 +81,7 @@ HttpResponse Dispatcher::handle(HttpRequest&& request, const ConnectionInfo& con
     // A bug, not a client error: log it with the request id and keep serving.
     logger_.error("http", "unhandled exception in handler",
                   {{"request_id", ctx.request_id}, {"route", ctx.route}, {"what", e.what()}});
-    reply = to_reply(errors::internal(ctx.request_id));
+    reply = write_error_(errors::internal(ctx.request_id));
   }
   const unsigned status = reply.status;
   const std::string code = error_code_of(reply);
@@ -93,7 +96,7 @@ HttpResponse Dispatcher::handle(HttpRequest&& request, const ConnectionInfo& con
 HttpResponse Dispatcher::reject(const ApiError& error, unsigned http_version,
                                 const ConnectionInfo& connection) {
   const std::string request_id = rng_.uuid();
-  HttpResponse response = finish(to_reply(error), nullptr, request_id, http_version);
+  HttpResponse response = finish(write_error_(error), nullptr, request_id, http_version);
   response.keep_alive(false);
   record(nullptr, connection, "transport", request_id, error.status, 0, error.code);
   return response;

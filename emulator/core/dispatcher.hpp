@@ -4,6 +4,7 @@
 //   -> common headers -> metrics -> access log.
 // The transport hands every parsed request (or a transport-level rejection) to a RequestSink and
 // writes back what it returns; it knows nothing of routes.
+#include <functional>
 #include <string>
 
 #include "emulator/core/clock.hpp"
@@ -26,8 +27,13 @@ class RequestSink {
 
 class Dispatcher final : public RequestSink {
  public:
+  /// Writes the errors the pipeline itself raises (no route, a filter's refusal, a handler's
+  /// ApiError) in the envelope of the API surface: Azure's by default, Kubernetes' Status for the
+  /// simulated kube-apiserver.
+  using ErrorWriter = std::function<Reply(const ApiError&)>;
+
   Dispatcher(const Router& router, const Clock& clock, Rng& rng, Logger& logger,
-             MetricsRegistry& metrics);
+             MetricsRegistry& metrics, ErrorWriter write_error = to_reply);
 
   HttpResponse handle(HttpRequest&& request, const ConnectionInfo& connection) override;
   HttpResponse reject(const ApiError& error, unsigned http_version,
@@ -47,6 +53,7 @@ class Dispatcher final : public RequestSink {
   Rng& rng_;
   Logger& logger_;
   HttpStats stats_;
+  ErrorWriter write_error_;
 };
 
 }  // namespace kmslab::core

@@ -6,6 +6,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -348,6 +349,18 @@ void HttpServer::shutdown() {
 
 size_t HttpServer::open_connections() const {
   return impl_->open_connections();
+}
+
+void stop_when_idle(boost::asio::io_context& ioc, HttpServer& server,
+                    std::chrono::steady_clock::time_point deadline) {
+  if (server.open_connections() == 0 || std::chrono::steady_clock::now() >= deadline) {
+    ioc.stop();
+    return;
+  }
+  auto timer = std::make_shared<boost::asio::steady_timer>(ioc, std::chrono::milliseconds(10));
+  timer->async_wait([&ioc, &server, timer, deadline](const boost::system::error_code&) {
+    stop_when_idle(ioc, server, deadline);
+  });
 }
 
 }  // namespace kmslab::core

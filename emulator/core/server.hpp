@@ -59,4 +59,9 @@ class HttpServer {
   std::shared_ptr<Impl> impl_;
 };
 
+/// The end of a graceful shutdown, after HttpServer::shutdown(): requests in flight get until
+/// `deadline` to finish, then `ioc` stops regardless (its run() calls return).
+void stop_when_idle(boost::asio::io_context& ioc, HttpServer& server,
+                    std::chrono::steady_clock::time_point deadline);
+
 }  // namespace kmslab::core
