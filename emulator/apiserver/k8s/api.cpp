@@ -7,6 +7,8 @@
 #include "emulator/apiserver/k8s/discovery.hpp"
 #include "emulator/apiserver/k8s/kinds.hpp"
 #include "emulator/apiserver/k8s/managed_fields.hpp"
+#include "emulator/apiserver/k8s/openapi.hpp"
+#include "emulator/apiserver/k8s/patch.hpp"
 #include "emulator/apiserver/k8s/protobuf_body.hpp"
 #include "emulator/apiserver/k8s/selectors.hpp"
 #include "emulator/apiserver/k8s/status.hpp"
@@ -347,44 +349,91 @@ Result<Reply> KubeApi::replace(RequestContext& ctx, const std::string& ns) {
   if (kind->read_only) return reply(method_not_supported(kind->resource, "update"));
   auto decoded = decode_request(ctx, *kind, ns);
   if (auto* s = std::get_if<Status>(&decoded)) return reply(*s);
-  auto& [object, warnings] = std::get<DecodedBody>(decoded);
-  const std::string& name = ctx.param("name");
-  const std::string body_name = object["metadata"].value("name", "");
-  if (body_name != name) {
+  const DecodedBody body = std::move(std::get<DecodedBody>(decoded));
+  // checkName, before storage is read (endpoints/handlers/update.go).
+  if (const std::string body_name = body.object["metadata"].value("name", "");
+      body_name != ctx.param("name")) {
     return reply(bad_request("the name of the object (" + body_name +
-                             ") does not match the name on the URL (" + name + ")"));
+                             ") does not match the name on the URL (" + ctx.param("name") + ")"));
   }
+  return write_update(ctx, *kind, ns, [&](const json&) -> Next { return body; });
+}
+
+Result<Reply> KubeApi::patch(RequestContext& ctx, const std::string& ns) {
+  const Kind* kind = kind_in(ctx, !ns.empty());
+  if (!kind) return reply(resource_not_served());
+  if (kind->read_only) return reply(method_not_supported(kind->resource, "patch"));
+  auto type = patch_type(ctx.request[core::http::field::content_type]);
+  if (!type) {
+    return reply(Status{415, "UnsupportedMediaType",
+                        "the body of the request was in an unknown format - accepted media types "
+                        "include: application/json-patch+json, application/merge-patch+json, "
+                        "application/strategic-merge-patch+json",
+                        nullptr});
+  }
+  auto mode = parse_field_validation(ctx.query_param("fieldValidation").value_or(""));
+  if (!mode) return reply(bad_request("fieldValidation parameter unsupported"));
+  const json patch_doc = core::parse_untrusted_json(ctx.request.body());
+  if (patch_doc.is_discarded()) return reply(bad_request("error decoding patch: invalid JSON"));
+  return write_update(ctx, *kind, ns, [&](const json& current) -> Next {
+    auto patched = apply_patch(*type, current, patch_doc);
+    if (auto* s = std::get_if<Status>(&patched)) return *s;
+    auto decoded = decode_body(*kind, std::get<json>(patched).dump(), *mode);
+    if (auto* s = std::get_if<Status>(&decoded)) return *s;
+    auto& body = std::get<DecodedBody>(decoded);
+    if (kind->namespaced) body.object["metadata"]["namespace"] = ns;
+    return body;
+  });
+}
+
+// GuaranteedUpdate for PUT and PATCH: `make_next` builds the new object from the current one;
+// the server keeps what clients may not change, validates, and keeps managedFields.
+Result<Reply> KubeApi::write_update(RequestContext& ctx, const Kind& kind, const std::string& ns,
+                                    const std::function<Next(const json&)>& make_next) {
+  const std::string& name = ctx.param("name");
   std::optional<Status> refused;
+  std::vector<std::string> warnings;
   const std::string manager = manager_of(ctx, "update");
-  auto updated =
-      storage_.update({kind->resource, ns, name},
-                      [&](const storage::StoredObject& cur) -> std::variant<json, StorageError> {
-                        json next = object;
-                        json& meta = next["metadata"];
-                        const json& old_meta = cur.object["metadata"];
-                        const std::string rv = meta.value("resourceVersion", "");
-                        if (!rv.empty() && rv != old_meta.value("resourceVersion", "")) {
-                          return StorageError{StorageError::Kind::kConflict, {}};
-                        }
-                        meta["uid"] = old_meta.value("uid", "");
-                        meta["creationTimestamp"] = old_meta.value("creationTimestamp", "");
-                        if (kind->kind == "Secret" && next.value("type", "").empty())
-                          next["type"] = "Opaque";
-                        if (kind->kind == "Namespace") {
-                          next["status"] = cur.object.value("status", json::object());
-                          next["spec"] = cur.object.value("spec", json::object());
-                          meta["labels"]["kubernetes.io/metadata.name"] = name;
-                        }
-                        if (auto causes = validate(*kind, next, &cur.object); !causes.empty()) {
-                          refused = invalid(kind->kind, name, causes);
-                          return StorageError{StorageError::Kind::kInvalid, {}};
-                        }
-                        update_managed_fields(next, &cur.object, manager, now_text());
-                        meta["resourceVersion"] = old_meta.value("resourceVersion", "");
-                        return next;
-                      });
+  const auto refuse = [&](Status s) {
+    refused = std::move(s);
+    return StorageError{StorageError::Kind::kInvalid, {}};
+  };
+  auto updated = storage_.update(
+      {kind.resource, ns, name},
+      [&](const storage::StoredObject& cur) -> std::variant<json, StorageError> {
+        auto made = make_next(cur.object);
+        if (auto* s = std::get_if<Status>(&made)) return refuse(*s);
+        auto& body = std::get<DecodedBody>(made);
+        warnings = body.warnings;
+        json next = std::move(body.object);
+        json& meta = next["metadata"];
+        const json& old_meta = cur.object["metadata"];
+        const std::string body_name = meta.value("name", "");
+        if (body_name != name) {
+          return refuse(bad_request("the name of the object (" + body_name +
+                                    ") does not match the name on the URL (" + name + ")"));
+        }
+        const std::string rv = meta.value("resourceVersion", "");
+        if (!rv.empty() && rv != old_meta.value("resourceVersion", "")) {
+          return StorageError{StorageError::Kind::kConflict, {}};
+        }
+        meta["uid"] = old_meta.value("uid", "");
+        meta["creationTimestamp"] = old_meta.value("creationTimestamp", "");
+        if (kind.kind == "Secret" && next.value("type", "").empty()) next["type"] = "Opaque";
+        if (kind.kind == "Namespace") {
+          next["status"] = cur.object.value("status", json::object());
+          next["spec"] = cur.object.value("spec", json::object());
+          meta["labels"]["kubernetes.io/metadata.name"] = name;
+        }
+        if (auto causes = validate(kind, next, &cur.object); !causes.empty()) {
+          return refuse(invalid(kind.kind, name, causes));
+        }
+        update_managed_fields(next, &cur.object, manager, now_text());
+        meta["resourceVersion"] = old_meta.value("resourceVersion", "");
+        return next;
+      });
   if (refused) return reply(*refused);
-  if (auto* e = std::get_if<StorageError>(&updated)) return reply(storage_status(*e, *kind, name));
+  if (auto* e = std::get_if<StorageError>(&updated)) return reply(storage_status(*e, kind, name));
   return object_reply(std::get<storage::StoredObject>(updated).object, 200, warnings);
 }
 
@@ -447,6 +496,7 @@ void KubeApi::register_routes(core::Router& router) {
         return core::ApiError{401, "Unauthorized", "Unauthorized", std::nullopt, {}};
       });
   register_discovery(router, api);
+  register_openapi(router, api, options_.kubernetes_version);
   auto ns_of = [](const RequestContext& ctx) { return ctx.param("namespace"); };
   router.add(api, verb::get, "/api/v1/namespaces/{namespace}/{resource}", "k8s.list",
              [this, ns_of](RequestContext& c) { return list(c, ns_of(c)); });
@@ -456,6 +506,8 @@ void KubeApi::register_routes(core::Router& router) {
              [this, ns_of](RequestContext& c) { return get(c, ns_of(c)); });
   router.add(api, verb::put, "/api/v1/namespaces/{namespace}/{resource}/{name}", "k8s.update",
              [this, ns_of](RequestContext& c) { return replace(c, ns_of(c)); });
+  router.add(api, verb::patch, "/api/v1/namespaces/{namespace}/{resource}/{name}", "k8s.patch",
+             [this, ns_of](RequestContext& c) { return patch(c, ns_of(c)); });
   router.add(api, verb::delete_, "/api/v1/namespaces/{namespace}/{resource}/{name}", "k8s.delete",
              [this, ns_of](RequestContext& c) { return remove(c, ns_of(c)); });
   router.add(api, verb::get, "/api/v1/{resource}", "k8s.list",
@@ -471,6 +523,8 @@ void KubeApi::register_routes(core::Router& router) {
              [this](RequestContext& c) { return get(c, ""); });
   router.add(api, verb::put, "/api/v1/{resource}/{name}", "k8s.update",
              [this](RequestContext& c) { return replace(c, ""); });
+  router.add(api, verb::patch, "/api/v1/{resource}/{name}", "k8s.patch",
+             [this](RequestContext& c) { return patch(c, ""); });
   router.add(api, verb::delete_, "/api/v1/{resource}/{name}", "k8s.delete",
              [this](RequestContext& c) { return remove(c, ""); });
 }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "emulator/apiserver/k8s/decode.hpp"
 #include "emulator/apiserver/storage/object_storage.hpp"
 #include "emulator/core/clock.hpp"
 #include "emulator/core/rng.hpp"
@@ -38,6 +39,11 @@ class KubeApi {
   core::Result<core::Reply> get(core::RequestContext& ctx, const std::string& ns);
   core::Result<core::Reply> create(core::RequestContext& ctx, const std::string& ns);
   core::Result<core::Reply> replace(core::RequestContext& ctx, const std::string& ns);
+  core::Result<core::Reply> patch(core::RequestContext& ctx, const std::string& ns);
+  using Next = std::variant<DecodedBody, Status>;
+  core::Result<core::Reply> write_update(
+      core::RequestContext& ctx, const Kind& kind, const std::string& ns,
+      const std::function<Next(const nlohmann::json&)>& make_next);
   core::Result<core::Reply> remove(core::RequestContext& ctx, const std::string& ns);
   core::Result<core::Reply> list_pods(core::RequestContext& ctx, const std::string& ns);
 

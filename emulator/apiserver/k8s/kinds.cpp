@@ -9,7 +9,7 @@ using nlohmann::json;
 namespace {
 
 // The verbs discovery announces: only what this server implements.
-const std::vector<std::string> kReadWrite = {"create", "delete", "get", "list", "update"};
+const std::vector<std::string> kReadWrite = {"create", "delete", "get", "list", "patch", "update"};
 
 std::vector<Kind> make_kinds() {
   Kind configmaps{"configmaps",

@@ -58,7 +58,10 @@ def test_create_get_list_delete_secret(apiserver):
 
 def test_configmap_and_selectors(apiserver):
     apiserver.kubectl("create", "configmap", "c1", "--from-literal=k=v")
-    apiserver.kubectl("label", "configmap", "c1", "app=web", check=False)  # needs patch (not yet)
+    apiserver.kubectl("label", "configmap", "c1", "app=web")
+    labelled = apiserver.kubectl_json("get", "configmaps", "-l", "app=web")
+    assert [i["metadata"]["name"] for i in labelled["items"]] == ["c1"]
+    assert apiserver.kubectl_json("get", "configmaps", "-l", "app!=web")["items"] == []
     listed = apiserver.kubectl_json("get", "configmaps", "--field-selector", "metadata.name=c1")
     assert [i["metadata"]["name"] for i in listed["items"]] == ["c1"]
     none = apiserver.kubectl_json("get", "configmaps", "--field-selector", "metadata.name=zz")
@@ -80,13 +83,13 @@ def test_real_errors_reach_kubectl(apiserver):
 def test_replace_with_stale_resource_version_is_conflict(apiserver):
     apiserver.kubectl("create", "secret", "generic", "s1", "--from-literal=a=b")
     obj = apiserver.kubectl_json("get", "secret", "s1")
-    same = apiserver.kubectl("replace", "--validate=false", "-f", "-", input=json.dumps(obj))
+    same = apiserver.kubectl("replace", "-f", "-", input=json.dumps(obj))
     assert 'secret/s1 replaced' in same.stdout
     assert apiserver.kubectl_json("get", "secret", "s1")["metadata"]["resourceVersion"] == \
         obj["metadata"]["resourceVersion"]  # no-op update (kms.md §2.4)
     obj["data"]["a"] = "Yw=="
-    apiserver.kubectl("replace", "--validate=false", "-f", "-", input=json.dumps(obj))
-    stale = apiserver.kubectl("replace", "--validate=false", "-f", "-", input=json.dumps(obj), check=False)
+    apiserver.kubectl("replace", "-f", "-", input=json.dumps(obj))
+    stale = apiserver.kubectl("replace", "-f", "-", input=json.dumps(obj), check=False)
     assert stale.returncode != 0
     assert "the object has been modified; please apply your changes to the latest version" in stale.stderr
 
@@ -129,3 +132,46 @@ def test_logs_do_not_carry_secret_values(apiserver):
     token = (apiserver.data_dir / "token").read_text().strip()
     assert token not in log
     assert all(json.loads(line) for line in log.splitlines())  # JSON logs
+
+
+def test_patch_merge_strategic_and_json(apiserver):
+    apiserver.kubectl("create", "secret", "generic", "s1", "--from-literal=a=b")
+    apiserver.kubectl("annotate", "secret", "s1", "note=x")  # strategic merge patch
+    apiserver.kubectl("patch", "secret", "s1", "--type=merge", "-p", '{"data":{"z":"eg=="}}')
+    apiserver.kubectl("patch", "secret", "s1", "--type=json", "-p", '[{"op":"remove","path":"/data/a"}]')
+    secret = apiserver.kubectl_json("get", "secret", "s1")
+    assert secret["data"] == {"z": "eg=="}
+    assert secret["metadata"]["annotations"] == {"note": "x"}
+    bad = apiserver.kubectl("patch", "secret", "s1", "-p", '{"data":{"b":"!!"}}', check=False)
+    assert "illegal base64 data at input byte 0" in bad.stderr
+
+
+def test_seed_replace_pipeline_verbatim(apiserver):
+    """The seed's storage migration command, through a shell, as users type it (kms.md §6.1)."""
+    apiserver.kubectl("create", "namespace", "team-a")
+    for ns, name in (("default", "s1"), ("default", "s2"), ("team-a", "s3")):
+        apiserver.kubectl("create", "secret", "generic", name, "-n", ns, "--from-literal=a=b")
+    before = {(i["metadata"]["namespace"], i["metadata"]["name"]): i["metadata"]["resourceVersion"]
+              for i in apiserver.kubectl_json("get", "secrets", "-A")["items"]}
+    env = dict(os.environ, KUBECONFIG=str(apiserver.kubeconfig), HOME=str(apiserver.data_dir / "home"))
+    out = subprocess.run("kubectl get secrets --all-namespaces -o json | kubectl replace -f -",
+                         shell=True, capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert sorted(out.stdout.split()) == sorted(["secret/s1", "replaced", "secret/s2", "replaced",
+                                                 "secret/s3", "replaced"])
+    after = {(i["metadata"]["namespace"], i["metadata"]["name"]): i["metadata"]["resourceVersion"]
+             for i in apiserver.kubectl_json("get", "secrets", "-A")["items"]}
+    assert after == before  # identity storage: nothing stale, every update a no-op (§2.4)
+
+
+def test_client_side_validation_fails_as_against_kube_apiserver(apiserver):
+    apiserver.kubectl("create", "secret", "generic", "s1", "--from-literal=a=b")
+    obj = apiserver.kubectl_json("get", "secret", "s1", "--show-managed-fields")
+    obj["bogus"] = 1
+    out = apiserver.kubectl("replace", "-f", "-", input=json.dumps(obj), check=False)
+    assert out.returncode != 0
+    assert 'unknown field "bogus" in io.k8s.api.core.v1.Secret' in out.stderr
+    obj.pop("bogus")
+    obj["metadata"]["managedFields"][0]["bogus"] = 1
+    out = apiserver.kubectl("replace", "-f", "-", input=json.dumps(obj), check=False)
+    assert 'unknown field "bogus" in io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry' in out.stderr
