@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "emulator/apiserver/k8s/kinds.hpp"
 #include "emulator/apiserver/k8s/status.hpp"
 #include "emulator/apiserver/storage/identity_registry.hpp"
 #include "emulator/core/files.hpp"
@@ -82,9 +83,28 @@ Apiserver::Apiserver(Config config) : config_(std::move(config)) {
   options.pods = flag_pods(config_.pods, core::format_rfc3339(clock_->now()), *rng_);
   api_ = std::make_unique<k8s::KubeApi>(*storage_, *clock_, *rng_, std::move(options));
   api_->ensure_default_namespaces();
+  prime_watch_cache();
   api_->register_routes(router_);
   dispatcher_ = std::make_unique<core::Dispatcher>(router_, *clock_, *rng_, *logger_, metrics_,
                                                    k8s::status_from_api_error);
+}
+
+// kube-apiserver fills its watch cache at start by listing every resource from storage, which
+// decrypts every object (the KMS v1 cold-start storm). This pass does the same reads; LISTs are
+// still served from storage afterwards (there is no cache to serve them from).
+void Apiserver::prime_watch_cache() {
+  for (const auto& kind : k8s::served_kinds()) {
+    if (kind.read_only) continue;
+    auto page = storage_->list(kind.resource, "", {});
+    if (auto* e = std::get_if<storage::StorageError>(&page)) {
+      logger_->error("apiserver", "initial list failed",
+                     {{"resource", kind.resource}, {"error", e->message}});
+    } else {
+      logger_->info("apiserver", "initial list",
+                    {{"resource", kind.resource},
+                     {"objects", std::get<storage::ListPage>(page).items.size()}});
+    }
+  }
 }
 
 Apiserver::~Apiserver() {

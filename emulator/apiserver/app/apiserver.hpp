@@ -37,6 +37,7 @@ class Apiserver {
 
  private:
   void write_kubeconfig() const;
+  void prime_watch_cache();
   std::string load_or_create_token();
 
   Config config_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "emulator/apiserver/health/health.hpp"
 #include "emulator/apiserver/k8s/decode.hpp"
 #include "emulator/apiserver/k8s/discovery.hpp"
 #include "emulator/apiserver/k8s/kinds.hpp"
@@ -488,6 +489,7 @@ void KubeApi::register_routes(core::Router& router) {
   const json version = version_info(options_.kubernetes_version);
   router.add(pub, verb::get, "/version", "k8s.version",
              [version](RequestContext&) -> Result<Reply> { return Reply::json(version); });
+  register_health(router, pub);
   const auto api = router.add_group("k8s", {"*"});
   router.add_filter(
       api, [token = options_.bearer_token](RequestContext& ctx) -> std::optional<core::ApiError> {
@@ -496,6 +498,8 @@ void KubeApi::register_routes(core::Router& router) {
         return core::ApiError{401, "Unauthorized", "Unauthorized", std::nullopt, {}};
       });
   register_discovery(router, api);
+  router.add(api, verb::get, "/_kmslab/raw", "kmslab.raw",
+             [this](RequestContext& c) { return raw(c); });
   register_openapi(router, api, options_.kubernetes_version);
   auto ns_of = [](const RequestContext& ctx) { return ctx.param("namespace"); };
   router.add(api, verb::get, "/api/v1/namespaces/{namespace}/{resource}", "k8s.list",
@@ -527,6 +531,38 @@ void KubeApi::register_routes(core::Router& router) {
              [this](RequestContext& c) { return patch(c, ""); });
   router.add(api, verb::delete_, "/api/v1/{resource}/{name}", "k8s.delete",
              [this](RequestContext& c) { return remove(c, ""); });
+}
+
+// What `etcdctl get KEY` shows, for the embedded store too: the stored bytes, untransformed.
+// Read-only, and behind the same bearer token as the API.
+Result<Reply> KubeApi::raw(RequestContext& ctx) {
+  const std::string key = ctx.query_param("key").value_or("");
+  if (key.empty()) return reply(bad_request("the key query parameter is required"));
+  auto kv = storage_.raw(key);
+  if (!kv) return reply(Status{404, "NotFound", "key \"" + key + "\" not found", nullptr});
+  Reply r{200, kv->value, "application/octet-stream", {}};
+  r.headers.emplace_back("X-Kmslab-Mod-Revision", std::to_string(kv->mod_revision));
+  r.headers.emplace_back("X-Kmslab-Create-Revision", std::to_string(kv->create_revision));
+  return r;
+}
+
+void KubeApi::register_health(core::Router& router, core::Router::GroupId group) {
+  // The storage probe: a read of the namespaces prefix (kube-apiserver's "etcd" check).
+  encryption::HealthCheck ping{"ping", [] { return std::optional<std::string>(); }};
+  encryption::HealthCheck log{"log", [] { return std::optional<std::string>(); }};
+  encryption::HealthCheck etcd{"etcd", [this]() -> std::optional<std::string> {
+                                 try {
+                                   (void)storage_.revision();
+                                   return std::nullopt;
+                                 } catch (const std::exception& e) {
+                                   return std::string(e.what());
+                                 }
+                               }};
+  std::vector<encryption::HealthCheck> base = {ping, log, etcd};
+  std::vector<encryption::HealthCheck> with_kms = base;
+  with_kms.insert(with_kms.end(), options_.kms_checks.begin(), options_.kms_checks.end());
+  health::register_health_routes(router, group,
+                                 {{"healthz", with_kms}, {"livez", base}, {"readyz", with_kms}});
 }
 
 }  // namespace kmslab::apiserver::k8s

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "emulator/apiserver/encryption/provider_set.hpp"
 #include "emulator/apiserver/k8s/decode.hpp"
 #include "emulator/apiserver/storage/object_storage.hpp"
 #include "emulator/core/clock.hpp"
@@ -20,6 +21,8 @@ struct ApiOptions {
   /// Read-only pods (JSON objects with metadata.name and metadata.namespace), e.g. the
   /// konnectivity-agent pods of kube-system (seed N3).
   std::vector<nlohmann::json> pods;
+  /// The encryption layer's checks (ProviderSet::checks): on /healthz and /readyz, not /livez.
+  std::vector<encryption::HealthCheck> kms_checks;
 };
 
 /// The /version document for "1.29" / "1.29.4".
@@ -47,6 +50,8 @@ class KubeApi {
   core::Result<core::Reply> remove(core::RequestContext& ctx, const std::string& ns);
   core::Result<core::Reply> list_pods(core::RequestContext& ctx, const std::string& ns);
 
+  core::Result<core::Reply> raw(core::RequestContext& ctx);
+  void register_health(core::Router& router, core::Router::GroupId group);
   std::string manager_of(const core::RequestContext& ctx, const char* verb) const;
   std::string now_text() const;
 

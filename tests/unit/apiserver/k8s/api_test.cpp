@@ -218,3 +218,23 @@ TEST_F(KubeApiTest, UndecryptableObjectIsInternalErrorStatus) {
 
 }  // namespace
 }  // namespace kmslab::apiserver::k8s
+
+namespace kmslab::apiserver::k8s {
+namespace {
+
+TEST_F(KubeApiTest, RawRouteReturnsStoredBytes) {
+  call(http::verb::post, "/api/v1/namespaces/default/secrets", secret("s1"));
+  core::HttpRequest req{http::verb::get, "/_kmslab/raw?key=%2Fregistry%2Fsecrets%2Fdefault%2Fs1",
+                        11};
+  req.set(http::field::authorization, "Bearer t0ken");
+  auto res = dispatcher.handle(std::move(req), core::ConnectionInfo{});
+  EXPECT_EQ(res.result_int(), 200u);
+  EXPECT_EQ(res.body(), store.get("/registry/secrets/default/s1")->value);
+  auto [code, body] = call(http::verb::get, "/_kmslab/raw?key=%2Fnope");
+  EXPECT_EQ(code, 404u);
+  auto [anon, _] = call(http::verb::get, "/_kmslab/raw?key=%2Fnope", "", "application/json", "");
+  EXPECT_EQ(anon, 401u);
+}
+
+}  // namespace
+}  // namespace kmslab::apiserver::k8s
