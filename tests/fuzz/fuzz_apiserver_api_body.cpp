@@ -22,7 +22,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   switch ((pick / 16) % 4) {
     case 0: {
       auto r = k8s::decode_body(kind, body, mode);
-      if (auto* d = std::get_if<k8s::DecodedBody>(&r)) (void)d->object.dump();
+      if (auto* d = std::get_if<k8s::DecodedBody>(&r))
+        (void)d->object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       break;
     }
     case 1: {

@@ -77,7 +77,10 @@ std::variant<std::string, Status> protobuf_body_to_json(const Kind& kind, std::s
   else
     text = "{}";  // decode_body names the unknown kind
   if (!text) return unrecognized("proto: cannot parse invalid wire-format data");
-  json object = json::parse(*text);
+  // proto2 strings are not checked for UTF-8: what does not parse back is refused.
+  json object = json::parse(*text, nullptr, false);
+  if (object.is_discarded() || !object.is_object())
+    return unrecognized("proto: invalid UTF-8 in a string field");
   object["apiVersion"] = api_version;
   object["kind"] = body_kind;
   if (object.contains("metadata")) {
@@ -87,7 +90,7 @@ std::variant<std::string, Status> protobuf_body_to_json(const Kind& kind, std::s
     drop_zero_values(meta);
   }
   drop_zero_values(object);
-  return object.dump();
+  return object.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace kmslab::apiserver::k8s

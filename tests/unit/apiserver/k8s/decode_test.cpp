@@ -83,3 +83,33 @@ TEST(Base64, GoVerdicts) {
 
 }  // namespace
 }  // namespace kmslab::apiserver::k8s
+
+#include "emulator/apiserver/k8s/protobuf_body.hpp"
+
+namespace kmslab::apiserver::k8s {
+namespace {
+
+// "k8s\0" + Unknown{typeMeta{apiVersion "v1", kind "Secre\xe4"}, raw Secret{metadata{name}}}:
+// found by fuzz_apiserver_api_body (the kind's invalid UTF-8 made the JSON writer throw).
+TEST(ProtobufBody, InvalidUtf8KindIsABadRequestNotACrash) {
+  const std::string body("k8s\0\x0a\x0c\x0a\x02v1\x12\x06Secre\xe4\x12\x06\x0a\x04\x0a\x02s1", 26);
+  auto r = protobuf_body_to_json(*find_kind("secrets"), body);
+  if (auto* text = std::get_if<std::string>(&r)) {
+    auto d = decode_body(*find_kind("secrets"), *text, FieldValidation::kStrict);
+    ASSERT_TRUE(std::holds_alternative<Status>(d));
+    EXPECT_EQ(std::get<Status>(d).code, 400u);
+  }
+}
+
+TEST(ProtobufBody, SecretDecodes) {
+  const std::string body("k8s\0\x0a\x0c\x0a\x02v1\x12\x06Secret\x12\x06\x0a\x04\x0a\x02s1", 26);
+  auto r = protobuf_body_to_json(*find_kind("secrets"), body);
+  ASSERT_TRUE(std::holds_alternative<std::string>(r));
+  auto d = decode_body(*find_kind("secrets"), std::get<std::string>(r), FieldValidation::kStrict);
+  ASSERT_TRUE(std::holds_alternative<DecodedBody>(d));
+  EXPECT_EQ(std::get<DecodedBody>(d).object["metadata"]["name"], "s1");
+  EXPECT_EQ(std::get<Status>(protobuf_body_to_json(*find_kind("secrets"), "{}")).code, 400u);
+}
+
+}  // namespace
+}  // namespace kmslab::apiserver::k8s
