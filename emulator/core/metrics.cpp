@@ -117,6 +117,8 @@ void HistogramVec::render(std::string& out) const {
 CounterVec& MetricsRegistry::counter(std::string name, std::string help,
                                      std::vector<std::string> labels) {
   std::lock_guard l(mu_);
+  for (const auto& c : counters_)
+    if (c->name() == name) return *c;
   counters_.push_back(
       std::make_unique<CounterVec>(std::move(name), std::move(help), std::move(labels)));
   return *counters_.back();
@@ -126,6 +128,8 @@ HistogramVec& MetricsRegistry::histogram(std::string name, std::string help,
                                          std::vector<std::string> labels,
                                          std::vector<double> buckets) {
   std::lock_guard l(mu_);
+  for (const auto& h : histograms_)
+    if (h->name() == name) return *h;
   histograms_.push_back(std::make_unique<HistogramVec>(std::move(name), std::move(help),
                                                        std::move(labels), std::move(buckets)));
   return *histograms_.back();

@@ -16,6 +16,7 @@ class CounterVec {
   void inc(const std::vector<std::string>& label_values, double by = 1);
   double value(const std::vector<std::string>& label_values) const;
   void render(std::string& out) const;
+  const std::string& name() const { return name_; }
 
  private:
   std::string name_, help_;
@@ -31,6 +32,7 @@ class HistogramVec {
   void observe(const std::vector<std::string>& label_values, double value);
   uint64_t count(const std::vector<std::string>& label_values) const;
   void render(std::string& out) const;
+  const std::string& name() const { return name_; }
 
  private:
   struct Series {
@@ -47,6 +49,8 @@ class HistogramVec {
 
 class MetricsRegistry {
  public:
+  /// Declaring a name twice returns the first declaration (a component built again, e.g. the
+  /// apiserver's providers on a config reload, keeps counting into the same series).
   CounterVec& counter(std::string name, std::string help, std::vector<std::string> labels);
   HistogramVec& histogram(std::string name, std::string help, std::vector<std::string> labels,
                           std::vector<double> buckets);
