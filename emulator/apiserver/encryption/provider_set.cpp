@@ -27,7 +27,7 @@ class Registry final : public TransformerRegistry {
  public:
   std::map<GroupResource, std::shared_ptr<Transformer>> by_resource;
   std::shared_ptr<Transformer> fallback = std::make_shared<IdentityTransformer>();
-  std::shared_ptr<void> keep_alive;  // owns the rng when the deps gave none
+  std::vector<std::shared_ptr<void>> keep_alive;  // the metrics handles, the rng if owned
 
   std::shared_ptr<Transformer> for_resource(std::string_view group_resource) const override {
     const GroupResource gr = parse_group_resource(group_resource);
@@ -46,7 +46,7 @@ struct Built {
 struct Builder {
   const ProviderDeps& deps;
   core::Rng& rng;
-  EncryptionMetrics metrics;
+  EncryptionMetrics& metrics;  // owned by the registry: transformers and probes point at it
   int minor;
 
   std::shared_ptr<Transformer> keyed(const std::vector<KeyConfig>& keys, const char* what,
@@ -154,9 +154,11 @@ ProviderSet load_provider_set(const std::string& path, const ProviderDeps& deps)
   if (!rng) {
     auto owned = std::make_shared<core::SystemRng>();
     rng = owned.get();
-    registry->keep_alive = owned;
+    registry->keep_alive.push_back(owned);
   }
-  Builder builder{deps, *rng, EncryptionMetrics::declare(deps.metrics), minor};
+  auto metrics = std::make_shared<EncryptionMetrics>(EncryptionMetrics::declare(deps.metrics));
+  registry->keep_alive.push_back(metrics);
+  Builder builder{deps, *rng, *metrics, minor};
   std::vector<HealthCheck> checks;
   std::map<GroupResource, std::pair<std::string, std::vector<PrefixEntry>>> lists;
   bool v1 = false, v2 = false;
