@@ -15,7 +15,8 @@ struct MockKmsPlugin::State {
   mutable std::mutex mu;
   std::string key_id = "1", version = "v2beta1", healthz = "ok", last_plaintext;
   bool failed = false;
-  std::atomic<int> status_calls{0}, encrypt_calls{0}, decrypt_calls{0}, bad_authority{0};
+  std::atomic<int> version_calls{0}, status_calls{0}, encrypt_calls{0}, decrypt_calls{0},
+      bad_authority{0};
 
   grpc::Status failure() const {
     std::lock_guard l(mu);
@@ -35,6 +36,7 @@ class V1 final : public v1beta1::KeyManagementService::Service {
   explicit V1(std::shared_ptr<State> s) : s_(std::move(s)) {}
   grpc::Status Version(grpc::ServerContext*, const v1beta1::VersionRequest*,
                        v1beta1::VersionResponse* r) override {
+    ++s_->version_calls;
     r->set_version("v1beta1");
     r->set_runtime_name("testKMS");
     r->set_runtime_version("0.0.1");
@@ -123,6 +125,7 @@ struct Services {
 
 MockKmsPlugin::MockKmsPlugin(const std::string& endpoint)
     : state_(std::make_shared<State>()),
+      version_calls_(state_->version_calls),
       status_calls_(state_->status_calls),
       encrypt_calls_(state_->encrypt_calls),
       decrypt_calls_(state_->decrypt_calls),

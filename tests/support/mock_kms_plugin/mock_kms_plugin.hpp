@@ -37,6 +37,7 @@ class MockKmsPlugin {
   /// Stops serving (the socket goes away), as a crashed plugin.
   void shutdown();
 
+  int version_calls() const { return version_calls_; }
   int status_calls() const { return status_calls_; }
   int encrypt_calls() const { return encrypt_calls_; }
   int decrypt_calls() const { return decrypt_calls_; }
@@ -50,6 +51,7 @@ class MockKmsPlugin {
   std::shared_ptr<State> state_;
   std::shared_ptr<void> services_;  // declared before server_: destroyed after it
   std::unique_ptr<grpc::Server> server_;
+  std::atomic<int>& version_calls_;
   std::atomic<int>& status_calls_;
   std::atomic<int>& encrypt_calls_;
   std::atomic<int>& decrypt_calls_;
