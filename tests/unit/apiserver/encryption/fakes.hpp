@@ -7,6 +7,17 @@
 
 namespace kmslab::apiserver::encryption::testing {
 
+/// The TransformError text `f` throws, or "(no error)".
+template <typename F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const TransformError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
 struct FakeV1 final : KmsV1Service {
   std::atomic<int> encrypts{0}, decrypts{0};
   bool failing = false;

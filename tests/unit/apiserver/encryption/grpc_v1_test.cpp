@@ -10,9 +10,12 @@
 #include "emulator/core/rng.hpp"
 #include "tests/support/mock_kms_plugin/mock_kms_plugin.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/unit/apiserver/encryption/fakes.hpp"
 
 namespace kmslab::apiserver::encryption {
 namespace {
+
+using testing::error_of;
 
 using namespace std::chrono_literals;
 const std::string kKey = "/registry/secrets/default/s1";
@@ -39,14 +42,6 @@ struct Grpc : ::testing::Test {
   std::string kms(const char* api, const char* name, const char* socket) {
     return std::string("  - kms: {apiVersion: ") + api + ", name: " + name +
            ", endpoint: 'unix:///" + base + "-" + socket + "', timeout: 1s}\n";
-  }
-  static std::string error_of(auto&& f) {
-    try {
-      f();
-    } catch (const TransformError& e) {
-      return e.what();
-    }
-    return "(no error)";
   }
 };
 

@@ -14,9 +14,12 @@
 #include "emulator/core/rng.hpp"
 #include "tests/support/mock_kms_plugin/mock_kms_plugin.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/unit/apiserver/encryption/fakes.hpp"
 
 namespace kmslab::apiserver::encryption {
 namespace {
+
+using testing::error_of;
 
 using namespace std::chrono_literals;
 const std::string kKey = "/registry/secrets/default/s1";
@@ -43,14 +46,6 @@ struct StateMachine : ::testing::Test {
     ProviderDeps deps{clock, metrics, version};
     deps.rng = &rng;
     return load_provider_set(path, deps);
-  }
-  static std::string error_of(auto&& f) {
-    try {
-      f();
-    } catch (const TransformError& e) {
-      return e.what();
-    }
-    return "(no error)";
   }
 };
 

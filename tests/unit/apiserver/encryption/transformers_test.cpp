@@ -14,17 +14,10 @@
 namespace kmslab::apiserver::encryption {
 namespace {
 
+using testing::error_of;
+
 const std::string kKey = "/registry/secrets/default/s1";
 const std::string kPlain("k8s\0secret-bytes", 16);
-
-std::string error_of(auto&& f) {
-  try {
-    f();
-  } catch (const TransformError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 struct Providers : ::testing::Test {
   core::SeededRng rng{42};
