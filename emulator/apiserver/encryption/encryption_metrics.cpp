@@ -42,13 +42,35 @@ EncryptionMetrics EncryptionMetrics::declare(core::MetricsRegistry& r) {
                 "Total number of reload successes and failures of encryption configuration split "
                 "by apiserver identity.",
                 {"status", "apiserver_id_hash"}),
+      r.gauge("apiserver_envelope_encryption_dek_cache_fill_percent",
+              "Percent of the cache slots currently occupied by cached DEKs.", {}),
+      r.gauge("apiserver_envelope_encryption_dek_source_cache_size",
+              "Number of records in data encryption key (DEK) source cache. On a restart, this "
+              "value is an approximation of the number of decrypt RPC calls the server will make "
+              "to the KMS plugin.",
+              {"provider_name"}),
+      r.gauge("apiserver_envelope_encryption_key_id_hash_last_timestamp_seconds",
+              "The last time in seconds when a keyID was used.",
+              {"transformation_type", "provider_name", "key_id_hash", "apiserver_id_hash"}),
+      r.gauge("apiserver_envelope_encryption_key_id_hash_status_last_timestamp_seconds",
+              "The last time in seconds when a keyID was returned by the Status RPC call.",
+              {"provider_name", "key_id_hash", "apiserver_id_hash"}),
   };
 }
 
 void EncryptionMetrics::record_key_id(std::string_view type, const std::string& provider,
-                                      std::string_view key_id, const std::string& apiserver_id) {
-  key_id_hash.inc(
-      {std::string(type), provider, hash_if_not_empty(key_id), hash_if_not_empty(apiserver_id)});
+                                      std::string_view key_id, const std::string& apiserver_id,
+                                      double now_unix) {
+  const std::vector<std::string> labels{std::string(type), provider, hash_if_not_empty(key_id),
+                                        hash_if_not_empty(apiserver_id)};
+  key_id_hash.inc(labels);
+  key_id_hash_last.set(labels, now_unix);
+}
+
+void EncryptionMetrics::record_status_key_id(const std::string& provider, std::string_view key_id,
+                                             const std::string& apiserver_id, double now_unix) {
+  status_key_id_last.set({provider, hash_if_not_empty(key_id), hash_if_not_empty(apiserver_id)},
+                         now_unix);
 }
 
 std::string grpc_code_name(int code) {

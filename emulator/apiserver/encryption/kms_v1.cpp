@@ -56,7 +56,12 @@ KmsV1Transformer::KmsV1Transformer(std::shared_ptr<KmsV1Service> service, int ca
 std::shared_ptr<Transformer> KmsV1Transformer::remember(std::string_view edek, std::string dek) {
   if (!valid_aes_key_size(dek.size())) throw TransformError(aes_key_size_error(dek.size()));
   auto t = std::make_shared<GcmThenCbc>(dek, rng_);
-  if (cache_) cache_->add(core::base64_encode(edek), t);
+  if (cache_) {
+    cache_->add(core::base64_encode(edek), t);
+    if (metrics_)
+      metrics_->dek_cache_fill.set(
+          {}, static_cast<double>(cache_->size()) / static_cast<double>(cache_->capacity()));
+  }
   return t;
 }
 

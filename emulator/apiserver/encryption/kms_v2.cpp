@@ -146,6 +146,7 @@ void KmsV2Transformer::cache(const std::string& cache_key, std::shared_ptr<Trans
   const auto now = clock_.now();
   std::erase_if(cache_, [&](const auto& kv) { return kv.second.expires < now; });
   cache_[sha256(cache_key)] = {std::move(t), now + kDecryptCacheTtl};
+  if (metrics_) metrics_->dek_source_cache_size.set({name_}, static_cast<double>(cache_.size()));
 }
 
 size_t KmsV2Transformer::cache_size() const {
@@ -171,7 +172,9 @@ FromStorage KmsV2Transformer::from_storage(std::string_view stored, std::string_
     t = dek_source_transformer(o.type, std::move(plain), rng_, false);
     cache(key, t);
   }
-  if (metrics_) metrics_->record_key_id("from_storage", name_, o.key_id, apiserver_id_);
+  if (metrics_)
+    metrics_->record_key_id("from_storage", name_, o.key_id, apiserver_id_,
+                            static_cast<double>(clock_.now_unix_seconds()));
   FromStorage out = t->from_storage(o.encrypted_data, context);
   out.stale = out.stale || o.key_id != state.key_id || o.type != state.type;
   return out;
@@ -188,7 +191,9 @@ std::string KmsV2Transformer::to_storage(std::string_view plain, std::string_vie
   cache(state.cache_key, state.transformer);
   EncryptedObject o{state.transformer->to_storage(plain, context), state.key_id,
                     state.encrypted_dek_source, state.annotations, state.type};
-  if (metrics_) metrics_->record_key_id("to_storage", name_, state.key_id, apiserver_id_);
+  if (metrics_)
+    metrics_->record_key_id("to_storage", name_, state.key_id, apiserver_id_,
+                            static_cast<double>(clock_.now_unix_seconds()));
   validate_encrypted_object(o);
   return encode_encrypted_object(o);
 }

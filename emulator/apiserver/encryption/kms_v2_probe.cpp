@@ -128,8 +128,11 @@ std::optional<std::string> KmsV2Probe::healthy_and_maybe_rotate(const V2Status& 
       metrics_->invalid_status_key_id.inc({name_, s.key_id.empty() ? "empty" : "too_long"});
     errs.push_back("got invalid KMSv2 KeyID hash " + quoted(hash_if_not_empty(s.key_id)) + ": " +
                    key_err);
-  } else if (auto rot = rotate(s.key_id, rng_.uuid())) {
-    errs.push_back(*rot);
+  } else {
+    if (metrics_)
+      metrics_->record_status_key_id(name_, s.key_id, apiserver_id_,
+                                     static_cast<double>(clock_.now_unix_seconds()));
+    if (auto rot = rotate(s.key_id, rng_.uuid())) errs.push_back(*rot);
   }
   if (errs.empty()) return std::nullopt;
   return "kmsv2 Provider " + name_ + " is not healthy, error: " + aggregate(errs);

@@ -194,3 +194,44 @@ TEST_F(StateMachine, WatcherKeepsTheLastGoodConfigOnABadFile) {
 
 }  // namespace
 }  // namespace kmslab::apiserver::encryption
+
+namespace kmslab::apiserver::encryption {
+namespace {
+
+TEST_F(StateMachine, MetricsCarryKubeApiserversNamesAndLabels) {
+  auto set = load();
+  auto t = set.registry->for_resource("secrets");
+  t->from_storage(t->to_storage("hello", kKey), kKey);
+  const std::string text = metrics.render();
+  const std::string one_hash =
+      "sha256:6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b";
+  EXPECT_NE(text.find("apiserver_envelope_encryption_key_id_hash_total{transformation_type=\"to_"
+                      "storage\",provider_name=\"p1\",key_id_hash=\"" +
+                      one_hash + "\",apiserver_id_hash=\"\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("apiserver_storage_transformation_operations_total{resource=\"secrets\","
+                      "transformation_type=\"from_storage\",transformer_prefix=\"k8s:enc:kms:v2:"
+                      "p1:\",status=\"OK\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(
+      text.find("# TYPE apiserver_envelope_encryption_dek_source_cache_size gauge\n"
+                "apiserver_envelope_encryption_dek_source_cache_size{provider_name=\"p1\"} 1\n"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(text.find("apiserver_envelope_encryption_key_id_hash_status_last_timestamp_seconds{"
+                      "provider_name=\"p1\",key_id_hash=\"" +
+                      one_hash + "\",apiserver_id_hash=\"\"} " +
+                      std::to_string(clock.now_unix_seconds()) + "\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("apiserver_envelope_encryption_kms_operations_latency_seconds_count{"
+                      "provider_name=\"p1\",method_name=\"/v2.KeyManagementService/Status\","
+                      "grpc_status_code=\"OK\"} 1\n"),
+            std::string::npos)
+      << text;
+}
+
+}  // namespace
+}  // namespace kmslab::apiserver::encryption
