@@ -187,7 +187,11 @@ ProviderSet load_provider_set(const std::string& path, const ProviderDeps& deps)
   for (auto& [gr, list] : lists)
     registry->by_resource[gr] = std::make_shared<PrefixTransformer>(
         list.second, "no matching prefix found", observer_for(builder.metrics, list.first));
-  for (size_t i = 0; i < checks.size(); ++i) checks[i].name = "kms-provider-" + std::to_string(i);
+  for (size_t i = 0; i < checks.size(); ++i) {
+    checks[i].name = "kms-provider-" + std::to_string(i);
+    // A check may outlive the set's registry; the rng and metrics its probe uses live there.
+    checks[i].probe = [probe = std::move(checks[i].probe), registry] { return probe(); };
+  }
   if (deps.automatic_reload || (v2 && !v1)) {
     // One combined check: "kms-provider-<i>: <err>" joined as Go's aggregate.
     HealthCheck combined{"kms-providers", [checks] {

@@ -192,6 +192,39 @@ TEST_F(StateMachine, WatcherKeepsTheLastGoodConfigOnABadFile) {
   EXPECT_EQ(w.poll(), ConfigWatcher::Outcome::kUnchanged) << "an unchanged bad file is not retried";
 }
 
+TEST_F(StateMachine, WatcherSwapsInAGoodNewConfigAndAlwaysHasKmsProviders) {
+  load();
+  ProviderDeps deps{clock, metrics, version};
+  deps.rng = &rng;
+  ConfigWatcher w(dir.file("enc.yaml"), deps);
+  ASSERT_EQ(w.current()->checks.size(), 1u);
+  EXPECT_EQ(w.current()->checks[0].name, "kms-providers");
+  std::ofstream(dir.file("enc.yaml"))
+      << "apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n"
+         "- resources: [secrets]\n  providers:\n  - identity: {}\n";
+  EXPECT_EQ(w.poll(), ConfigWatcher::Outcome::kReloaded);
+  EXPECT_EQ(w.current()->registry->for_resource("secrets")->to_storage("x", kKey), "x");
+  ASSERT_EQ(w.current()->checks.size(), 1u) << "kms-providers is there even without KMS";
+  EXPECT_EQ(w.current()->checks[0].probe(), std::nullopt);
+  EXPECT_NE(
+      metrics.render().find(
+          "apiserver_encryption_config_controller_automatic_reloads_total{status=\"success\""),
+      std::string::npos);
+}
+
+TEST_F(StateMachine, APluginThatStartsLateIsPrimedByTheTenSecondRetry) {
+  const std::string late = endpoint + "-late";
+  endpoint = late;
+  auto set = load("1s");  // WaitForReady: Status waits for the socket until its deadline
+  auto t = set.registry->for_resource("secrets");
+  EXPECT_EQ(error_of([&] { t->to_storage("x", kKey); }), "got unexpected nil transformer");
+  kmslab::testing::MockKmsPlugin started(late);
+  clock.advance(10s);
+  EXPECT_EQ(started.status_calls(), 1);
+  EXPECT_EQ(started.encrypt_calls(), 1);
+  EXPECT_NO_THROW(t->to_storage("x", kKey));
+}
+
 }  // namespace
 }  // namespace kmslab::apiserver::encryption
 
