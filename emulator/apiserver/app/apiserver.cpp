@@ -8,7 +8,6 @@
 
 #include "emulator/apiserver/k8s/kinds.hpp"
 #include "emulator/apiserver/k8s/status.hpp"
-#include "emulator/apiserver/storage/identity_registry.hpp"
 #include "emulator/core/files.hpp"
 
 namespace kmslab::apiserver::app {
@@ -54,11 +53,6 @@ Apiserver::Apiserver(Config config) : config_(std::move(config)) {
     throw std::runtime_error(
         "--etcd-servers: the etcd v3 backend is not built yet; use the embedded store");
   }
-  if (!config_.encryption_provider_config.empty()) {
-    throw std::runtime_error(
-        "--encryption-provider-config: the encryption layer is not built into this "
-        "kmslab-apiserver yet");
-  }
   clock_ = std::make_unique<core::VirtualClock>(core::VirtualClock::Mode::kSystem);
   rng_ = core::make_rng(0);
   try {
@@ -66,8 +60,8 @@ Apiserver::Apiserver(Config config) : config_(std::move(config)) {
   } catch (const store::StoreError& e) {
     throw std::runtime_error(e.what());
   }
-  storage_ = std::make_unique<storage::ObjectStorage>(
-      *store_, config_.etcd_prefix, std::make_shared<storage::PlainIdentityRegistry>());
+  storage_ =
+      std::make_unique<storage::ObjectStorage>(*store_, config_.etcd_prefix, load_encryption());
   ca_ = std::make_unique<core::tls::CertificateAuthority>(
       core::tls::CertificateAuthority::load_or_create(config_.data_dir, core::wall_clock_now()));
   std::vector<std::string> names = {"localhost",  "127.0.0.1",          "::1",
@@ -80,6 +74,7 @@ Apiserver::Apiserver(Config config) : config_(std::move(config)) {
   k8s::ApiOptions options;
   options.kubernetes_version = config_.kubernetes_version;
   options.bearer_token = token_;
+  options.kms_checks = kms_checks_;
   options.pods = flag_pods(config_.pods, core::format_rfc3339(clock_->now()), *rng_);
   api_ = std::make_unique<k8s::KubeApi>(*storage_, *clock_, *rng_, std::move(options));
   api_->ensure_default_namespaces();
@@ -87,6 +82,50 @@ Apiserver::Apiserver(Config config) : config_(std::move(config)) {
   api_->register_routes(router_);
   dispatcher_ = std::make_unique<core::Dispatcher>(router_, *clock_, *rng_, *logger_, metrics_,
                                                    k8s::status_from_api_error);
+}
+
+// --encryption-provider-config[-automatic-reload]: the encryption layer's providers, or
+// identity for everything. A file kube-apiserver would refuse stops the start here.
+std::shared_ptr<const encryption::TransformerRegistry> Apiserver::load_encryption() {
+  const std::string& path = config_.encryption_provider_config;
+  if (path.empty()) return encryption::identity_provider_set().registry;
+  encryption::ProviderDeps deps{*clock_, metrics_, config_.kubernetes_version, false,
+                                config_.encryption_provider_config_automatic_reload};
+  try {
+    if (!config_.encryption_provider_config_automatic_reload) {
+      auto set = encryption::load_provider_set(path, deps);
+      kms_checks_ = set.checks;
+      return set.registry;
+    }
+    watcher_ = std::make_unique<encryption::ConfigWatcher>(path, deps);
+  } catch (const encryption::ConfigError& e) {
+    throw std::runtime_error("--encryption-provider-config " + path + ": " + e.what());
+  }
+  // One check that follows whichever configuration is current (kms.md §5.4).
+  kms_checks_ = {{"kms-providers", [this]() -> std::optional<std::string> {
+                    for (const auto& check : watcher_->current()->checks) {
+                      if (auto err = check.probe()) return err;
+                    }
+                    return std::nullopt;
+                  }}};
+  schedule_config_poll();
+  return watcher_->current()->registry;
+}
+
+void Apiserver::schedule_config_poll() {
+  poll_timer_ = clock_->schedule_at(clock_->now() + encryption::kConfigPollInterval, [this] {
+    const auto outcome = watcher_->poll();
+    if (outcome == encryption::ConfigWatcher::Outcome::kReloaded) {
+      storage_->set_transformers(watcher_->current()->registry);
+      logger_->info("apiserver", "encryption configuration reloaded",
+                    {{"hash", watcher_->current()->content_hash}});
+    } else if (outcome == encryption::ConfigWatcher::Outcome::kFailed) {
+      logger_->error("apiserver",
+                     "encryption configuration reload failed; keeping the last good one",
+                     {{"error", watcher_->last_error()}});
+    }
+    schedule_config_poll();
+  });
 }
 
 // kube-apiserver fills its watch cache at start by listing every resource from storage, which
@@ -108,6 +147,7 @@ void Apiserver::prime_watch_cache() {
 }
 
 Apiserver::~Apiserver() {
+  if (poll_timer_) clock_->cancel(poll_timer_);
   stop();
   for (auto& t : threads_) {
     if (t.joinable()) t.join();

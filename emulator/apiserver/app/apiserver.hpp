@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "emulator/apiserver/app/config.hpp"
+#include "emulator/apiserver/encryption/config_watcher.hpp"
+#include "emulator/apiserver/encryption/provider_set.hpp"
 #include "emulator/apiserver/k8s/api.hpp"
 #include "emulator/apiserver/storage/object_storage.hpp"
 #include "emulator/core/clock.hpp"
@@ -38,6 +40,8 @@ class Apiserver {
  private:
   void write_kubeconfig() const;
   void prime_watch_cache();
+  std::shared_ptr<const encryption::TransformerRegistry> load_encryption();
+  void schedule_config_poll();
   std::string load_or_create_token();
 
   Config config_;
@@ -47,6 +51,9 @@ class Apiserver {
   std::unique_ptr<core::VirtualClock> clock_;
   std::unique_ptr<core::Rng> rng_;
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<encryption::ConfigWatcher> watcher_;  // with automatic reload
+  std::vector<encryption::HealthCheck> kms_checks_;
+  core::VirtualClock::TimerId poll_timer_ = 0;
   std::unique_ptr<storage::ObjectStorage> storage_;
   std::unique_ptr<core::tls::CertificateAuthority> ca_;
   std::unique_ptr<core::tls::ServerTls> tls_;

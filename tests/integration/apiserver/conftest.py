@@ -59,6 +59,13 @@ class Apiserver:
             raise AssertionError(f"kubectl {' '.join(args)} failed: {out.stderr}")
         return out
 
+    def raw_value(self, key):
+        """The stored bytes of `key` (the read-only /_kmslab/raw route), as bytes."""
+        env = dict(os.environ, KUBECONFIG=str(self.kubeconfig), HOME=str(self.data_dir / "home"))
+        out = subprocess.run(["kubectl", "get", "--raw", f"/_kmslab/raw?key={key}"],
+                             capture_output=True, env=env, timeout=60, check=True)
+        return out.stdout
+
     def kubectl_json(self, *args):
         return json.loads(self.kubectl(*args, "-o", "json").stdout)
 

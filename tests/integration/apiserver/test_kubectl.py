@@ -14,13 +14,23 @@ def test_help_lists_kube_apiserver_flags(apiserver_binary):
         assert flag in out.stdout
 
 
-def test_refuses_flags_whose_backend_is_not_built(apiserver_binary, tmp_path):
-    for args in (["--etcd-servers", "http://127.0.0.1:2379"],
-                 ["--encryption-provider-config", str(tmp_path / "enc.yaml")]):
-        out = subprocess.run([apiserver_binary, "--data-dir", str(tmp_path), "--secure-port", "0", *args],
-                             capture_output=True, text=True, timeout=20)
-        assert out.returncode == 1
-        assert "not built" in out.stderr
+def test_refuses_etcd_until_its_backend_is_built(apiserver_binary, tmp_path):
+    out = subprocess.run([apiserver_binary, "--data-dir", str(tmp_path), "--secure-port", "0",
+                          "--etcd-servers", "http://127.0.0.1:2379"],
+                         capture_output=True, text=True, timeout=20)
+    assert out.returncode == 1
+    assert "not built" in out.stderr
+
+
+def test_refuses_to_start_with_unusable_encryption_config(apiserver_binary, tmp_path):
+    bad = tmp_path / "enc.yaml"
+    bad.write_text("")
+    out = subprocess.run([apiserver_binary, "--data-dir", str(tmp_path / "d"), "--secure-port", "0",
+                          "--encryption-provider-config", str(bad)],
+                         capture_output=True, text=True, timeout=20)
+    assert out.returncode == 1
+    assert "--encryption-provider-config" in out.stderr
+    assert not (tmp_path / "d" / "kubeconfig").exists()
 
 
 def test_kubeconfig_and_token_are_owner_only(apiserver):
@@ -186,6 +196,51 @@ def test_health_endpoints_verbose(apiserver):
 
 def test_raw_route_shows_stored_bytes(apiserver):
     apiserver.kubectl("create", "secret", "generic", "s1", "--from-literal=a=b")
-    raw = apiserver.kubectl("get", "--raw", "/_kmslab/raw?key=/registry/secrets/default/s1").stdout
-    stored = json.loads(raw)  # identity: the plaintext object
+    stored = json.loads(apiserver.raw_value("/registry/secrets/default/s1"))  # identity: the plaintext object
     assert stored["metadata"]["name"] == "s1" and "resourceVersion" not in stored["metadata"]
+
+
+AESGCM = {"aesgcm": {"keys": [{"name": "key1", "secret": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="}]}}
+AESCBC = {"aescbc": {"keys": [{"name": "key2", "secret": "MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTI="}]}}
+
+
+def encryption_config(path, providers):
+    path.write_text(json.dumps({"apiVersion": "apiserver.config.k8s.io/v1",
+                                "kind": "EncryptionConfiguration",
+                                "resources": [{"resources": ["secrets"], "providers": providers}]}))
+
+
+def test_replace_pipeline_rewrites_exactly_the_stale_objects(apiserver_binary, tmp_path, kubectl_available):
+    """Encrypt under aesgcm, make aescbc the write provider, run the seed's pipeline: every secret
+    is rewritten under aescbc (new resourceVersion); a second run changes nothing (kms.md §6.1)."""
+    config = tmp_path / "enc.json"
+    encryption_config(config, [AESGCM, {"identity": {}}])
+    server = Apiserver(apiserver_binary, tmp_path / "d", ["--encryption-provider-config", str(config)]).start()
+    try:
+        for name in ("s1", "s2"):
+            server.kubectl("create", "secret", "generic", name, "--from-literal=a=b")
+        def raw(name):
+            return server.raw_value(f"/registry/secrets/default/{name}")
+
+        assert raw("s1").startswith(b"k8s:enc:aesgcm:v1:key1:")
+        assert server.stop() == 0
+        encryption_config(config, [AESCBC, AESGCM, {"identity": {}}])
+        server.start()
+        before = {i["metadata"]["name"]: i["metadata"]["resourceVersion"]
+                  for i in server.kubectl_json("get", "secrets")["items"]}
+        env = dict(os.environ, KUBECONFIG=str(server.kubeconfig), HOME=str(server.data_dir / "home"))
+        pipeline = "kubectl get secrets --all-namespaces -o json | kubectl replace -f -"
+        assert subprocess.run(pipeline, shell=True, env=env, capture_output=True, timeout=60).returncode == 0
+        after = {i["metadata"]["name"]: i["metadata"]["resourceVersion"]
+                 for i in server.kubectl_json("get", "secrets")["items"]}
+        assert all(after[n] != before[n] for n in before)
+        assert raw("s1").startswith(b"k8s:enc:aescbc:v1:key2:")
+        assert raw("s2").startswith(b"k8s:enc:aescbc:v1:key2:")
+        assert subprocess.run(pipeline, shell=True, env=env, capture_output=True, timeout=60).returncode == 0
+        again = {i["metadata"]["name"]: i["metadata"]["resourceVersion"]
+                 for i in server.kubectl_json("get", "secrets")["items"]}
+        assert again == after
+        assert server.kubectl_json("get", "secret", "s1")["data"] == {"a": "Yg=="}
+    finally:
+        if server.proc.poll() is None:
+            assert server.stop() == 0

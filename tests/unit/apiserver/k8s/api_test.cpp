@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "emulator/apiserver/encryption/provider_set.hpp"
 #include "emulator/apiserver/k8s/status.hpp"
-#include "emulator/apiserver/storage/identity_registry.hpp"
 #include "emulator/core/dispatcher.hpp"
 #include "emulator/store/local_store.hpp"
 
@@ -49,8 +49,7 @@ class KubeApiTest : public ::testing::Test {
   }
 
   store::LocalStore store;
-  storage::ObjectStorage storage{store, "/registry",
-                                 std::make_shared<storage::PlainIdentityRegistry>()};
+  storage::ObjectStorage storage{store, "/registry", encryption::identity_provider_set().registry};
   core::VirtualClock clock{core::VirtualClock::Mode::kManual,
                            core::TimePoint(std::chrono::seconds(1'800'000'000))};
   core::SeededRng rng{7};

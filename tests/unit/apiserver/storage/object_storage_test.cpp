@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "emulator/apiserver/storage/identity_registry.hpp"
 #include "emulator/store/local_store.hpp"
 
 namespace kmslab::apiserver::storage {
@@ -168,12 +167,6 @@ TEST_F(ObjectStorageTest, RemoveHonoursPreconditionAndReturnsObject) {
   auto removed = must(storage.remove(ref));
   EXPECT_EQ(removed.object["metadata"]["name"], "s1");
   EXPECT_FALSE(storage.raw(storage.key_of(ref)));
-}
-
-TEST(PlainIdentity, RefusesEncryptedData) {
-  PlainIdentityTransformer t;
-  EXPECT_THROW(t.from_storage("k8s:enc:kms:v2:p:x", "/k"), encryption::TransformError);
-  EXPECT_EQ(t.from_storage("{}", "/k").data, "{}");
 }
 
 }  // namespace
