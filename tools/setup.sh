@@ -10,7 +10,7 @@ packages=(
   cmake ninja-build ccache g++ pkg-config
   libboost-dev libboost-program-options-dev nlohmann-json3-dev libssl-dev libsqlite3-dev
   libgtest-dev libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
-  libyaml-cpp-dev
+  libyaml-cpp-dev libsodium-dev
   # tests and the commands the README shows
   curl openssl python3 python3-pytest sqlite3
   # real-client ARM conformance: az CLI 2.45 and the Python mgmt SDKs (python3-azure)

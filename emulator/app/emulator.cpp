@@ -299,21 +299,10 @@ void Emulator::stop() {
     signals_.cancel(ec);
     server_->shutdown();
     if (imds_server_) imds_server_->shutdown();
-    finish_shutdown_when_idle(std::chrono::steady_clock::now() + std::chrono::seconds(5));
-  });
-}
-
-// Requests in flight get up to the deadline to finish; then the I/O threads stop regardless.
-void Emulator::finish_shutdown_when_idle(std::chrono::steady_clock::time_point deadline) {
-  const size_t open =
-      server_->open_connections() + (imds_server_ ? imds_server_->open_connections() : 0);
-  if (open == 0 || std::chrono::steady_clock::now() >= deadline) {
-    ioc_.stop();
-    return;
-  }
-  auto timer = std::make_shared<boost::asio::steady_timer>(ioc_, std::chrono::milliseconds(10));
-  timer->async_wait([this, timer, deadline](const boost::system::error_code&) {
-    finish_shutdown_when_idle(deadline);
+    std::vector<core::HttpServer*> servers{server_.get()};
+    if (imds_server_) servers.push_back(imds_server_.get());
+    core::stop_when_idle(ioc_, std::move(servers),
+                         std::chrono::steady_clock::now() + std::chrono::seconds(5));
   });
 }
 

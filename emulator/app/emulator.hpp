@@ -74,7 +74,6 @@ class Emulator {
   identity::jwt::VerifyResult check_token(std::string_view token) const;
   void persist_clock();
   void write_endpoints_file() const;
-  void finish_shutdown_when_idle(std::chrono::steady_clock::time_point deadline);
 
   Config config_;
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> log_file_{nullptr, &std::fclose};

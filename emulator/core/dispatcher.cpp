@@ -11,6 +11,8 @@ std::string error_code_of(const Reply& reply) {
   if (reply.status < 400) return {};
   try {
     auto j = nlohmann::json::parse(reply.body);
+    // Azure's envelope, or a Kubernetes Status.
+    if (j.contains("reason")) return j.at("reason").get<std::string>();
     return j.at("error").at("code").get<std::string>();
   } catch (const std::exception&) {
     return {};
@@ -51,12 +53,13 @@ struct Dispatcher::Deferred {
 };
 
 Dispatcher::Dispatcher(const Router& router, const Clock& clock, Rng& rng, Logger& logger,
-                       MetricsRegistry& metrics)
+                       MetricsRegistry& metrics, ErrorWriter write_error)
     : router_(router),
       clock_(clock),
       rng_(rng),
       logger_(logger),
-      stats_(HttpStats::declare(metrics)) {}
+      stats_(HttpStats::declare(metrics)),
+      write_error_(std::move(write_error)) {}
 
 Dispatcher::Exchange Dispatcher::begin(const HttpRequest& request,
                                        const ConnectionInfo& connection) {
@@ -79,7 +82,7 @@ std::optional<Reply> Dispatcher::prepare(Exchange& x) {
   const size_t q = target.find('?');
   auto path = percent_decode(target.substr(0, q), false);
   auto query = parse_query(q == std::string_view::npos ? "" : target.substr(q + 1));
-  if (!path || !query) return to_reply(errors::bad_parameter("The request URL is not valid."));
+  if (!path || !query) return write_error_(errors::bad_parameter("The request URL is not valid."));
   ctx.path = std::move(*path);
   ctx.query = std::move(*query);
 
@@ -87,14 +90,14 @@ std::optional<Reply> Dispatcher::prepare(Exchange& x) {
   if (!x.match.handler) {
     if (unmatched_) return unmatched_(ctx, x.match.other_method);
     const std::string method(ctx.request.method_string());
-    return to_reply(x.match.other_method ? errors::method_not_allowed(method, ctx.path)
-                                         : errors::not_found(method, ctx.path));
+    return write_error_(x.match.other_method ? errors::method_not_allowed(method, ctx.path)
+                                             : errors::not_found(method, ctx.path));
   }
   ctx.route = x.match.route;
   ctx.params = std::move(x.match.params);
   for (const Filter& filter : *x.match.filters) {
     if (auto err = filter(ctx)) {
-      Reply reply = to_reply(*err);
+      Reply reply = write_error_(*err);
       decorate(x, reply);
       return reply;
     }
@@ -104,7 +107,7 @@ std::optional<Reply> Dispatcher::prepare(Exchange& x) {
 
 Reply Dispatcher::execute(Exchange& x) {
   Result<Reply> result = (*x.match.handler)(x.ctx);
-  Reply reply = result.ok() ? std::move(result.value()) : to_reply(result.error());
+  Reply reply = result.ok() ? std::move(result.value()) : write_error_(result.error());
   decorate(x, reply);
   return reply;
 }
@@ -121,7 +124,7 @@ Reply Dispatcher::guarded(Exchange& x, Step&& step) {
     // A bug, not a client error: log it with the request id and keep serving.
     logger_.error("http", "unhandled exception in handler",
                   {{"request_id", x.ctx.request_id}, {"route", x.ctx.route}, {"what", e.what()}});
-    return to_reply(errors::internal(x.ctx.request_id));
+    return write_error_(errors::internal(x.ctx.request_id));
   }
 }
 
@@ -169,7 +172,7 @@ std::optional<Answer> Dispatcher::dispatch(HttpRequest&& request,
   if (pool_->try_submit(task)) return std::nullopt;
   // Full: answer now, on this thread, as the group's service answers overload.
   Exchange& held = deferred->x;
-  Reply refused = to_reply(*held.match.busy_error ? **held.match.busy_error : busy());
+  Reply refused = write_error_(*held.match.busy_error ? **held.match.busy_error : busy());
   decorate(held, refused);
   return complete(held, std::move(refused));
 }
@@ -177,7 +180,7 @@ std::optional<Answer> Dispatcher::dispatch(HttpRequest&& request,
 HttpResponse Dispatcher::reject(const ApiError& error, unsigned http_version,
                                 const ConnectionInfo& connection) {
   const std::string request_id = rng_.uuid();
-  HttpResponse response = finish(to_reply(error), nullptr, request_id, http_version);
+  HttpResponse response = finish(write_error_(error), nullptr, request_id, http_version);
   response.keep_alive(false);
   record(nullptr, connection, "transport", request_id, error.status, 0, error.code);
   return response;

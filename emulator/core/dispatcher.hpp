@@ -49,11 +49,15 @@ class Dispatcher final : public RequestSink {
  public:
   /// Answers a request no route matched (`other_method`: the path exists with another method).
   using Unmatched = std::function<Reply(const RequestContext&, bool other_method)>;
+  /// Writes the errors the pipeline itself raises (no route, a filter's refusal, a handler's
+  /// ApiError) in the envelope of the API surface: Azure's by default, Kubernetes' Status for the
+  /// simulated kube-apiserver.
+  using ErrorWriter = std::function<Reply(const ApiError&)>;
 
   Dispatcher(const Router& router, const Clock& clock, Rng& rng, Logger& logger,
-             MetricsRegistry& metrics);
+             MetricsRegistry& metrics, ErrorWriter write_error = to_reply);
   /// A surface with its own "not found" (IMDS answers its own bodies, not Azure's envelope);
-  /// by default the Azure envelope's 404 / 405. Call before serving.
+  /// by default the ErrorWriter's 404 / 405. Call before serving.
   void set_unmatched(Unmatched unmatched) { unmatched_ = std::move(unmatched); }
 
   /// Runs heavy routes' handlers (Router::Cost::kHeavy) on `pool` from now on; unset (the
@@ -96,6 +100,7 @@ class Dispatcher final : public RequestSink {
   HttpStats stats_;
   TaskRunner* pool_ = nullptr;
   Unmatched unmatched_;
+  ErrorWriter write_error_;
 };
 
 }  // namespace kmslab::core

@@ -54,8 +54,17 @@ void header(std::string& out, const std::string& name, const std::string& help, 
 
 }  // namespace
 
-CounterVec::CounterVec(std::string name, std::string help, std::vector<std::string> labels)
-    : name_(std::move(name)), help_(std::move(help)), labels_(std::move(labels)) {}
+CounterVec::CounterVec(std::string name, std::string help, std::vector<std::string> labels,
+                       std::string type)
+    : name_(std::move(name)),
+      help_(std::move(help)),
+      type_(std::move(type)),
+      labels_(std::move(labels)) {}
+
+void CounterVec::set_value(const std::vector<std::string>& label_values, double v) {
+  std::lock_guard l(mu_);
+  values_[label_values] = v;
+}
 
 void CounterVec::inc(const std::vector<std::string>& label_values, double by) {
   std::lock_guard l(mu_);
@@ -69,7 +78,7 @@ double CounterVec::value(const std::vector<std::string>& label_values) const {
 }
 
 void CounterVec::render(std::string& out) const {
-  header(out, name_, help_, "counter");
+  header(out, name_, help_, type_.c_str());
   std::lock_guard l(mu_);
   for (const auto& [labels, v] : values_) {
     out += name_ + label_set(labels_, labels) + " " + format_number(v) + "\n";
@@ -156,6 +165,19 @@ HistogramVec& MetricsRegistry::histogram(std::string name, std::string help,
   histograms_.push_back(std::make_unique<HistogramVec>(std::move(name), std::move(help),
                                                        std::move(labels), std::move(buckets)));
   return *histograms_.back();
+}
+
+GaugeVec& MetricsRegistry::gauge(std::string name, std::string help,
+                                 std::vector<std::string> labels) {
+  std::lock_guard l(mu_);
+  for (const auto& c : counters_)
+    if (c->name() == name) {
+      if (auto* g = dynamic_cast<GaugeVec*>(c.get())) return *g;
+      throw std::logic_error("metric " + name + " is declared as a counter");
+    }
+  counters_.push_back(
+      std::make_unique<GaugeVec>(std::move(name), std::move(help), std::move(labels)));
+  return static_cast<GaugeVec&>(*counters_.back());
 }
 
 std::string MetricsRegistry::render() const {

@@ -12,18 +12,31 @@ namespace kmslab::core {
 
 class CounterVec {
  public:
-  CounterVec(std::string name, std::string help, std::vector<std::string> labels);
+  CounterVec(std::string name, std::string help, std::vector<std::string> labels,
+             std::string type = "counter");
+  virtual ~CounterVec() = default;
   void inc(const std::vector<std::string>& label_values, double by = 1);
   double value(const std::vector<std::string>& label_values) const;
   void render(std::string& out) const;
   const std::string& name() const { return name_; }
   const std::vector<std::string>& labels() const { return labels_; }
 
+ protected:
+  void set_value(const std::vector<std::string>& label_values, double v);
+
  private:
-  std::string name_, help_;
+  std::string name_, help_, type_;
   std::vector<std::string> labels_;
   mutable std::mutex mu_;
   std::map<std::vector<std::string>, double> values_;
+};
+
+/// A value that goes up and down (TYPE gauge).
+class GaugeVec final : public CounterVec {
+ public:
+  GaugeVec(std::string name, std::string help, std::vector<std::string> labels)
+      : CounterVec(std::move(name), std::move(help), std::move(labels), "gauge") {}
+  void set(const std::vector<std::string>& label_values, double v) { set_value(label_values, v); }
 };
 
 class HistogramVec {
@@ -53,9 +66,13 @@ class HistogramVec {
 /// so /metrics shows each name once; the same name with other labels is a std::logic_error.
 class MetricsRegistry {
  public:
+  /// Declaring a name twice returns the first declaration (a component built again, e.g. the
+  /// apiserver's providers on a config reload, keeps counting into the same series).
   CounterVec& counter(std::string name, std::string help, std::vector<std::string> labels);
   HistogramVec& histogram(std::string name, std::string help, std::vector<std::string> labels,
                           std::vector<double> buckets);
+  /// Throws std::logic_error when `name` is already declared as a counter.
+  GaugeVec& gauge(std::string name, std::string help, std::vector<std::string> labels);
   /// The text exposition format (version 0.0.4).
   std::string render() const;
 

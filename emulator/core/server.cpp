@@ -456,4 +456,19 @@ size_t HttpServer::open_connections() const {
   return impl_->open_connections();
 }
 
+void stop_when_idle(boost::asio::io_context& ioc, std::vector<HttpServer*> servers,
+                    std::chrono::steady_clock::time_point deadline) {
+  size_t open = 0;
+  for (HttpServer* server : servers) open += server->open_connections();
+  if (open == 0 || std::chrono::steady_clock::now() >= deadline) {
+    ioc.stop();
+    return;
+  }
+  auto timer = std::make_shared<boost::asio::steady_timer>(ioc, std::chrono::milliseconds(10));
+  timer->async_wait([&ioc, servers = std::move(servers), timer,
+                     deadline](const boost::system::error_code&) mutable {
+    stop_when_idle(ioc, std::move(servers), deadline);
+  });
+}
+
 }  // namespace kmslab::core

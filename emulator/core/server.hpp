@@ -63,4 +63,10 @@ class HttpServer {
   std::shared_ptr<Impl> impl_;
 };
 
+/// The end of a graceful shutdown, after HttpServer::shutdown() of each of `servers` (the
+/// listeners sharing `ioc`): requests in flight get until `deadline` to finish, then `ioc` stops
+/// regardless (its run() calls return).
+void stop_when_idle(boost::asio::io_context& ioc, std::vector<HttpServer*> servers,
+                    std::chrono::steady_clock::time_point deadline);
+
 }  // namespace kmslab::core

@@ -16,6 +16,7 @@
 namespace kmslab::core {
 class VirtualClock;
 class MetricsRegistry;
+class Rng;
 }  // namespace kmslab::core
 
 namespace kmslab::apiserver::encryption {
@@ -29,6 +30,8 @@ struct HealthCheck {
 struct ProviderSet {
   std::shared_ptr<TransformerRegistry> registry;
   std::vector<HealthCheck> checks;
+  /// "sha256:<hex>" of the configuration file ("" for identity_provider_set()).
+  std::string content_hash;
 };
 
 /// An EncryptionConfiguration that cannot be used. `what()` is kube-apiserver's own message.
@@ -42,7 +45,18 @@ struct ProviderDeps {
   core::MetricsRegistry& metrics;    // apiserver_envelope_encryption_* and friends
   std::string kubernetes_version;    // "1.26", "1.29", ...: what differs by release (kms.md §1.3)
   bool kms_v1_feature_gate = false;  // --feature-gates=KMSv1=true
+  /// --encryption-provider-config-automatic-reload: one "kms-providers" check, and v1 names
+  /// must be unique too (kms.md §5.3, §5.4).
+  bool automatic_reload = false;
+  /// Key material (DEKs, seeds, nonces); nullptr = OpenSSL's RAND_bytes.
+  core::Rng* rng = nullptr;
+  /// kube-apiserver's identity ("apiserver-<hash>"), a metric label (kms.md §4.6).
+  std::string apiserver_id;
 };
+
+/// The Kubernetes minor version ProviderDeps::kubernetes_version names ("1.29", "v1.27.3");
+/// "" means the newest this emulator models. Throws ConfigError when unreadable.
+int kubernetes_minor(const std::string& version);
 
 /// Every resource as identity (no --encryption-provider-config).
 ProviderSet identity_provider_set();

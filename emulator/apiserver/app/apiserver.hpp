@@ -1,0 +1,71 @@
+#pragma once
+// One kmslab-apiserver process: store, storage layer, Kubernetes API, TLS listener, kubeconfig.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "emulator/apiserver/app/config.hpp"
+#include "emulator/apiserver/encryption/config_watcher.hpp"
+#include "emulator/apiserver/encryption/provider_set.hpp"
+#include "emulator/apiserver/k8s/api.hpp"
+#include "emulator/apiserver/storage/object_storage.hpp"
+#include "emulator/core/clock.hpp"
+#include "emulator/core/dispatcher.hpp"
+#include "emulator/core/log.hpp"
+#include "emulator/core/metrics.hpp"
+#include "emulator/core/rng.hpp"
+#include "emulator/core/router.hpp"
+#include "emulator/core/server.hpp"
+#include "emulator/core/tls/server_tls.hpp"
+#include "emulator/store/store.hpp"
+
+namespace kmslab::apiserver::app {
+
+class Apiserver {
+ public:
+  /// Throws std::runtime_error with a message for the user (unusable data dir, store, flag).
+  explicit Apiserver(Config config);
+  ~Apiserver();
+
+  /// Binds, starts the I/O threads, writes the kubeconfig.
+  void start();
+  void stop();
+  /// Blocks until stopped.
+  void wait();
+  const std::string& url() const { return url_; }
+
+ private:
+  void write_kubeconfig() const;
+  void prime_watch_cache();
+  std::shared_ptr<const encryption::TransformerRegistry> load_encryption();
+  void schedule_config_poll();
+  std::string load_or_create_token();
+
+  Config config_;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> log_file_{nullptr, &std::fclose};
+  std::unique_ptr<core::Logger> logger_;
+  core::MetricsRegistry metrics_;
+  std::unique_ptr<core::VirtualClock> clock_;
+  std::unique_ptr<core::Rng> rng_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<encryption::ConfigWatcher> watcher_;  // with automatic reload
+  std::vector<encryption::HealthCheck> kms_checks_;
+  core::VirtualClock::TimerId poll_timer_ = 0;
+  std::unique_ptr<storage::ObjectStorage> storage_;
+  std::unique_ptr<core::tls::CertificateAuthority> ca_;
+  std::unique_ptr<core::tls::ServerTls> tls_;
+  std::string token_;
+  core::Router router_;
+  std::unique_ptr<k8s::KubeApi> api_;
+  std::unique_ptr<core::Dispatcher> dispatcher_;
+  boost::asio::io_context ioc_;
+  std::unique_ptr<core::HttpServer> server_;
+  boost::asio::signal_set signals_{ioc_};
+  std::vector<std::thread> threads_;
+  std::string url_;
+};
+
+}  // namespace kmslab::apiserver::app

@@ -1,0 +1,206 @@
+#include "emulator/apiserver/storage/object_storage.hpp"
+
+#include "emulator/core/json_input.hpp"
+
+namespace kmslab::apiserver::storage {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kListPage = 500;
+// Each retry follows a write by someone else between our read and our compare-and-swap; bounded
+// so a key written in a tight loop by others cannot hold a request forever.
+constexpr int kUpdateAttempts = 32;
+
+StorageError internal(std::string message) {
+  return {StorageError::Kind::kInternal, std::move(message)};
+}
+
+// utilerrors.NewAggregate(errs).Error(): one message alone, several as "[a, b]".
+std::string aggregate(const std::vector<std::string>& errors) {
+  if (errors.size() == 1) return errors.front();
+  std::string out = "[";
+  for (size_t i = 0; i < errors.size(); ++i) out += (i ? ", " : "") + errors[i];
+  return out + "]";
+}
+
+}  // namespace
+
+std::string encode_plain(const json& object) {
+  json copy = object;
+  if (auto m = copy.find("metadata"); m != copy.end() && m->is_object()) {
+    m->erase("resourceVersion");
+  }
+  return copy.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+ObjectStorage::ObjectStorage(store::Store& store, std::string etcd_prefix,
+                             std::shared_ptr<const encryption::TransformerRegistry> transformers)
+    : store_(store),
+      prefix_(normalise_prefix(etcd_prefix)),
+      transformers_(std::move(transformers)) {}
+
+void ObjectStorage::set_transformers(
+    std::shared_ptr<const encryption::TransformerRegistry> transformers) {
+  std::lock_guard lock(mu_);
+  transformers_ = std::move(transformers);
+}
+
+std::shared_ptr<encryption::Transformer> ObjectStorage::transformer(
+    const std::string& resource) const {
+  std::lock_guard lock(mu_);
+  return transformers_->for_resource(resource);
+}
+
+Stored<ObjectStorage::Decoded> ObjectStorage::decode(const std::string& resource,
+                                                     const store::KeyValue& kv) const {
+  Decoded out;
+  try {
+    auto from = transformer(resource)->from_storage(kv.value, kv.key);
+    out.plain = std::move(from.data);
+    out.stale = from.stale;
+  } catch (const encryption::TransformError& e) {
+    return internal(e.what());
+  }
+  json object = core::parse_untrusted_json(out.plain);
+  if (object.is_discarded() || !object.is_object()) {
+    return internal("unable to decode " + kv.key + ": the stored value is not a JSON object");
+  }
+  object["metadata"]["resourceVersion"] = std::to_string(kv.mod_revision);
+  out.object = {std::move(object), kv.mod_revision};
+  return out;
+}
+
+Stored<std::string> ObjectStorage::encode(const std::string& resource, const std::string& key,
+                                          const json& object, std::string& plain) const {
+  plain = encode_plain(object);
+  try {
+    return transformer(resource)->to_storage(plain, key);
+  } catch (const encryption::TransformError& e) {
+    return internal(e.what());
+  }
+}
+
+Stored<ObjectStorage::Current> ObjectStorage::read_current(const std::string& resource,
+                                                           const std::string& key) const {
+  auto kv = store_.get(key);
+  if (!kv) return StorageError{StorageError::Kind::kNotFound, {}};
+  auto decoded = decode(resource, *kv);
+  if (auto* err = std::get_if<StorageError>(&decoded)) return *err;
+  return Current{std::move(*kv), std::move(std::get<Decoded>(decoded))};
+}
+
+Stored<StoredObject> ObjectStorage::create(const ObjectRef& ref, json object) {
+  const std::string key = key_of(ref);
+  std::string plain;
+  auto value = encode(ref.resource, key, object, plain);
+  if (auto* err = std::get_if<StorageError>(&value)) return *err;
+  const auto result =
+      store_.txn({{store::Compare::create_revision(key, store::Compare::Op::kEqual, 0)},
+                  {store::Op::put(key, std::get<std::string>(value))},
+                  {}});
+  if (!result.succeeded) return StorageError{StorageError::Kind::kAlreadyExists, {}};
+  object["metadata"]["resourceVersion"] = std::to_string(result.revision);
+  return StoredObject{std::move(object), result.revision};
+}
+
+Stored<StoredObject> ObjectStorage::get(const ObjectRef& ref) {
+  auto kv = store_.get(key_of(ref));
+  if (!kv) return StorageError{StorageError::Kind::kNotFound, {}};
+  auto decoded = decode(ref.resource, *kv);
+  if (auto* err = std::get_if<StorageError>(&decoded)) return *err;
+  return std::move(std::get<Decoded>(decoded).object);
+}
+
+Stored<ListPage> ObjectStorage::list(const std::string& resource, const std::string& ns,
+                                     const ListOptions& options) {
+  const std::string prefix = collection_prefix(prefix_, resource, ns);
+  ListPage page;
+  std::vector<std::string> errors;
+  std::string after = options.start_after.empty() ? "" : prefix + options.start_after;
+  // Bounded by the store: every round moves `after` forward or ends.
+  while (true) {
+    auto range = store_.range(prefix, kListPage, after);
+    if (page.revision == 0) page.revision = range.revision;
+    for (const auto& kv : range.kvs) {
+      after = kv.key;
+      auto decoded = decode(resource, kv);
+      if (auto* err = std::get_if<StorageError>(&decoded)) {
+        errors.push_back("unable to transform key \"" + kv.key + "\": " + err->message);
+        continue;
+      }
+      auto& object = std::get<Decoded>(decoded).object.object;
+      if (options.matches && !options.matches(object)) continue;
+      page.items.push_back(std::move(object));
+      if (options.limit != 0 && page.items.size() == options.limit) break;
+    }
+    const bool full = options.limit != 0 && page.items.size() == options.limit;
+    if (full) {
+      // More only if a key follows the last one returned.
+      if (!store_.range(prefix, 1, after).kvs.empty())
+        page.continue_after = after.substr(prefix.size());
+      break;
+    }
+    if (!range.more) break;
+  }
+  if (!errors.empty()) return internal(aggregate(errors));
+  return page;
+}
+
+Stored<StoredObject> ObjectStorage::update(const ObjectRef& ref, const UpdateFn& update) {
+  const std::string key = key_of(ref);
+  for (int attempt = 0; attempt < kUpdateAttempts; ++attempt) {
+    auto read = read_current(ref.resource, key);
+    if (auto* err = std::get_if<StorageError>(&read)) return *err;
+    auto& [kv, current] = std::get<Current>(read);
+    auto next = update(current.object);
+    if (auto* err = std::get_if<StorageError>(&next)) return *err;
+    json& object = std::get<json>(next);
+    std::string plain;
+    if (encode_plain(object) == current.plain && !current.stale) {
+      return std::move(current.object);  // §2.4: nothing to write, resourceVersion unchanged
+    }
+    auto value = encode(ref.resource, key, object, plain);
+    if (auto* err = std::get_if<StorageError>(&value)) return *err;
+    const auto result = store_.txn(
+        {{store::Compare::mod_revision(key, store::Compare::Op::kEqual, kv.mod_revision)},
+         {store::Op::put(key, std::get<std::string>(value))},
+         {}});
+    if (!result.succeeded) continue;  // written meanwhile: re-read and re-apply
+    object["metadata"]["resourceVersion"] = std::to_string(result.revision);
+    return StoredObject{std::move(object), result.revision};
+  }
+  return StorageError{StorageError::Kind::kConflict, {}};
+}
+
+Stored<StoredObject> ObjectStorage::remove(
+    const ObjectRef& ref,
+    const std::function<std::optional<StorageError>(const StoredObject&)>& precondition) {
+  const std::string key = key_of(ref);
+  for (int attempt = 0; attempt < kUpdateAttempts; ++attempt) {
+    auto read = read_current(ref.resource, key);
+    if (auto* err = std::get_if<StorageError>(&read)) return *err;
+    auto& [kv, decoded] = std::get<Current>(read);
+    auto& current = decoded.object;
+    if (precondition) {
+      if (auto err = precondition(current)) return *err;
+    }
+    const auto result = store_.txn(
+        {{store::Compare::mod_revision(key, store::Compare::Op::kEqual, kv.mod_revision)},
+         {store::Op::del(key)},
+         {}});
+    if (result.succeeded) return std::move(current);
+  }
+  return StorageError{StorageError::Kind::kConflict, {}};
+}
+
+void ObjectStorage::remove_collection(const std::string& resource, const std::string& ns) {
+  store_.txn({{}, {store::Op::del_prefix(collection_prefix(prefix_, resource, ns))}, {}});
+}
+
+std::optional<store::KeyValue> ObjectStorage::raw(const std::string& key) {
+  return store_.get(key);
+}
+
+}  // namespace kmslab::apiserver::storage
