@@ -1,9 +1,8 @@
 #include "plugin/auth/token_source.hpp"
 
-#include <openssl/rand.h>
-
 #include <nlohmann/json.hpp>
 
+#include "emulator/core/rng.hpp"
 #include "plugin/auth/client_certificate.hpp"
 
 namespace kmslab::plugin {
@@ -122,17 +121,8 @@ class ClientCertificateSource final : public TokenSource {
   }
 
  private:
-  static std::string jti() {
-    unsigned char bytes[16];
-    if (RAND_bytes(bytes, sizeof bytes) != 1) throw AuthError("no randomness for the assertion");
-    static const char* hex = "0123456789abcdef";
-    std::string out;
-    for (unsigned char b : bytes) {
-      out += hex[b >> 4];
-      out += hex[b & 15];
-    }
-    return out;
-  }
+  std::string jti() const { return rng_.uuid(); }  // adal: a random UUID
+  mutable core::SystemRng rng_;
   const core::Clock& clock_;
   ClientCertificate cert_;
   std::string client_id_, url_, resource_;
