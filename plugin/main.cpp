@@ -41,7 +41,9 @@ const char* env(const char* name) {
 }
 
 int run(const Options& o) {
-  core::Logger log(stderr, level_of(o.log_level));
+  // Upstream's default is klog text; --log-format-json switches to JSON lines (§7.1).
+  core::Logger log(stderr, level_of(o.log_level),
+                   o.log_format_json ? core::LogFormat::kJson : core::LogFormat::kText);
   log.log(core::LogLevel::kWarn, "plugin", "Starting KeyManagementServiceServer service",
           {{"version", kBuildVersion}, {"buildDate", kBuildDate}});
   core::VirtualClock clock(core::VirtualClock::Mode::kSystem);

@@ -28,6 +28,31 @@ const char* log_level_name(LogLevel level) {
   return "info";
 }
 
+namespace {
+
+std::string dump(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// klog's header "Lmmdd hh:mm:ss.uuuuuu" (k8s.io/klog/v2 formatHeader), then "component] ",
+// the quoted message and key=value pairs as klog's structured logging writes them.
+std::string text_line(LogLevel level, const std::string& ts, std::string_view component,
+                      std::string_view msg, const nlohmann::json& fields) {
+  static const char kLetter[] = {'I', 'I', 'W', 'E'};  // klog has no debug severity
+  // ts is "YYYY-MM-DDThh:mm:ss.mmmZ"
+  std::string out(1, kLetter[static_cast<int>(level)]);
+  out += ts.substr(5, 2) + ts.substr(8, 2) + " " + ts.substr(11, 12) + "000 ";
+  out += std::string(component) + "] " + dump(std::string(msg));
+  if (fields.is_object()) {
+    for (auto it = fields.begin(); it != fields.end(); ++it) {
+      out += " " + it.key() + "=" + dump(it.value());
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 void Logger::log(LogLevel level, std::string_view component, std::string_view msg,
                  const nlohmann::json& fields) {
   if (!enabled(level)) return;
@@ -41,12 +66,17 @@ void Logger::log(LogLevel level, std::string_view component, std::string_view ms
   std::snprintf(frac, sizeof frac, ".%03dZ", static_cast<int>(ms.count()));
   ts.replace(ts.size() - 1, 1, frac);
 
-  nlohmann::json line = {
-      {"ts", ts}, {"level", log_level_name(level)}, {"component", component}, {"msg", msg}};
-  if (fields.is_object()) {
-    for (auto it = fields.begin(); it != fields.end(); ++it) line[it.key()] = it.value();
+  std::string text;
+  if (format_ == LogFormat::kText) {
+    text = text_line(level, ts, component, msg, fields);
+  } else {
+    nlohmann::json line = {
+        {"ts", ts}, {"level", log_level_name(level)}, {"component", component}, {"msg", msg}};
+    if (fields.is_object()) {
+      for (auto it = fields.begin(); it != fields.end(); ++it) line[it.key()] = it.value();
+    }
+    text = dump(line);
   }
-  std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   text.push_back('\n');
   std::lock_guard l(mu_);
   std::fwrite(text.data(), 1, text.size(), sink_);

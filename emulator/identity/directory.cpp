@@ -39,16 +39,22 @@ std::vector<T> read_all(store::Store& store, const std::string& prefix) {
 }  // namespace
 
 nlohmann::json ServicePrincipal::to_json() const {
-  return {{"tenant_id", tenant_id},
-          {"app_id", app_id},
-          {"object_id", object_id},
-          {"display_name", display_name},
-          {"secret_sha256", secret_sha256}};
+  return {{"tenant_id", tenant_id},         {"app_id", app_id},
+          {"object_id", object_id},         {"display_name", display_name},
+          {"secret_sha256", secret_sha256}, {"certificate_pems", certificate_pems}};
 }
 
 ServicePrincipal ServicePrincipal::from_json(const nlohmann::json& j) {
-  return {j.value("tenant_id", ""), j.value("app_id", ""), j.value("object_id", ""),
-          j.value("display_name", ""), j.value("secret_sha256", "")};
+  ServicePrincipal sp{j.value("tenant_id", ""),     j.value("app_id", ""),
+                      j.value("object_id", ""),     j.value("display_name", ""),
+                      j.value("secret_sha256", ""), {}};
+  const auto certs = j.find("certificate_pems");
+  if (certs != j.end() && certs->is_array()) {
+    for (const auto& pem : *certs) {
+      if (pem.is_string()) sp.certificate_pems.push_back(pem.get<std::string>());
+    }
+  }
+  return sp;
 }
 
 nlohmann::json ManagedIdentity::to_json() const {
@@ -104,6 +110,13 @@ ServicePrincipal Directory::create_service_principal(const std::string& tenant_i
   core::secure_random({reinterpret_cast<uint8_t*>(raw.data()), raw.size()});
   secret = core::base64url_encode(raw);
   sp.secret_sha256 = sha256_hex(secret);
+  std::lock_guard l(mu_);
+  store_.put(kSpPrefix + sp.app_id, sp.to_json().dump());
+  return sp;
+}
+
+ServicePrincipal Directory::add_certificate(ServicePrincipal sp, const std::string& pem) {
+  sp.certificate_pems.push_back(pem);
   std::lock_guard l(mu_);
   store_.put(kSpPrefix + sp.app_id, sp.to_json().dump());
   return sp;

@@ -22,7 +22,8 @@ struct ServicePrincipal {
   std::string app_id;     // the client id
   std::string object_id;  // the service principal's object id (the token's oid)
   std::string display_name;
-  std::string secret_sha256;  // hex; the secret itself is never stored
+  std::string secret_sha256;                  // hex; the secret itself is never stored
+  std::vector<std::string> certificate_pems;  // public certificates (client assertions)
 
   nlohmann::json to_json() const;
   static ServicePrincipal from_json(const nlohmann::json& j);
@@ -65,6 +66,8 @@ class Directory {
   std::vector<ServicePrincipal> list_service_principals() const;
   /// True when app_id is registered and `secret` is its secret (constant-time compare).
   bool check_secret(const ServicePrincipal& sp, const std::string& secret) const;
+  /// Registers a public certificate (PEM) as a credential of `sp`; returns the stored record.
+  ServicePrincipal add_certificate(ServicePrincipal sp, const std::string& certificate_pem);
 
   /// Creates or updates (same id, case-insensitively) an identity; a new one gets fresh
   /// client and principal ids, an existing one keeps them. Returns what was stored.

@@ -5,6 +5,7 @@
 
 #include "emulator/core/admin.hpp"
 #include "emulator/core/json_input.hpp"
+#include "emulator/identity/client_assertion.hpp"
 
 namespace kmslab::identity {
 
@@ -63,15 +64,29 @@ Result<Reply> create_service_principal(const Services& s, RequestContext& ctx) {
   if (name && (name->empty() || name->size() > 120)) {
     return core::errors::bad_parameter("\"displayName\" must have 1 to 120 characters.");
   }
+  // "certificate": a PEM X.509 certificate, registered as a credential (az ad sp create-for-rbac
+  // --cert); the answer names it by its x5t.
+  auto certificate = string_member(*body, "certificate", error);
+  if (error) return *error;
+  std::optional<std::string> thumbprint;
+  if (certificate) {
+    thumbprint = certificate_thumbprint(*certificate);
+    if (!thumbprint) {
+      return core::errors::bad_parameter(
+          "\"certificate\" must be a PEM X.509 certificate with an RSA public key.");
+    }
+  }
   std::string secret;
-  const auto sp = s->directory.create_service_principal(
-      s->tenant_id, name.value_or(default_display_name(ctx)), secret);
-  return Reply::ordered({{"appId", sp.app_id},
-                         {"displayName", sp.display_name},
-                         {"password", secret},
-                         {"tenant", sp.tenant_id},
-                         {"objectId", sp.object_id}},
-                        201);
+  auto sp = s->directory.create_service_principal(s->tenant_id,
+                                                  name.value_or(default_display_name(ctx)), secret);
+  if (certificate) sp = s->directory.add_certificate(sp, *certificate);
+  nlohmann::ordered_json out = {{"appId", sp.app_id},
+                                {"displayName", sp.display_name},
+                                {"password", secret},
+                                {"tenant", sp.tenant_id},
+                                {"objectId", sp.object_id}};
+  if (thumbprint) out["certificateThumbprint"] = *thumbprint;
+  return Reply::ordered(out, 201);
 }
 
 Result<Reply> list_service_principals(const Services& s, RequestContext&) {

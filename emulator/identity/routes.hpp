@@ -26,7 +26,11 @@ namespace kmslab::identity {
 struct ClientCredentials {
   std::string tenant_id;  // resolved GUID
   std::string client_id;
-  std::string client_secret;  // non-empty; compare it, never log it
+  std::string client_secret;  // compare it, never log it
+  // Or a client assertion whose claims the token endpoint checked; its signature is the
+  // validator's to check against the application's certificates (client_assertion.hpp).
+  std::string client_assertion;
+  std::string assertion_x5t;
 };
 
 /// A validator's decision: an AadError (e.g. aad_errors::invalid_client_secret) refuses the

@@ -1,6 +1,7 @@
 #include "emulator/identity/service_principals.hpp"
 
 #include "emulator/core/router.hpp"
+#include "emulator/identity/client_assertion.hpp"
 
 namespace kmslab::identity {
 
@@ -12,6 +13,16 @@ CredentialValidator client_validator(const Directory& directory, DirectoryMode m
     if (!sp) {
       if (mode == DirectoryMode::kOpen) return {};
       return {aad_errors::application_not_found(creds.client_id, creds.tenant_id), {}};
+    }
+    if (!creds.client_assertion.empty()) {
+      for (const auto& pem : sp->certificate_pems) {
+        if (certificate_thumbprint(pem) != creds.assertion_x5t) continue;
+        if (!assertion_signed_by(creds.client_assertion, pem)) {
+          return {aad_errors::assertion_bad_signature(), {}};
+        }
+        return {std::nullopt, sp->object_id};
+      }
+      return {aad_errors::assertion_key_not_found(creds.assertion_x5t), {}};
     }
     if (!directory.check_secret(*sp, creds.client_secret)) {
       return {aad_errors::invalid_client_secret(sp->app_id), {}};

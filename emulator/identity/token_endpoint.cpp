@@ -6,6 +6,7 @@
 
 #include "emulator/core/base64url.hpp"
 #include "emulator/core/json_input.hpp"
+#include "emulator/identity/client_assertion.hpp"
 #include "emulator/identity/handlers.hpp"
 
 namespace kmslab::identity::handlers {
@@ -54,6 +55,36 @@ std::variant<std::string, AadError> audience(const Form& form, Flavor flavor) {
   return std::move(*aud);
 }
 
+// The URLs a client assertion may name as aud: this token endpoint, v1.0 or v2.0, on this host.
+std::vector<std::string> token_endpoint_urls(const RequestContext& ctx) {
+  std::string path(ctx.request.target());
+  path = path.substr(0, path.find('?'));
+  const std::string base = "https://" + std::string(ctx.request[core::http::field::host]);
+  std::vector<std::string> urls = {base + path};
+  constexpr std::string_view kV1 = "/oauth2/token", kV2 = "/oauth2/v2.0/token";
+  if (path.ends_with(kV1))
+    urls.push_back(base + path.substr(0, path.size() - kV1.size()) + std::string(kV2));
+  if (path.ends_with(kV2))
+    urls.push_back(base + path.substr(0, path.size() - kV2.size()) + std::string(kV1));
+  return urls;
+}
+
+// client_assertion_type=jwt-bearer with a client_assertion: its claims are checked here, its
+// signature by the directory's validator.
+std::optional<AadError> read_assertion(const RequestContext& ctx, const Form& form,
+                                       core::TimePoint now, ClientCredentials& creds) {
+  if (field(form, "client_assertion_type") != kJwtBearerAssertion) return std::nullopt;
+  creds.client_assertion = field(form, "client_assertion");
+  if (creds.client_assertion.empty()) return aad_errors::missing_parameter("client_assertion");
+  const int64_t unix_now =
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  auto x5t = check_assertion_claims(creds.client_assertion, creds.client_id,
+                                    token_endpoint_urls(ctx), unix_now);
+  if (auto* err = std::get_if<AadError>(&x5t)) return *err;
+  creds.assertion_x5t = std::get<std::string>(x5t);
+  return std::nullopt;
+}
+
 std::variant<AppTokenRequest, AadError> check_request(const State& state, const RequestContext& ctx,
                                                       const Form& form, Flavor flavor) {
   // Values are echoed into error texts and claims, which must be UTF-8.
@@ -71,7 +102,10 @@ std::variant<AppTokenRequest, AadError> check_request(const State& state, const 
   if (creds.client_id.empty()) return aad_errors::missing_parameter("client_id");
   auto aud = audience(form, flavor);
   if (auto* err = std::get_if<AadError>(&aud)) return *err;
-  if (creds.client_secret.empty()) return aad_errors::client_secret_required();
+  if (auto err = read_assertion(ctx, form, ctx.clock.now(), creds)) return *err;
+  if (creds.client_secret.empty() && creds.client_assertion.empty()) {
+    return aad_errors::client_secret_required();
+  }
   ClientVerdict verdict;
   if (state.services.validate_credentials) verdict = state.services.validate_credentials(creds);
   if (verdict.error) return *verdict.error;

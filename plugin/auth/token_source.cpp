@@ -2,6 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "emulator/core/rng.hpp"
+#include "plugin/auth/client_certificate.hpp"
+
 namespace kmslab::plugin {
 namespace {
 
@@ -90,6 +93,42 @@ class ClientSecretSource final : public TokenSource {
   bool proxy_mode_;
 };
 
+// adal's ServicePrincipalCertificateSecret: a fresh client assertion for every token request.
+class ClientCertificateSource final : public TokenSource {
+ public:
+  ClientCertificateSource(const AzureConfig& c, std::string resource, const AuthEndpoints& e,
+                          core::client::HttpClient& http, const core::Clock& clock)
+      : TokenSource(http, clock),
+        clock_(clock),
+        cert_(load_pkcs12(c.client_cert_path, c.client_cert_password)),
+        client_id_(c.client_id),
+        url_(trim_slash(e.active_directory) + "/" + c.tenant_id + "/oauth2/token"),
+        resource_(std::move(resource)),
+        proxy_mode_(e.proxy_mode) {}
+  std::string describe() const override { return "client certificate"; }
+
+ protected:
+  Request request() const override {
+    const std::string body =
+        "grant_type=client_credentials&client_id=" + form_escape(client_id_) +
+        "&resource=" + form_escape(resource_) + "&client_assertion_type=" +
+        form_escape("urn:ietf:params:oauth:client-assertion-type:jwt-bearer") +
+        "&client_assertion=" +
+        form_escape(client_assertion(cert_, client_id_, url_, clock_.now_unix_seconds(), jti()));
+    Request r{"POST", url_, {{"Content-Type", "application/x-www-form-urlencoded"}}, body};
+    if (proxy_mode_) r.headers.emplace_back("x-azure-proxy-target", "AzureActiveDirectory");
+    return r;
+  }
+
+ private:
+  std::string jti() const { return rng_.uuid(); }  // adal: a random UUID
+  mutable core::SystemRng rng_;
+  const core::Clock& clock_;
+  ClientCertificate cert_;
+  std::string client_id_, url_, resource_;
+  bool proxy_mode_;
+};
+
 }  // namespace
 
 std::string TokenSource::token(core::client::Deadline deadline) {
@@ -138,10 +177,7 @@ std::unique_ptr<TokenSource> make_token_source(const AzureConfig& c, const std::
     return std::make_unique<ClientSecretSource>(c, resource, e, http, clock);
   }
   if (!c.client_cert_path.empty() && !c.client_cert_password.empty()) {
-    // Upstream's third credential; not built yet in kmslab (reported, not faked).
-    throw AuthError(
-        "client certificate credentials (aadClientCertPath) are not supported by kmslab-kms-plugin "
-        "yet");
+    return std::make_unique<ClientCertificateSource>(c, resource, e, http, clock);
   }
   throw AuthError("no credentials provided for accessing keyvault");
 }

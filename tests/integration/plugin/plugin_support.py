@@ -34,13 +34,14 @@ class Plugin:
     """One kmslab-kms-plugin process on a Unix socket."""
 
     def __init__(self, binary, workdir, emulator, key_version, azure=None, extra=(), env=None,
-                 vault="myvault", key="kek", socket_name="kms.sock"):
+                 vault="myvault", key="kek", socket_name="kms.sock", log_json=True):
         self.binary, self.workdir, self.emu = binary, Path(workdir), emulator
         self.socket = self.workdir / socket_name
         self.azure = azure or {"tenantId": TENANT, "aadClientId": "plugin-tests", "aadClientSecret": "s3cret-value"}
         self.args = ["--listen-addr", f"unix://{self.socket}", "--keyvault-name", vault, "--key-name", key,
                      "--key-version", key_version, "--config-file-path", str(self.workdir / "azure.json"),
-                     "--ca-bundle", emulator.ca, "--healthz-port", "0", "--metrics-addr", "0", *extra]
+                     "--ca-bundle", emulator.ca, "--healthz-port", "0", "--metrics-addr", "0",
+                     *(["--log-format-json"] if log_json else []), *extra]
         self.env = {"PATH": os.environ.get("PATH", ""), "HTTPS_PROXY": emulator.proxy, **(env or {})}
         self.key_url = f"https://{vault}.vault.azure.net/keys/{key}/{key_version}"
         self.proc = None

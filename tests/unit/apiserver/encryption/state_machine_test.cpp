@@ -2,6 +2,8 @@
 // abstract Unix socket, timers on the manual virtual clock.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include <fstream>
 
 #include "emulator/apiserver/encryption/config.hpp"
@@ -253,11 +255,16 @@ TEST_F(StateMachine, MetricsCarryKubeApiserversNamesAndLabels) {
                 "apiserver_envelope_encryption_dek_source_cache_size{provider_name=\"p1\"} 1\n"),
       std::string::npos)
       << text;
-  EXPECT_NE(text.find("apiserver_envelope_encryption_key_id_hash_status_last_timestamp_seconds{"
-                      "provider_name=\"p1\",key_id_hash=\"" +
-                      one_hash + "\",apiserver_id_hash=\"\"} " +
-                      std::to_string(clock.now_unix_seconds()) + "\n"),
-            std::string::npos)
+  // Numbers are written as Go's Prometheus client writes them (strconv 'g', shortest):
+  // 1798761600 is "1.7987616e+09". Read the value back rather than matching its spelling.
+  const std::string status_series =
+      "apiserver_envelope_encryption_key_id_hash_status_last_timestamp_seconds{"
+      "provider_name=\"p1\",key_id_hash=\"" +
+      one_hash + "\",apiserver_id_hash=\"\"} ";
+  const size_t at = text.find(status_series);
+  ASSERT_NE(at, std::string::npos) << text;
+  EXPECT_EQ(std::strtod(text.c_str() + at + status_series.size(), nullptr),
+            static_cast<double>(clock.now_unix_seconds()))
       << text;
   EXPECT_NE(text.find("apiserver_envelope_encryption_kms_operations_latency_seconds_count{"
                       "provider_name=\"p1\",method_name=\"/v2.KeyManagementService/Status\","
