@@ -26,8 +26,16 @@ cmake --build "$build" --parallel "$(nproc)"
 mkdir -p "$build/artifacts"
 failed=0
 passed=0
-for seeds in "$repo"/fixtures/fuzz/*/; do
-  target=$(basename "$seeds")
+# Every built target runs: one without a committed seed folder is a failure, not a skip.
+for binary in "$build"/tests/fuzz/fuzz_*; do
+  [[ -f "$binary" && -x "$binary" ]] || continue
+  target=$(basename "$binary")
+  seeds="$repo/fixtures/fuzz/$target/"
+  if [[ ! -d "$seeds" ]]; then
+    echo "fuzz: $target FAILED: no seed folder fixtures/fuzz/$target/" >&2
+    failed=$((failed + 1))
+    continue
+  fi
   corpus="$build/corpus/$target"
   mkdir -p "$corpus"
   # The committed seeds are read-only input; what the fuzzer finds goes to build-fuzz/corpus.
