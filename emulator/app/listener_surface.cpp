@@ -1,13 +1,19 @@
 #include "emulator/app/listener_surface.hpp"
 
+#include <boost/asio/ip/address.hpp>
+
 #include "emulator/core/router.hpp"
 
 namespace kmslab::app {
 
 std::string connection_host(const core::ConnectionInfo& connection) {
   if (!connection.tunnel_target.empty()) return core::host_without_port(connection.tunnel_target);
-  if (connection.tls) return core::to_lower(connection.sni);
-  return {};
+  if (!connection.tls) return {};
+  // Some clients (wrk, older OpenSSL-based tools) send an IP literal as the server name, which
+  // RFC 6066 forbids and which names no host: such a connection is one to an address.
+  boost::system::error_code ec;
+  (void)boost::asio::ip::make_address(connection.sni, ec);
+  return ec ? core::to_lower(connection.sni) : std::string();
 }
 
 std::optional<core::ApiError> misdirected(std::string_view host_header,

@@ -22,6 +22,14 @@ TEST(ListenerSurfaceTest, TheConnectionHostIsTheTunnelTargetElseTheServerName) {
   EXPECT_EQ(connection_host({"127.0.0.1", 1, 2, false, "", ""}), "") << "plain HTTP";
 }
 
+TEST(ListenerSurfaceTest, AnIpLiteralServerNameNamesNoHost) {
+  // wrk sends SNI "127.0.0.1" and then any Host header: served as a connection to an address.
+  EXPECT_EQ(connection_host(tls_to("127.0.0.1")), "");
+  EXPECT_EQ(connection_host(tls_to("::1")), "");
+  EXPECT_FALSE(misdirected("myvault.vault.azure.net", tls_to("127.0.0.1")));
+  EXPECT_TRUE(misdirected("myvault.vault.azure.net", tls_to("other.vault.azure.net")));
+}
+
 TEST(ListenerSurfaceTest, OnlyTheHostTheConnectionWasOpenedForIsServed) {
   EXPECT_FALSE(misdirected("myvault.vault.localhost:8443", tls_to("myvault.vault.localhost")));
   EXPECT_FALSE(misdirected("MYVAULT.vault.localhost", tls_to("myvault.vault.localhost")));
