@@ -151,8 +151,7 @@ std::optional<Answer> Dispatcher::handle_or_defer(HttpRequest&& request,
   return dispatch(std::move(request), connection, &defer);
 }
 
-std::optional<Answer> Dispatcher::dispatch(HttpRequest&& request,
-                                           const ConnectionInfo& connection,
+std::optional<Answer> Dispatcher::dispatch(HttpRequest&& request, const ConnectionInfo& connection,
                                            const std::function<Respond()>* defer) {
   Exchange x = begin(request, connection);
   bool offload = false;

@@ -35,7 +35,8 @@ struct World {
     azure.client_id = "c";
     azure.client_secret = "s";
     tokens = plugin::make_token_source(azure, "https://vault.azure.net",
-                                       {"http://127.0.0.1:1", "http://127.0.0.1:1/", false}, *http, clock);
+                                       {"http://127.0.0.1:1", "http://127.0.0.1:1/", false}, *http,
+                                       clock);
     const std::string url = "https://fuzzvault.vault.azure.net/";
     vault = std::make_unique<plugin::KeyVaultClient>(
         plugin::KeyVaultTarget{url, "k", "v1", "http://127.0.0.1:1/", false}, *tokens, *http);
