@@ -1,0 +1,75 @@
+#pragma once
+// The seam between the AKS resource provider and the processes that make a cluster real.
+//
+//   emulator/arm (ContainerService handlers, LROs) -> emulator/aks (model, validation, lifecycle)
+//        -> ControlPlanes (this interface) <- emulator/aks/supervisor (one kmslab-apiserver per
+//           cluster, one kmslab-kms-plugin per KMS key, their logs, restarts)
+//
+// The resource provider owns the truth (the cluster resources in the emulator's store) and says
+// what each cluster's processes must be; the supervisor makes it so and reports back. On an
+// emulator restart the resource provider re-applies every stored cluster, so the supervisor keeps
+// no state of its own beyond each cluster's data directory.
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kmslab::aks {
+
+/// One KMS key the cluster's apiserver uses: one `kms` provider of its EncryptionConfiguration,
+/// served by one plugin process.
+struct KmsKey {
+  /// The provider's name in the EncryptionConfiguration: "azurekmsprovider" for the current key
+  /// (aks.md); the previous key gets a distinct configurable name [U].
+  std::string provider_name = "azurekmsprovider";
+  std::string key_id;  // https://{vault}.{dns suffix}/keys/{name}/{version}, as the user gave it
+  std::string vault_name, key_name, key_version;  // parsed from key_id
+  bool private_access = false;                    // keyVaultNetworkAccess: Private
+  int kms_api_version = 2;                        // the EncryptionConfiguration's kms apiVersion
+  int cachesize = 1000;                           // v1 only (AKS's value is unverified)
+};
+
+struct ControlPlaneSpec {
+  std::string cluster_id;          // the ARM resource id, lower-case: the supervisor's key
+  std::string kubernetes_version;  // MAJOR.MINOR.PATCH, passed to --kubernetes-version
+  std::string fqdn;                // {dnsPrefix}-{hash}.hcp.{region}.azmk8s.io
+  std::string tenant_id;
+  /// The user-assigned identity the plugins authenticate as (through the emulator's IMDS).
+  std::string identity_client_id;
+  std::string identity_resource_id;
+  /// The address the plugins' Key Vault traffic leaves from (--source-address): the cluster's
+  /// outbound address, or an address in its API server subnet with VNet integration.
+  std::string egress_address;
+  /// The providers, in EncryptionConfiguration order: the first writes, all read. Empty: KMS off
+  /// (identity only).
+  std::vector<KmsKey> kms;
+  /// KMS disabled after it was on: identity writes, the kms providers stay as readers.
+  bool identity_first = false;
+  std::vector<std::string> pods;  // read-only kube-system pods, NAMESPACE/NAME (N3)
+  bool running = true;            // false: the processes are stopped (scaled to zero, L8)
+};
+
+struct ControlPlaneState {
+  enum class Phase { kStarting, kRunning, kFailed, kStopped };
+  Phase phase = Phase::kStarting;
+  std::string message;        // for kFailed: what went wrong, for the operation's error
+  std::string apiserver_url;  // https://127.0.0.1:PORT
+  std::string ca_pem;         // the cluster CA (kubeconfig certificate-authority-data)
+  std::string token;          // the bearer token of the cluster's admin kubeconfig
+};
+
+class ControlPlanes {
+ public:
+  virtual ~ControlPlanes() = default;
+  /// Starts, reconfigures or stops a cluster's processes to match `spec` and returns at once.
+  /// `done` is called exactly once, from another thread, when they serve as specified (kRunning,
+  /// kStopped) or have failed (kFailed); a later apply for the same cluster supersedes it.
+  virtual void apply(const ControlPlaneSpec& spec,
+                     std::function<void(const ControlPlaneState&)> done) = 0;
+  /// Stops a cluster's processes and deletes their data (the cluster was deleted).
+  virtual void remove(const std::string& cluster_id) = 0;
+  /// What the cluster's processes are doing now; nullopt for an unknown cluster.
+  virtual std::optional<ControlPlaneState> state(const std::string& cluster_id) const = 0;
+};
+
+}  // namespace kmslab::aks
