@@ -4,9 +4,9 @@
 // swap on that revision, and every value passes through the resource's transformer with the key
 // as authenticated data (reference kms.md §2.2-§2.4).
 //
-// Values are the object's JSON without metadata.resourceVersion (kube-apiserver clears it before
-// encoding too), dumped with sorted keys so that re-encoding an unchanged object gives the same
-// bytes: that is what the no-op update rule compares.
+// Values are kube-apiserver's own storage encoding (object_codec.hpp: "k8s\0" + runtime.Unknown,
+// without resourceVersion), deterministic so that re-encoding an unchanged object gives the same
+// bytes: that is what the no-op update rule compares. JSON values are read too.
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -101,8 +101,8 @@ class ObjectStorage {
   Stored<Current> read_current(const std::string& resource, const std::string& key) const;
   std::shared_ptr<encryption::Transformer> transformer(const std::string& resource) const;
   Stored<Decoded> decode(const std::string& resource, const store::KeyValue& kv) const;
-  Stored<std::string> encode(const std::string& resource, const std::string& key,
-                             const nlohmann::json& object, std::string& plain) const;
+  Stored<std::string> to_storage(const std::string& resource, const std::string& key,
+                                 const std::string& plain) const;
 
   store::Store& store_;
   const std::string prefix_;
@@ -110,7 +110,8 @@ class ObjectStorage {
   std::shared_ptr<const encryption::TransformerRegistry> transformers_;
 };
 
-/// The bytes an object is stored as before transformation (sorted keys, no resourceVersion).
-std::string encode_plain(const nlohmann::json& object);
+/// The bytes an object is stored as before transformation (object_codec.hpp: protobuf for the
+/// built-in kinds), or kInvalid when the object cannot be encoded.
+Stored<std::string> encode_plain(const nlohmann::json& object);
 
 }  // namespace kmslab::apiserver::storage
