@@ -60,8 +60,8 @@ Apiserver::Apiserver(Config config) : config_(std::move(config)) {
   } catch (const store::StoreError& e) {
     throw std::runtime_error(e.what());
   }
-  storage_ =
-      std::make_unique<storage::ObjectStorage>(*store_, config_.etcd_prefix, load_encryption());
+  storage_ = std::make_unique<storage::ObjectStorage>(*store_, config_.etcd_prefix,
+                                                      load_encryption(), &metrics_);
   ca_ = std::make_unique<core::tls::CertificateAuthority>(
       core::tls::CertificateAuthority::load_or_create(config_.data_dir, core::wall_clock_now()));
   std::vector<std::string> names = {"localhost",  "127.0.0.1",          "::1",
@@ -79,6 +79,7 @@ Apiserver::Apiserver(Config config) : config_(std::move(config)) {
   api_ = std::make_unique<k8s::KubeApi>(*storage_, *clock_, *rng_, std::move(options));
   api_->ensure_default_namespaces();
   prime_watch_cache();
+  observe_object_counts();
   api_->register_routes(router_);
   dispatcher_ = std::make_unique<core::Dispatcher>(router_, *clock_, *rng_, *logger_, metrics_,
                                                    k8s::status_from_api_error);
@@ -146,7 +147,19 @@ void Apiserver::prime_watch_cache() {
   }
 }
 
+// apiserver_storage_objects: at start, then every poll period on the (virtual) clock.
+void Apiserver::observe_object_counts() {
+  std::vector<std::string> resources;
+  for (const auto& kind : k8s::served_kinds())
+    if (!kind.read_only) resources.push_back(kind.resource);
+  storage_->observe_object_counts(resources);
+  count_timer_ =
+      clock_->schedule_at(clock_->now() + std::chrono::seconds(storage::kCountPollSeconds),
+                          [this] { observe_object_counts(); });
+}
+
 Apiserver::~Apiserver() {
+  if (count_timer_) clock_->cancel(count_timer_);
   if (poll_timer_) clock_->cancel(poll_timer_);
   stop();
   for (auto& t : threads_) {

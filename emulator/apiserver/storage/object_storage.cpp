@@ -35,10 +35,34 @@ Stored<std::string> encode_plain(const json& object) {
 }
 
 ObjectStorage::ObjectStorage(store::Store& store, std::string etcd_prefix,
-                             std::shared_ptr<const encryption::TransformerRegistry> transformers)
+                             std::shared_ptr<const encryption::TransformerRegistry> transformers,
+                             core::MetricsRegistry* metrics)
     : store_(store),
       prefix_(normalise_prefix(etcd_prefix)),
-      transformers_(std::move(transformers)) {}
+      transformers_(std::move(transformers)) {
+  if (metrics) metrics_.emplace(StorageMetrics::declare(*metrics));
+}
+
+void ObjectStorage::observe_object_counts(const std::vector<std::string>& resources) {
+  if (!metrics_) return;
+  for (const auto& resource : resources) {
+    const std::string prefix = collection_prefix(prefix_, resource, "");
+    double count = 0;
+    try {
+      std::string after;
+      // Bounded by the store: every page moves `after` forward or ends.
+      while (true) {
+        auto page = store_.range(prefix, kListPage, after);
+        count += static_cast<double>(page.kvs.size());
+        if (!page.more || page.kvs.empty()) break;
+        after = page.kvs.back().key;
+      }
+    } catch (const store::StoreError&) {
+      count = -1;
+    }
+    metrics_->objects.set({resource}, count);
+  }
+}
 
 void ObjectStorage::set_transformers(
     std::shared_ptr<const encryption::TransformerRegistry> transformers) {
@@ -63,8 +87,10 @@ Stored<ObjectStorage::Decoded> ObjectStorage::decode(const std::string& resource
     return internal(e.what());
   }
   auto decoded = decode_object(out.plain);
-  if (auto* err = std::get_if<CodecError>(&decoded))
+  if (auto* err = std::get_if<CodecError>(&decoded)) {
+    if (metrics_) metrics_->decode_errors.inc({resource});
     return internal("unable to decode " + kv.key + ": " + err->message);
+  }
   json& object = std::get<json>(decoded);
   if (!object["metadata"].is_object()) object["metadata"] = json::object();
   object["metadata"]["resourceVersion"] = std::to_string(kv.mod_revision);
@@ -118,11 +144,13 @@ Stored<ListPage> ObjectStorage::list(const std::string& resource, const std::str
   const std::string prefix = collection_prefix(prefix_, resource, ns);
   ListPage page;
   std::vector<std::string> errors;
+  size_t fetched = 0, evaluated = 0;
   std::string after = options.start_after.empty() ? "" : prefix + options.start_after;
   // Bounded by the store: every round moves `after` forward or ends.
   while (true) {
     auto range = store_.range(prefix, kListPage, after);
     if (page.revision == 0) page.revision = range.revision;
+    fetched += range.kvs.size();
     for (const auto& kv : range.kvs) {
       after = kv.key;
       auto decoded = decode(resource, kv);
@@ -131,6 +159,7 @@ Stored<ListPage> ObjectStorage::list(const std::string& resource, const std::str
         continue;
       }
       auto& object = std::get<Decoded>(decoded).object.object;
+      ++evaluated;
       if (options.matches && !options.matches(object)) continue;
       page.items.push_back(std::move(object));
       if (options.limit != 0 && page.items.size() == options.limit) break;
@@ -144,6 +173,7 @@ Stored<ListPage> ObjectStorage::list(const std::string& resource, const std::str
     }
     if (!range.more) break;
   }
+  if (metrics_) metrics_->record_list(resource, fetched, evaluated, page.items.size());
   if (!errors.empty()) return internal(aggregate(errors));
   return page;
 }

@@ -18,6 +18,7 @@
 
 #include "emulator/apiserver/encryption/transformer.hpp"
 #include "emulator/apiserver/storage/keys.hpp"
+#include "emulator/apiserver/storage/storage_metrics.hpp"
 #include "emulator/store/store.hpp"
 
 namespace kmslab::apiserver::storage {
@@ -58,8 +59,10 @@ using UpdateFn = std::function<std::variant<nlohmann::json, StorageError>(const 
 
 class ObjectStorage {
  public:
+  /// `metrics`: where the apiserver_storage_* series go (storage_metrics.hpp); null for none.
   ObjectStorage(store::Store& store, std::string etcd_prefix,
-                std::shared_ptr<const encryption::TransformerRegistry> transformers);
+                std::shared_ptr<const encryption::TransformerRegistry> transformers,
+                core::MetricsRegistry* metrics = nullptr);
 
   const std::string& prefix() const { return prefix_; }
   std::string key_of(const ObjectRef& ref) const { return object_key(prefix_, ref); }
@@ -80,6 +83,10 @@ class ObjectStorage {
       const std::function<std::optional<StorageError>(const StoredObject&)>& precondition = {});
   /// Deletes every key under the collection (a namespace's contents), in one transaction.
   void remove_collection(const std::string& resource, const std::string& ns);
+
+  /// Counts the stored objects of each resource into apiserver_storage_objects (-1 when the
+  /// store fails), as kube-apiserver's count poll does; pages through keys, memory bounded.
+  void observe_object_counts(const std::vector<std::string>& resources);
 
   /// The bytes stored under `key`, untransformed (what `etcdctl get` prints).
   std::optional<store::KeyValue> raw(const std::string& key);
@@ -108,6 +115,7 @@ class ObjectStorage {
   const std::string prefix_;
   mutable std::mutex mu_;
   std::shared_ptr<const encryption::TransformerRegistry> transformers_;
+  std::optional<StorageMetrics> metrics_;
 };
 
 /// The bytes an object is stored as before transformation (object_codec.hpp: protobuf for the
