@@ -8,6 +8,7 @@
 
 #include "emulator/apiserver/k8s/kinds.hpp"
 #include "emulator/apiserver/k8s/status.hpp"
+#include "emulator/core/constant_time.hpp"
 #include "emulator/core/files.hpp"
 
 namespace kmslab::apiserver::app {
@@ -81,6 +82,7 @@ Apiserver::Apiserver(Config config) : config_(std::move(config)) {
   prime_watch_cache();
   observe_object_counts();
   api_->register_routes(router_);
+  register_metrics_route();
   dispatcher_ = std::make_unique<core::Dispatcher>(router_, *clock_, *rng_, *logger_, metrics_,
                                                    k8s::status_from_api_error);
 }
@@ -145,6 +147,23 @@ void Apiserver::prime_watch_cache() {
                      {"objects", std::get<storage::ListPage>(page).items.size()}});
     }
   }
+}
+
+// /metrics, for the bearer token as kube-apiserver serves it to an authorised caller: the
+// apiserver_storage_*, apiserver_envelope_encryption_* and HTTP series.
+void Apiserver::register_metrics_route() {
+  const auto group = router_.add_group("k8s-metrics", {"*"});
+  router_.add_filter(group, [this](core::RequestContext& ctx) -> std::optional<core::ApiError> {
+    const std::string_view auth = ctx.request[core::http::field::authorization];
+    if (core::constant_time_equal(auth, "Bearer " + token_)) return std::nullopt;
+    return core::ApiError{401, "Unauthorized", "Unauthorized", std::nullopt, {}};
+  });
+  router_.add(group, core::http::verb::get, "/metrics", "k8s.metrics",
+              [this](core::RequestContext&) -> core::Result<core::Reply> {
+                core::Reply r = core::Reply::text(metrics_.render());
+                r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+                return r;
+              });
 }
 
 // apiserver_storage_objects: at start, then every poll period on the (virtual) clock.

@@ -41,6 +41,7 @@ class Apiserver {
   void write_kubeconfig() const;
   void prime_watch_cache();
   void observe_object_counts();
+  void register_metrics_route();
   std::shared_ptr<const encryption::TransformerRegistry> load_encryption();
   void schedule_config_poll();
   std::string load_or_create_token();
