@@ -3,6 +3,8 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
+#include <limits>
+
 #include "emulator/core/base64url.hpp"
 #include "emulator/core/clock.hpp"
 #include "emulator/core/json_input.hpp"
@@ -189,6 +191,11 @@ void put(json& o, const char* name, const std::string& v) {
 
 json time_json(const pb::Time& t) {
   if (t.seconds() == 0 && t.nanos() == 0) return nullptr;  // Go marshals the zero Time as null
+  // Go accepts years 1-9999; a TimePoint (nanoseconds since 1970 in 64 bits) spans 1678-2262.
+  // Wider values are refused rather than wrapped (unverified: Go would print years past 2262).
+  constexpr int64_t kSpan = std::numeric_limits<int64_t>::max() / 1'000'000'000 - 1;
+  if (t.seconds() < -kSpan || t.seconds() > kSpan)
+    throw Bad{"Time.MarshalJSON: year outside of the range this emulator represents"};
   return core::format_rfc3339(core::TimePoint(std::chrono::seconds(t.seconds())));
 }
 

@@ -173,6 +173,15 @@ TEST(ObjectCodecTest, MalformedValuesAreErrorsNotCrashes) {
   }
 }
 
+// Found by fuzz_apiserver_stored_object: seconds past what a TimePoint holds overflowed.
+TEST(ObjectCodecTest, TimeOutsideTheRepresentableRangeIsAnError) {
+  const std::string meta = bytes_field(1, "s") + bytes_field(8, time_bytes(int64_t{1} << 40));
+  const std::string stored = std::string("k8s\0", 4) +
+                             bytes_field(1, bytes_field(1, "v1") + bytes_field(2, "Secret")) +
+                             bytes_field(2, bytes_field(1, meta));
+  EXPECT_TRUE(std::holds_alternative<CodecError>(decode_object(stored)));
+}
+
 TEST(ObjectCodecTest, InvalidUtf8AndBadFieldsV1AreRefused) {
   std::string golden = golden_secret_bytes();
   const size_t at = golden.find("kubectl-create");
