@@ -132,19 +132,31 @@ void Apiserver::schedule_config_poll() {
 }
 
 // kube-apiserver fills its watch cache at start by listing every resource from storage, which
-// decrypts every object (the KMS v1 cold-start storm). This pass does the same reads; LISTs are
-// still served from storage afterwards (there is no cache to serve them from).
+// decrypts every object (the KMS v1 cold-start storm). This pass does the same reads, a page at a
+// time so that memory does not grow with the number of objects; LISTs are still served from
+// storage afterwards (there is no cache to serve them from).
 void Apiserver::prime_watch_cache() {
+  constexpr size_t kPage = 500;
   for (const auto& kind : k8s::served_kinds()) {
     if (kind.read_only) continue;
-    auto page = storage_->list(kind.resource, "", {});
-    if (auto* e = std::get_if<storage::StorageError>(&page)) {
-      logger_->error("apiserver", "initial list failed",
-                     {{"resource", kind.resource}, {"error", e->message}});
-    } else {
-      logger_->info("apiserver", "initial list",
-                    {{"resource", kind.resource},
-                     {"objects", std::get<storage::ListPage>(page).items.size()}});
+    size_t objects = 0;
+    std::string after;
+    // Bounded: every page moves `after` forward, and an empty continuation ends the pass.
+    while (true) {
+      auto page = storage_->list(kind.resource, "", {kPage, after, {}});
+      if (auto* e = std::get_if<storage::StorageError>(&page)) {
+        logger_->error("apiserver", "initial list failed",
+                       {{"resource", kind.resource}, {"error", e->message}});
+        break;
+      }
+      auto& listed = std::get<storage::ListPage>(page);
+      objects += listed.items.size();
+      if (listed.continue_after.empty()) {
+        logger_->info("apiserver", "initial list",
+                      {{"resource", kind.resource}, {"objects", objects}});
+        break;
+      }
+      after = std::move(listed.continue_after);
     }
   }
 }
