@@ -117,3 +117,27 @@ def test_metrics_carry_storage_and_envelope_series(kms_world):
     assert 'apiserver_storage_transformation_duration_seconds_count{transformation_type="to_storage",' \
            'transformer_prefix="k8s:enc:kms:v2:p1:"} 2\n' in text
     assert "apiserver_envelope_encryption_kms_operations_latency_seconds_bucket" in text
+
+
+def test_kms_v1_checks_are_named_per_provider(apiserver_binary, mock_plugin_binary, tmp_path):
+    """KMS v1 without automatic reload: one kms-provider-<i> check per provider (kms.md §5.4),
+    failing by the Encrypt/Decrypt ping; v1 behaves as 1.28 (refused from 1.29 without the gate)."""
+    plugin = MockPlugin(mock_plugin_binary, tmp_path, failed=True)
+    config = tmp_path / "enc.json"
+    config.write_text(json.dumps({
+        "apiVersion": "apiserver.config.k8s.io/v1", "kind": "EncryptionConfiguration",
+        "resources": [{"resources": ["secrets"], "providers": [
+            {"kms": {"name": "v1p", "endpoint": f"unix://{plugin.socket}"}}, {"identity": {}}]}]}))
+    server = Apiserver(apiserver_binary, tmp_path / "data",
+                       ["--encryption-provider-config", str(config), "--kubernetes-version", "1.28"])
+    try:
+        server.start()
+        status, body = get(server, "/readyz?verbose")
+        assert status == 500 and "[-]kms-provider-0 failed: reason withheld\n" in body, body
+        assert "kms-providers" not in body
+        plugin.set_failed(False)
+        wait_for(lambda: get(server, "/healthz/kms-provider-0") == (200, "ok"), "kms-provider-0", timeout=30)
+    finally:
+        if server.proc and server.proc.poll() is None:
+            server.stop()
+        plugin.stop()
