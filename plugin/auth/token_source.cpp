@@ -30,6 +30,12 @@ std::string trim_slash(std::string s) {
   return s;
 }
 
+// adal.NewOAuthConfig: <AAD endpoint><tenant>/oauth2/token?api-version=1.0; a client assertion
+// names this same URL as its aud (adal's SignJwt uses TokenEndpoint.String()).
+std::string v1_token_url(const std::string& active_directory, const std::string& tenant) {
+  return trim_slash(active_directory) + "/" + tenant + "/oauth2/token?api-version=1.0";
+}
+
 int64_t number(const nlohmann::json& j, const char* key) {
   if (!j.contains(key)) return 0;
   if (j[key].is_number_integer()) return j[key].get<int64_t>();
@@ -74,7 +80,7 @@ class ClientSecretSource final : public TokenSource {
   ClientSecretSource(const AzureConfig& c, std::string resource, const AuthEndpoints& e,
                      core::client::HttpClient& http, const core::Clock& clock)
       : TokenSource(http, clock),
-        url_(trim_slash(e.active_directory) + "/" + c.tenant_id + "/oauth2/token"),
+        url_(v1_token_url(e.active_directory, c.tenant_id)),
         body_("grant_type=client_credentials&client_id=" + form_escape(c.client_id) +
               "&client_secret=" + form_escape(c.client_secret) +
               "&resource=" + form_escape(resource)),
@@ -102,7 +108,7 @@ class ClientCertificateSource final : public TokenSource {
         clock_(clock),
         cert_(load_pkcs12(c.client_cert_path, c.client_cert_password)),
         client_id_(c.client_id),
-        url_(trim_slash(e.active_directory) + "/" + c.tenant_id + "/oauth2/token"),
+        url_(v1_token_url(e.active_directory, c.tenant_id)),
         resource_(std::move(resource)),
         proxy_mode_(e.proxy_mode) {}
   std::string describe() const override { return "client certificate"; }
