@@ -42,9 +42,13 @@ core::client::Response KeyVaultClient::call(const std::string& op, const std::st
     try {
       token = tokens_.token(deadline);
     } catch (const AuthError& e) {
-      throw KeyVaultError(
-          std::string(kClient) + "#" + method +
-          ": Failure preparing request: StatusCode=0 -- Original Error: " + e.what());
+      // go-autorest: BearerAuthorizer's DetailedError inside the client's "Failure preparing".
+      throw KeyVaultError(std::string(kClient) + "#" + method +
+                          ": Failure preparing request: StatusCode=0 -- Original Error: "
+                          "azure.BearerAuthorizer#WithAuthorization: Failed to refresh the Token "
+                          "for request to " +
+                          req.url + ": StatusCode=" + std::to_string(e.status) +
+                          " -- Original Error: " + e.what());
     }
     auto attempt = req;
     attempt.headers.emplace_back("Authorization", "Bearer " + token);

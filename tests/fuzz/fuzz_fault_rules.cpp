@@ -12,8 +12,11 @@ namespace {
 using namespace kmslab;
 
 const faults::OperationNames& operations() {
-  static const faults::OperationNames ops = {"encrypt", "decrypt", "wrapkey", "unwrapkey",
-                                             "sign",    "verify",  "get",     "create"};
+  static const faults::OperationNames ops = {
+      {"keyvault",
+       {"encrypt", "decrypt", "wrapkey", "unwrapkey", "sign", "verify", "get", "create"}},
+      {"identity", {"token"}},
+      {"imds", {"token"}}};
   return ops;
 }
 
