@@ -130,9 +130,17 @@ EtcdMember& EtcdMembers::call(const char* what, Retry retry, const Attempt& atte
   for (int attempts = 0; attempts < 10000; ++attempts) {
     grpc::ClientContext ctx;
     prepare(ctx, deadline);
+    const bool was_connected = member->channel->GetState(false) == GRPC_CHANNEL_READY;
     const grpc::Status status = attempt(*member, ctx);
     if (status.ok()) return *member;
     last_error[index_of(*member)] = member_error(*member, status);
+    // The deadline passed while the channel was (re)connecting, before and after: the request had
+    // no connection to go out on, so this is an unreachable member, not a lost answer.
+    if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED && !was_connected &&
+        member->channel->GetState(false) != GRPC_CHANNEL_READY) {
+      last_error[index_of(*member)] = member->endpoint + ": no connection within the deadline";
+      break;
+    }
     if (!retryable(status, retry)) {
       if (retry == Retry::kIfNotApplied && !etcd_refused(status))
         throw EtcdCallError(status.error_code(), status.error_message(),
