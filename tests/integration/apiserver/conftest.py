@@ -16,6 +16,7 @@ pytest_plugins = ["ci_skips"]  # under CI=true a skip is a failure (../ci_skips.
 
 def pytest_addoption(parser):
     parser.addoption("--apiserver", required=True, help="path to the kmslab-apiserver binary")
+    parser.addoption("--mock-kms-plugin", default="", help="path to kmslab-mock-kms-plugin")
 
 
 class Apiserver:
