@@ -42,6 +42,16 @@ YAML
 
 value=$(head -c 512 /dev/urandom | base64 -w0)
 results=$work/results.jsonl
+record() {  # mode op concurrency wrk-output: one JSON line into $results
+  /usr/bin/python3 - "$@" <<'PY' | tee -a "$results"
+import json, re, sys
+t = open(sys.argv[4]).read()
+bad = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
+print(json.dumps({"mode": sys.argv[1], "op": sys.argv[2], "concurrency": int(sys.argv[3]),
+                  "per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1)),
+                  "errors": int(bad.group(1)) if bad else 0}))
+PY
+}
 run_apiserver() {  # mode prefix extra-args...
   local mode=$1 prefix=$2; shift 2
   "$apiserver" --data-dir "$work/$mode" --secure-port 0 --etcd-servers "http://127.0.0.1:$cport" \
@@ -54,27 +64,13 @@ run_apiserver() {  # mode prefix extra-args...
   for c in 1 8; do
     RUN=c$c SECRET_VALUE=$value wrk -t1 -c$c -d${secs}s -H "Authorization: Bearer $token" \
       -s "$root/tools/bench/apiserver_etcd_create.lua" "$url/api/v1/namespaces/default/secrets" >"$work/w.txt"
-    /usr/bin/python3 - "$mode" create "$c" "$work/w.txt" <<'PY' | tee -a "$results"
-import json, re, sys
-t = open(sys.argv[4]).read()
-bad = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
-print(json.dumps({"mode": sys.argv[1], "op": sys.argv[2], "concurrency": int(sys.argv[3]),
-                  "per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1)),
-                  "errors": int(bad.group(1)) if bad else 0}))
-PY
+    record "$mode" create "$c" "$work/w.txt"
   done
   curl -sk -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
     -d "{\"metadata\":{\"name\":\"bench-get\"},\"data\":{\"v\":\"$value\"}}" "$url/api/v1/namespaces/default/secrets" >/dev/null
   for c in 1 8; do
     wrk -t1 -c$c -d${secs}s -H "Authorization: Bearer $token" "$url/api/v1/namespaces/default/secrets/bench-get" >"$work/w.txt"
-    /usr/bin/python3 - "$mode" get "$c" "$work/w.txt" <<'PY' | tee -a "$results"
-import json, re, sys
-t = open(sys.argv[4]).read()
-bad = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
-print(json.dumps({"mode": sys.argv[1], "op": sys.argv[2], "concurrency": int(sys.argv[3]),
-                  "per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1)),
-                  "errors": int(bad.group(1)) if bad else 0}))
-PY
+    record "$mode" get "$c" "$work/w.txt"
   done
   # The value size the yardstick puts: what one created secret occupies in etcd.
   ETCDCTL_API=3 etcdctl --endpoints "127.0.0.1:$cport" get "$prefix/secrets/default/bench-get" --print-value-only | head -c -1 | wc -c >"$work/$mode.size"

@@ -23,20 +23,21 @@ resources:
 """
 
 
-@pytest.fixture
-def etcd():
+def started_etcd(size):
     require_etcd()
-    cluster = EtcdCluster(1)
+    cluster = EtcdCluster(size)
     yield cluster
     cluster.close()
+
+
+@pytest.fixture
+def etcd():
+    yield from started_etcd(1)
 
 
 @pytest.fixture
 def etcd3():
-    require_etcd()
-    cluster = EtcdCluster(3)
-    yield cluster
-    cluster.close()
+    yield from started_etcd(3)
 
 
 @pytest.fixture

@@ -96,11 +96,7 @@ TEST(EtcdFailoverRuleTest, WritesRetryOnlyWhenCertainlyNotApplied) {
 class EtcdClusterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string missing = kmslab::testing::etcd_missing_reason();
-    if (!missing.empty()) {
-      if (const char* ci = std::getenv("CI"); ci && std::string(ci) == "true") FAIL() << missing;
-      GTEST_SKIP() << missing;
-    }
+    KMSLAB_REQUIRE_ETCD();
     cluster_ = std::make_unique<EtcdCluster>(3);
     store_ = open_store(cluster_->spec("?timeout=3"));
   }
