@@ -6,6 +6,7 @@ half-written, the store must pass its integrity check and every live key must st
 verify.
 
   tools/crash_consistency.py [--cycles 20] [--threads 4] [--seed 1] [--emulator PATH] [--store S]
+  tools/crash_consistency.py --apiserver PATH [--mock-plugin PATH] ...   (tools/crash_apiserver.py)
 
 Loopback only; bounded by --cycles. Exit 0 when no anomaly was found."""
 import argparse
@@ -296,8 +297,15 @@ def main():
     ap.add_argument("--store", default="", help="--store for the emulator (default: its SQLite store); "
                     "'memory' shows what the harness reports when writes are lost")
     ap.add_argument("--emulator", default=os.path.join(REPO, "build/emulator/kmslab-emulator"))
+    ap.add_argument("--apiserver", default="", help="crash kmslab-apiserver (this binary) instead of the "
+                    "emulator: secrets under KMS v2 on its SQLite store (tools/crash_apiserver.py)")
+    ap.add_argument("--mock-plugin", default=os.path.join(REPO, "build/tests/support/mock_kms_plugin/"
+                                                                "kmslab-mock-kms-plugin"))
     args = ap.parse_args()
     rng = random.Random(args.seed)
+    if args.apiserver:
+        import crash_apiserver  # noqa: E402 (tools/, beside this file)
+        return crash_apiserver.run(args, rng)
     data_dir = tempfile.mkdtemp(prefix="kmslab-crash-")
     emu = Emulator(args.emulator, data_dir, args.store)
     groups = [[KeyModel(f"c{t}-{i}") for i in range(args.keys_per_thread)] for t in range(args.threads)]

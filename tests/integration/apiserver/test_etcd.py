@@ -1,8 +1,10 @@
 """kmslab-apiserver on real etcd 3.4 (--etcd-servers): issue #11 item 5."""
-import json
 import os
+import shutil
 import subprocess
+import re
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -41,20 +43,17 @@ def etcd3():
 
 
 @pytest.fixture
-def mock_plugin(request):
+def mock_plugin(mock_plugin_binary):
     """kmslab-mock-kms-plugin (KMS v2) on a short socket path; yields the socket path."""
-    binary = request.config.getoption("--mock-kms-plugin")
-    if not binary:
-        pytest.fail("--mock-kms-plugin is required (tests/integration/apiserver/CMakeLists.txt)")
     sock_dir = tempfile.mkdtemp(prefix="kms-", dir="/tmp")
     sock = os.path.join(sock_dir, "kms.sock")
-    proc = subprocess.Popen([binary, "--listen-addr", "unix://" + sock, "--key-id", "1",
-                             "--status-version", "v2"], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([mock_plugin_binary, "--listen-addr", "unix://" + sock, "--key-id",
+                             "1", "--status-version", "v2"], stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "ready"
     yield sock
     proc.terminate()
     proc.wait(timeout=20)
-    os.rmdir(sock_dir) if not os.listdir(sock_dir) else None
+    shutil.rmtree(sock_dir, ignore_errors=True)
 
 
 def test_help_says_how_to_use_etcd(apiserver_binary):
@@ -131,9 +130,9 @@ def test_killing_the_member_in_use_loses_no_acknowledged_write(apiserver_binary,
         assert len(failed) <= 1, failed
         listed = {s["metadata"]["name"] for s in server.kubectl_json("get", "secrets")["items"]}
         assert set(acked) <= listed
-        for name in acked:  # identity: the object as stored, readable by etcdctl
-            stored = json.loads(etcd3.get(f"/registry/secrets/default/{name}"))
-            assert stored["metadata"]["name"] == name
+        for name in acked:  # identity: kube-apiserver's k8s\0 + protobuf, as stored
+            stored = etcd3.get(f"/registry/secrets/default/{name}")
+            assert stored.startswith(b"k8s\x00") and name.encode() in stored
         # Still serving writes and reads on the surviving members.
         server.kubectl("create", "secret", "generic", "after", "--from-literal=x=y")
         assert server.kubectl_json("get", "secret", "after")["data"]["x"] == "eQ=="
@@ -141,3 +140,30 @@ def test_killing_the_member_in_use_loses_no_acknowledged_write(apiserver_binary,
         assert "[+]etcd ok" in health
     finally:
         server.kill()
+
+
+def test_readme_etcd_commands_run_as_written(apiserver_binary, mock_plugin_binary, tmp_path,
+                                             kubectl_available):
+    """The README's etcd block, after its first block (which starts the plugin and writes
+    enc.yaml), run as test_readme.py runs the first; etcd's 2379 moved to a free port."""
+    require_etcd()
+    from etcd_cluster import free_port
+    from test_readme import REPO, readme_block
+    section = (REPO / "README.md").read_text().split("### The simulated kube-apiserver", 1)[1]
+    etcd_block = re.findall(r"```sh\n(.*?)```", section, re.S)[1]
+    assert "--etcd-servers" in etcd_block
+    build = Path(apiserver_binary).parents[2]
+    port, peer = str(free_port("127.0.0.1")), str(free_port("127.0.0.1"))
+    etcd_block = etcd_block.replace("2379", port).replace(
+        "--data-dir /tmp/etcd", f"--data-dir /tmp/etcd --listen-peer-urls http://127.0.0.1:{peer} "
+        f"--initial-advertise-peer-urls http://127.0.0.1:{peer} "
+        f"--initial-cluster default=http://127.0.0.1:{peer}")
+    etcd_block = etcd_block.replace("etcdctl ", f"etcdctl --endpoints 127.0.0.1:{port} ")
+    script = (readme_block() + etcd_block).replace("/tmp/", f"{tmp_path}/").replace(
+        "build/", f"{build}/")
+    wrapped = "set -euo pipefail\ntrap 'kill $(jobs -p) 2>/dev/null; wait' EXIT\n" + script
+    out = subprocess.run(["bash", "-c", wrapped], cwd=tmp_path, capture_output=True, timeout=120,
+                         env=dict(os.environ, HOME=str(tmp_path)))
+    assert out.returncode == 0, out.stderr.decode(errors="replace")
+    assert out.stdout.rstrip(b"\n").split(b"secret/s1 created\n")[-1].startswith(
+        b"k8s:enc:kms:v2:mock:")

@@ -188,8 +188,10 @@ def test_health_endpoints_verbose(apiserver):
 
 def test_raw_route_shows_stored_bytes(apiserver):
     apiserver.kubectl("create", "secret", "generic", "s1", "--from-literal=a=b")
-    stored = json.loads(apiserver.raw_value("/registry/secrets/default/s1"))  # identity: the plaintext object
-    assert stored["metadata"]["name"] == "s1" and "resourceVersion" not in stored["metadata"]
+    # identity: the plaintext kube-apiserver stores, "k8s\0" + runtime.Unknown{typeMeta{v1, Secret}}
+    stored = apiserver.raw_value("/registry/secrets/default/s1")
+    assert stored.startswith(b"k8s\x00\n\x0c\n\x02v1\x12\x06Secret\x12")
+    assert b"\n\x02s1\x12\x00\x1a\x07default" in stored and stored.endswith(b"\x1a\x00\x22\x00")
 
 
 AESGCM = {"aesgcm": {"keys": [{"name": "key1", "secret": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="}]}}
