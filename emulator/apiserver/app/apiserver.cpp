@@ -10,6 +10,7 @@
 #include "emulator/apiserver/k8s/status.hpp"
 #include "emulator/core/constant_time.hpp"
 #include "emulator/core/files.hpp"
+#include "emulator/store/etcd_options.hpp"
 
 namespace kmslab::apiserver::app {
 
@@ -50,14 +51,15 @@ Apiserver::Apiserver(Config config) : config_(std::move(config)) {
     sink = log_file_.get();
   }
   logger_ = std::make_unique<core::Logger>(sink, config_.log_level);
-  if (!config_.etcd_servers.empty()) {
-    throw std::runtime_error(
-        "--etcd-servers: the etcd v3 backend is not built yet; use the embedded store");
-  }
   clock_ = std::make_unique<core::VirtualClock>(core::VirtualClock::Mode::kSystem);
   rng_ = core::make_rng(0);
   try {
-    store_ = store::open_store(config_.store_spec());
+    // --etcd-servers: real etcd v3 (emulator/store/etcd_store.hpp), as kube-apiserver.
+    if (!config_.etcd_servers.empty() && !config_.store.empty())
+      throw store::StoreError("--etcd-servers and --store name two stores; give one");
+    store_ = store::open_store(config_.etcd_servers.empty()
+                                   ? config_.store_spec()
+                                   : store::etcd_spec_from_urls(config_.etcd_servers));
   } catch (const store::StoreError& e) {
     throw std::runtime_error(e.what());
   }

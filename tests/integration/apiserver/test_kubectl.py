@@ -14,14 +14,6 @@ def test_help_lists_kube_apiserver_flags(apiserver_binary):
         assert flag in out.stdout
 
 
-def test_refuses_etcd_until_its_backend_is_built(apiserver_binary, tmp_path):
-    out = subprocess.run([apiserver_binary, "--data-dir", str(tmp_path), "--secure-port", "0",
-                          "--etcd-servers", "http://127.0.0.1:2379"],
-                         capture_output=True, text=True, timeout=20)
-    assert out.returncode == 1
-    assert "not built" in out.stderr
-
-
 def test_refuses_to_start_with_unusable_encryption_config(apiserver_binary, tmp_path):
     bad = tmp_path / "enc.yaml"
     bad.write_text("")
