@@ -153,13 +153,18 @@ std::optional<core::ApiError> check_network(const VaultSettings& vault,
 std::optional<core::ApiError> check_authorization(const VaultSettings& vault,
                                                   const identity::TokenClaims& caller,
                                                   const Operation& op, const std::string& key_name,
-                                                  const identity::RoleAssignments* roles) {
+                                                  const identity::RoleAssignments* roles,
+                                                  std::string* granted_by) {
   if (vault.open_access || *op.permission == '\0') return std::nullopt;
   if (!vault.rbac) return check_policies(vault, caller, op);
   std::string resource = vault.resource_id();
   if (op.key_scoped && !key_name.empty()) resource += "/keys/" + key_name;
-  if (roles && roles->check_data_action(caller.object_id, op.data_action, resource).allowed) {
-    return std::nullopt;
+  if (roles) {
+    const auto decision = roles->check_data_action(caller.object_id, op.data_action, resource);
+    if (decision.allowed) {
+      if (granted_by && decision.assignment) *granted_by = decision.assignment->name;
+      return std::nullopt;
+    }
   }
   return errors::forbidden_by_rbac(caller_line(caller), op.data_action, resource,
                                    errors::vault_line(vault.name, vault.location));

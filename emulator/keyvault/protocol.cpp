@@ -54,6 +54,23 @@ std::string token_failure_message(identity::jwt::Failure failure) {
 
 }  // namespace
 
+// RBAC vaults name the granting role assignment on every call it authorised, after
+// x-ms-keyvault-network-info; access-policy vaults and refused calls send neither header
+// (recorded-keyvault.md §4, the JS recordings of keyvault-keys / keyvault-certificates:
+// x-ms-keyvault-rbac-assignment-id is the assignment's GUID name). What the cache figures mean
+// is not documented [U]: the recordings show five ages in seconds (role assignments, deny
+// assignments, role definitions, built-in role definitions, the last assignment notification)
+// and a decision level 0..2; kmslab reports every age as the time since this service started on
+// the virtual clock and level 1.
+void KeyVaultService::add_rbac_headers(const std::string& assignment, core::Reply& reply) const {
+  const auto age = std::chrono::duration_cast<std::chrono::seconds>(clock_.now() - started_);
+  const std::string s = std::to_string(std::max<int64_t>(0, age.count()));
+  reply.headers.emplace_back("x-ms-keyvault-rbac-assignment-id", assignment);
+  reply.headers.emplace_back("x-ms-keyvault-rbac-cache", "ra_age=" + s + ";da_age=" + s +
+                                                             ";rd_age=" + s + ";brd_age=" + s +
+                                                             ";ra_notif_age=" + s + ";dec_lev=1;");
+}
+
 void KeyVaultService::register_routes(core::Router& router) {
   std::vector<std::string> hosts;
   for (const auto& suffix : options_.dns_suffixes) hosts.push_back("{vault}." + suffix);
@@ -145,8 +162,12 @@ std::optional<ApiError> KeyVaultService::check_access(RequestContext& ctx) const
   const access::Operation* op = access::operation_of(ctx.route);
   // Fail closed: a route added without an authorisation entry is a bug, not an open door.
   if (!op) return core::errors::internal(ctx.request_id);
-  return access::check_authorization(*vault, caller, *op, ctx.param("name"),
-                                     options_.role_assignments);
+  std::string granted_by;
+  auto refused = access::check_authorization(*vault, caller, *op, ctx.param("name"),
+                                             options_.role_assignments, &granted_by);
+  // Kept with the request for decorate(); the name cannot clash with a {capture} of a route.
+  if (!refused && !granted_by.empty()) ctx.params[kRbacAssignmentParam] = granted_by;
+  return refused;
 }
 
 std::optional<ApiError> KeyVaultService::check_token(RequestContext& ctx,
@@ -191,6 +212,9 @@ void KeyVaultService::decorate(const RequestContext& ctx, Reply& reply) const {
                              std::string("conn_type=") + (v6 ? "Ipv6" : "Ipv4") +
                                  ";addr=" + ctx.connection.peer_address +
                                  ";act_addr_fam=" + (v6 ? "InterNetworkV6" : "InterNetwork") + ";");
+  if (auto it = ctx.params.find(kRbacAssignmentParam); it != ctx.params.end()) {
+    add_rbac_headers(it->second, reply);
+  }
   reply.headers.emplace_back("Pragma", "no-cache");
   reply.headers.emplace_back("Expires", "-1");
   reply.headers.emplace_back("Strict-Transport-Security", "max-age=31536000;includeSubDomains");

@@ -81,6 +81,9 @@ class KeyVaultService {
   std::optional<core::ApiError> check_token(core::RequestContext& ctx, const VaultSettings& vault,
                                             identity::TokenClaims& caller) const;
   void decorate(const core::RequestContext& ctx, core::Reply& reply) const;
+  void add_rbac_headers(const std::string& assignment, core::Reply& reply) const;
+  /// The request parameter check_access leaves the granting role assignment's name in.
+  static constexpr const char* kRbacAssignmentParam = "kmslab.rbac-assignment";
 
   // key_handlers.cpp
   core::Result<core::Reply> create_key(Call& call);
@@ -138,7 +141,8 @@ class KeyVaultService {
   KeyRepository keys_;
   KeyVaultOptions options_;
   Throttle throttle_;
-  std::mutex write_mu_;  // writes to keys are serialised: Key Vault is linearisable per object
+  core::TimePoint started_;  // on the virtual clock; the RBAC cache ages count from it
+  std::mutex write_mu_;      // writes to keys are serialised: Key Vault is linearisable per object
   core::GuardedTimers timers_{clock_, write_mu_};  // purge and rotation on the virtual clock
   std::mutex cache_mu_;
   std::map<std::string, std::shared_ptr<const crypto::KeyMaterial>> materials_;

@@ -64,9 +64,9 @@ def clock_now(emu):
 TENANT = "6f2a3b4c-5d6e-4f70-8192-a3b4c5d6e7f8"
 
 
-def get_token(emu, scope="https://vault.azure.net/.default", tenant=TENANT):
+def get_token(emu, scope="https://vault.azure.net/.default", tenant=TENANT, client_id="wire-tests"):
     """A client-credentials token from the emulator's own token endpoint."""
-    body = urllib.parse.urlencode({"grant_type": "client_credentials", "client_id": "wire-tests",
+    body = urllib.parse.urlencode({"grant_type": "client_credentials", "client_id": client_id,
                                    "client_secret": "s", "scope": scope})
     req = urllib.request.Request(f"https://127.0.0.1:{emu.port()}/{tenant}/oauth2/v2.0/token",
                                  data=body.encode())
