@@ -82,6 +82,7 @@ Emulator::Emulator(Config config) : config_(std::move(config)) {
   kv.accept_any_api_version = config_.accept_any_api_version;
   kv.deletion_window = config_.deletion_window;
   kv.disabled_key_allows_public_ops = config_.disabled_key_allows_public_ops;
+  kv.pages = keyvault::PagePattern::parse(config_.list_page_sizes, config_.seed);
   kv.default_tenant = config_.tenant_id;
   kv.tokens = tokens_.get();
   kv.role_assignments = role_assignments_.get();

@@ -136,9 +136,12 @@ core::Handler KeyVaultService::bind(Method method) {
 Result<Call> KeyVaultService::resolve(RequestContext& ctx) {
   auto vault = vaults_.find_shared(ctx.param("vault"));
   if (!vault) return errors::vault_not_found(ctx.param("vault"));
-  Call call{ctx, vault, *vault,
+  Call call{ctx,
+            vault,
+            *vault,
             KeyWire(base_url(ctx), *vault, ctx.query_param("api-version").value_or("")),
-            nlohmann::json()};
+            nlohmann::json(),
+            options_.pages};
   const std::string& body = ctx.request.body();
   if (!body.empty()) {
     call.body = core::parse_untrusted_json(body);
@@ -219,50 +222,6 @@ void KeyVaultService::decorate(const RequestContext& ctx, Reply& reply) const {
   reply.headers.emplace_back("Expires", "-1");
   reply.headers.emplace_back("Strict-Transport-Security", "max-age=31536000;includeSubDomains");
   reply.headers.emplace_back("X-Content-Type-Options", "nosniff");
-}
-
-Result<Call::Paging> Call::paging() const {
-  Paging p;
-  if (auto v = ctx.query_param("maxresults")) {
-    const bool digits =
-        !v->empty() && v->size() <= 2 &&
-        std::all_of(v->begin(), v->end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (!digits || std::stoi(*v) < 1 || std::stoi(*v) > 25) {
-      return errors::bad_parameter("The value of 'maxresults' must be between 1 and 25.");
-    }
-    p.max = static_cast<size_t>(std::stoi(*v));
-  }
-  if (auto token = ctx.query_param("$skiptoken"); token && !token->empty()) {
-    // Opaque to clients: {"after","max"}, so the page size survives a nextLink without
-    // `maxresults` in it (recorded-keyvault.md §8).
-    auto decoded = core::base64url_decode(*token);
-    const auto j = decoded ? core::parse_untrusted_json(*decoded) : nlohmann::json();
-    if (!j.is_object() || !j.contains("after") || !j["after"].is_string() || !j.contains("max") ||
-        !j["max"].is_number_unsigned() || j["max"].get<size_t>() < 1 ||
-        j["max"].get<size_t>() > 25) {
-      return errors::bad_parameter("The '$skiptoken' parameter is not valid.");
-    }
-    p.after = j["after"].get<std::string>();
-    if (!ctx.query_param("maxresults")) p.max = j["max"].get<size_t>();
-  }
-  return p;
-}
-
-Reply Call::page(nlohmann::ordered_json value, const std::string& path, const std::string& after,
-                 size_t max) const {
-  nlohmann::ordered_json j = {{"value", std::move(value)}, {"nextLink", nullptr}};
-  if (!after.empty()) {
-    // https://<vault>.vault.azure.net:443/keys?api-version=7.3&$skiptoken=...: the port always
-    // written, no maxresults (recorded-keyvault.md §8, C:K.GetPropertiesOfKeysAllPages.json).
-    std::string base = wire.base_url();
-    if (base.find(':', base.find("//") + 2) == std::string::npos) {
-      base += base.starts_with("https:") ? ":443" : ":80";
-    }
-    const nlohmann::json token = {{"after", after}, {"max", max}};
-    j["nextLink"] = base + path + "?api-version=" + ctx.query_param("api-version").value_or("") +
-                    "&$skiptoken=" + core::base64url_encode(token.dump());
-  }
-  return Reply::ordered(j);
 }
 
 }  // namespace kmslab::keyvault

@@ -21,6 +21,7 @@
 #include "emulator/identity/token_verifier.hpp"
 #include "emulator/keyvault/crypto/key_material.hpp"
 #include "emulator/keyvault/key_repository.hpp"
+#include "emulator/keyvault/paging.hpp"
 #include "emulator/keyvault/throttle.hpp"
 #include "emulator/keyvault/vault.hpp"
 
@@ -50,6 +51,8 @@ struct KeyVaultOptions {
   /// operation does (about-keys-details.md, the default); one live report says these three
   /// are allowed (recorded-keyvault.md §2 [R], azure-sdk-for-python#45342).
   bool disabled_key_allows_public_ops = false;
+  /// Items per listing page (paging.hpp); the emulator's default is "uneven", as recorded.
+  PagePattern pages;
 };
 
 class KeyVaultService {
@@ -92,6 +95,10 @@ class KeyVaultService {
   core::Result<core::Reply> update_key(Call& call);
   core::Result<core::Reply> list_keys(Call& call);
   core::Result<core::Reply> list_versions(Call& call);
+  /// /keys and /deletedkeys: one page of live or deleted keys, each written by `item`.
+  core::Result<core::Reply> list_page(
+      Call& call, bool deleted, const std::string& path,
+      const std::function<nlohmann::ordered_json(const KeyVersion&, const KeyMeta&)>& item);
   core::Result<core::Reply> add_version(Call& call, crypto::KeyMaterial material,
                                         const nlohmann::json& body,
                                         const std::vector<std::string>& jwk_ops);

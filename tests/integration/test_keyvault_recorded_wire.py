@@ -83,3 +83,52 @@ def test_rbac_vaults_name_the_granting_assignment_access_policy_vaults_never(emu
     assert status == 200, body
     assert not any(h.startswith("x-ms-keyvault-rbac") for h in headers)
 
+
+
+def walk(vault, path):
+    """Follows nextLink from `path`; returns each page's body."""
+    pages = []
+    while path and len(pages) < 50:
+        status, _, body = vault.request("GET", path)
+        assert status == 200, body
+        pages.append(body)
+        link = body["nextLink"]
+        assert link is None or link.startswith(f"https://{vault.host}{path.split('?')[0]}?api-version=")
+        path = link.split(vault.host, 1)[1] if link else None
+    assert pages[-1]["nextLink"] is None, "the listing ends"
+    return pages
+
+
+@pytest.mark.parametrize("sizes,expected", [("2,0,3", [2, 0, 3, 1]), ("full", [6])])
+def test_an_empty_page_mid_listing_keeps_its_next_link(emulator_binary, tmp_path, sizes, expected):
+    """§8 [V] C:K.GetDeletedKeys.json: pages of 6,12,13,12,13,2,0,0,0,0, the empty ones with a
+    nextLink."""
+    emu = Emulator(emulator_binary, tmp_path / "d", ["--vault", VAULT, "--list-page-sizes", sizes]).start()
+    try:
+        v = Vault(emu)
+        for i in range(6):
+            assert v.request("POST", f"/keys/k{i}/create?api-version=7.3", {"kty": "EC"})[0] == 200
+        pages = walk(v, "/keys?api-version=7.3")
+        assert [len(p["value"]) for p in pages] == expected
+        assert all(p["nextLink"] for p in pages[:-1])
+        kids = [k["kid"].rsplit("/", 1)[1] for p in pages for k in p["value"]]
+        assert kids == [f"k{i}" for i in range(6)]
+    finally:
+        assert emu.stop() == 0
+
+
+def test_default_pages_are_uneven_and_the_same_for_the_same_seed(emulator_binary, tmp_path):
+    shapes = []
+    for run in range(2):
+        emu = Emulator(emulator_binary, tmp_path / f"d{run}", ["--vault", VAULT, "--seed", "42", "--throttling", "off"]).start()
+        try:
+            v = Vault(emu)
+            for i in range(30):
+                assert v.request("POST", f"/keys/k{i:02}/create?api-version=7.3", {"kty": "EC"})[0] == 200
+            pages = walk(v, "/keys?api-version=7.3")
+            assert sum(len(p["value"]) for p in pages) == 30
+            shapes.append([len(p["value"]) for p in pages])
+        finally:
+            assert emu.stop() == 0
+    assert shapes[0] == shapes[1]
+    assert len(shapes[0]) > 2, shapes  # 30 keys at most 25 a page, uneven: at least 3 pages
