@@ -43,6 +43,7 @@ const std::map<std::string, Operation, std::less<>> kOperations = {
     {"keys.unwrapkey", {"unwrapKey", "Microsoft.KeyVault/vaults/keys/unwrap/action", true}},
     {"keys.sign", {"sign", "Microsoft.KeyVault/vaults/keys/sign/action", true}},
     {"keys.verify", {"verify", "Microsoft.KeyVault/vaults/keys/verify/action", true}},
+    {"keys.release", {"release", "Microsoft.KeyVault/vaults/keys/release/action", true}},
     // GetRandomBytes names no access-policy permission and, for a vault, no data action (only
     // Managed HSM's managedHsm/rng/action; reference keyvault.md §2 [V]). What a standard vault
     // requires is [U]: kmslab asks for an authenticated caller its network rules admit (the

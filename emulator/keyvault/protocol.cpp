@@ -108,6 +108,9 @@ void KeyVaultService::register_routes(core::Router& router) {
   add(http::verb::delete_, "/deletedkeys/{name}", "deletedkeys.purge", &S::purge_key);
   add(http::verb::post, "/deletedkeys/{name}/recover", "deletedkeys.recover", &S::recover_key);
   add(http::verb::post, "/rng", "rng", &S::random_bytes);
+  // The SDKs' template is /keys/{name}/{version}/release; an empty version folds to this form.
+  add(http::verb::post, "/keys/{name}/{version}/release", "keys.release", &S::release_key);
+  add(http::verb::post, "/keys/{name}/release", "keys.release", &S::release_key);
   for (const char* op : {"encrypt", "decrypt", "wrapkey", "unwrapkey", "sign", "verify"}) {
     const std::string route = std::string("keys.") + op;
     auto handler = with_faults(route, [this, op](RequestContext& ctx) -> Result<Reply> {

@@ -5,6 +5,8 @@
 //   key_handlers.cpp    create, import, get, list, versions, update
 //   deleted_handlers.cpp  delete, deleted keys, recover, purge (and automatic purge)
 //   crypto_handlers.cpp encrypt, decrypt, wrapKey, unwrapKey, sign, verify, rng
+//   release_handlers.cpp  secure key release (the attestation authority is never reached)
+//   paging.cpp          listing page sizes, $skiptoken and nextLink
 #include <functional>
 #include <map>
 #include <memory>
@@ -129,6 +131,9 @@ class KeyVaultService {
   core::Result<core::Reply> backup_key(Call& call);
   core::Result<core::Reply> restore_key(Call& call);
   std::string backup_secret();
+
+  // release_handlers.cpp
+  core::Result<core::Reply> release_key(Call& call);
 
   // crypto_handlers.cpp
   core::Result<core::Reply> crypto_op(Call& call, const std::string& op);
