@@ -72,6 +72,15 @@ po::options_description describe() {
     ("vault-dns-suffix", po::value<std::vector<std::string>>()->composing(),
      "DNS suffix vaults are reached under, {vault}.SUFFIX (repeatable; default vault.azure.net "
      "and vault.localhost)")
+    ("managed-hsm", po::value<std::vector<std::string>>()->composing(),
+     "create Managed HSM(s) at start if missing: NAME[,NAME...] (repeatable), served for keys at "
+     "https://NAME.managedhsm.azure.net and https://NAME.managedhsm.localhost:PORT with the HSM's "
+     "challenge (resource https://managedhsm.azure.net), headers and messages; open to every "
+     "authenticated caller of the tenant (no local RBAC), soft delete 7 days; names are shared "
+     "with vaults")
+    ("managed-hsm-dns-suffix", po::value<std::vector<std::string>>()->composing(),
+     "DNS suffix Managed HSMs are reached under, {hsm}.SUFFIX (repeatable; default "
+     "managedhsm.azure.net and managedhsm.localhost)")
     ("list-page-sizes", po::value<std::string>()->default_value("uneven"),
      "items per page of /keys, /keys/NAME/versions, /deletedkeys: uneven (as Key Vault: 1..maxresults "
      "a page and up to 4 empty pages with a nextLink at the end, the same for the same --seed), "
@@ -191,6 +200,10 @@ std::optional<Config> parse_flags(int argc, char** argv) {
   c.read_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*timeout);
   c.endpoints_file = vm["endpoints-file"].as<std::string>();
   if (vm.count("vault")) c.vaults = split_names(vm["vault"]);
+  if (vm.count("managed-hsm")) c.managed_hsms = split_names(vm["managed-hsm"]);
+  if (vm.count("managed-hsm-dns-suffix")) {
+    c.hsm_dns_suffixes = vm["managed-hsm-dns-suffix"].as<std::vector<std::string>>();
+  }
   c.list_page_sizes = vm["list-page-sizes"].as<std::string>();
   try {
     (void)keyvault::PagePattern::parse(c.list_page_sizes, 0);

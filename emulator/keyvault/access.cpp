@@ -15,6 +15,7 @@ using core::to_lower;
 // Key Vault's own application id, which it accepts as an audience too (reference §5).
 constexpr const char* kKeyVaultAppId = "cfa8b339-82a2-471a-a3c9-0fc0be7a4093";
 constexpr const char* kKeyVaultResource = "https://vault.azure.net";
+constexpr const char* kManagedHsmResource = "https://managedhsm.azure.net";  // §9
 
 // Deleted-key operations use the keys/* actions and the get/list permissions [U]; the Crypto
 // Officer's keys/* covers recover and purge, as on the real service.
@@ -124,8 +125,9 @@ std::optional<std::string> check_claims(const VaultSettings& vault,
                                         const identity::TokenClaims& caller,
                                         const std::string& challenge_resource) {
   const std::string aud = to_lower(trim_slash(caller.audience));
-  if (aud != kKeyVaultResource && aud != kKeyVaultAppId &&
-      aud != to_lower(trim_slash(challenge_resource))) {
+  const bool named = vault.managed_hsm ? aud == kManagedHsmResource
+                                       : (aud == kKeyVaultResource || aud == kKeyVaultAppId);
+  if (!named && aud != to_lower(trim_slash(challenge_resource))) {
     return errors::invalid_audience(challenge_resource, caller.audience);
   }
   const std::string tenant = to_lower(vault.tenant_id);

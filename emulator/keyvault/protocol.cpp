@@ -25,6 +25,13 @@ namespace {
 const std::set<std::string> kApiVersions = {"2015-06-01", "2016-10-01", "7.0", "7.1", "7.2",
                                             "7.3",        "7.4",        "7.5", "7.6", "2025-07-01"};
 
+std::string network_info(const RequestContext& ctx) {
+  const bool v6 = ctx.connection.peer_address.find(':') != std::string::npos;
+  return std::string("conn_type=") + (v6 ? "Ipv6" : "Ipv4") +
+         ";addr=" + ctx.connection.peer_address +
+         ";act_addr_fam=" + (v6 ? "InterNetworkV6" : "InterNetwork") + ";";
+}
+
 /// "https://" + the Host header as the client sent it (port included when given).
 std::string base_url(const RequestContext& ctx) {
   return std::string(ctx.connection.tls ? "https://" : "http://") +
@@ -72,12 +79,24 @@ void KeyVaultService::add_rbac_headers(const std::string& assignment, core::Repl
 }
 
 void KeyVaultService::register_routes(core::Router& router) {
+  register_group(router, "keyvault", options_.dns_suffixes, false);
+  if (!options_.hsm_dns_suffixes.empty()) {
+    register_group(router, "managedhsm", options_.hsm_dns_suffixes, true);
+  }
+}
+
+// Vaults and Managed HSMs serve the same keys API; they differ in the challenge, the headers
+// and the wording of errors (decorate_hsm).
+void KeyVaultService::register_group(core::Router& router, const std::string& group,
+                                     const std::vector<std::string>& suffixes, bool hsm) {
   std::vector<std::string> hosts;
-  for (const auto& suffix : options_.dns_suffixes) hosts.push_back("{vault}." + suffix);
-  const auto g = router.add_group("keyvault", hosts);
-  router.add_filter(g, [this](RequestContext& ctx) { return check_access(ctx); });
+  for (const auto& suffix : suffixes) hosts.push_back("{vault}." + suffix);
+  const auto g = router.add_group(group, hosts);
+  router.add_filter(g, [this, hsm](RequestContext& ctx) { return check_access(ctx, hsm); });
   router.add_filter(g, [this](RequestContext& ctx) { return check_api_version(ctx); });
-  router.add_decorator(g, [this](const RequestContext& ctx, Reply& r) { decorate(ctx, r); });
+  router.add_decorator(g, [this, hsm](const RequestContext& ctx, Reply& r) {
+    hsm ? decorate_hsm(ctx, r) : decorate(ctx, r);
+  });
   // Key Vault's overload answer (reference keyvault.md §6) when the worker pool is full.
   router.set_busy_error(g, errors::throttled());
 
@@ -136,6 +155,55 @@ core::Handler KeyVaultService::bind(Method method) {
   };
 }
 
+// Managed HSM's answers (recorded-keyvault.md §9, N:MH/*, C:K.GetRandomBytes.json): CSP,
+// X-Frame-Options, HSTS with a space, x-ms-server-latency; no Date, Expires, Pragma or service
+// version; region and network info on success only. Errors end " (Activity ID: <uuid>)" (the
+// request id here [U]), KeyNotFound names the key's URL, and the challenge is an empty 401 whose
+// authority is login.microsoftonline.com.
+void KeyVaultService::decorate_hsm(const RequestContext& ctx, Reply& reply) const {
+  if (reply.status < 400) {
+    if (const auto vault = vaults_.find_shared(ctx.param("vault"))) {
+      reply.headers.emplace_back("x-ms-keyvault-region", vault->location);
+    }
+    reply.headers.emplace_back("x-ms-keyvault-network-info", network_info(ctx));
+  } else {
+    hsm_error_wording(ctx, reply);
+  }
+  reply.headers.emplace_back("Content-Security-Policy", "default-src 'self'");
+  reply.headers.emplace_back("X-Frame-Options", "SAMEORIGIN");
+  reply.headers.emplace_back("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+  int64_t latency_ms = 0;
+  if (auto it = ctx.params.find(kStartParam); it != ctx.params.end()) {
+    const int64_t now_us =
+        std::chrono::steady_clock::now().time_since_epoch() / std::chrono::microseconds(1);
+    latency_ms = std::max<int64_t>(0, (now_us - std::stoll(it->second)) / 1000);
+  }
+  reply.headers.emplace_back("x-ms-server-latency", std::to_string(latency_ms));
+  reply.headers.emplace_back("Date", "");  // an empty value: the dispatcher sends none
+}
+
+void KeyVaultService::hsm_error_wording(const RequestContext& ctx, Reply& reply) const {
+  for (auto& [name, value] : reply.headers) {
+    const std::string from = "https://login.windows.net/";
+    if (core::to_lower(name) == "www-authenticate" && value.find(from) != std::string::npos) {
+      value.replace(value.find(from), from.size(), "https://login.microsoftonline.com/");
+    }
+  }
+  auto j = nlohmann::ordered_json::parse(reply.body, nullptr, false);
+  if (j.is_discarded() || !j.contains("error") || !j["error"].contains("message")) return;
+  auto& error = j["error"];
+  if (reply.status == 401 && error.value("message", "").starts_with("AKV10000")) {
+    reply.body.clear();  // N:MH/GetRandomBytes(16).json: the challenge has no body
+    reply.content_type.clear();
+    return;
+  }
+  if (error.value("code", "") == "KeyNotFound" && !ctx.param("name").empty()) {
+    error["message"] = "Key not found: " + base_url(ctx) + "/keys/" + ctx.param("name");
+  }
+  error["message"] = error.value("message", "") + " (Activity ID: " + ctx.request_id + ")";
+  reply.body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 Result<Call> KeyVaultService::resolve(RequestContext& ctx) {
   auto vault = vaults_.find_shared(ctx.param("vault"));
   if (!vault) return errors::vault_not_found(ctx.param("vault"));
@@ -155,9 +223,13 @@ Result<Call> KeyVaultService::resolve(RequestContext& ctx) {
   return call;
 }
 
-std::optional<ApiError> KeyVaultService::check_access(RequestContext& ctx) const {
+std::optional<ApiError> KeyVaultService::check_access(RequestContext& ctx, bool hsm) const {
+  if (hsm) {
+    ctx.params[kStartParam] = std::to_string(std::chrono::steady_clock::now().time_since_epoch() /
+                                             std::chrono::microseconds(1));
+  }
   const auto vault = vaults_.find_shared(ctx.param("vault"));
-  if (!vault) return errors::vault_not_found(ctx.param("vault"));
+  if (!vault || vault->managed_hsm != hsm) return errors::vault_not_found(ctx.param("vault"));
   identity::TokenClaims caller;
   if (auto e = check_token(ctx, *vault, caller)) return e;
   if (!options_.tokens) return std::nullopt;  // no identities: nothing further to judge
@@ -211,13 +283,9 @@ std::optional<ApiError> KeyVaultService::check_api_version(RequestContext& ctx) 
 
 void KeyVaultService::decorate(const RequestContext& ctx, Reply& reply) const {
   const auto vault = vaults_.find_shared(ctx.param("vault"));
-  const bool v6 = ctx.connection.peer_address.find(':') != std::string::npos;
   if (vault) reply.headers.emplace_back("x-ms-keyvault-region", vault->location);
   reply.headers.emplace_back("x-ms-keyvault-service-version", options_.service_version);
-  reply.headers.emplace_back("x-ms-keyvault-network-info",
-                             std::string("conn_type=") + (v6 ? "Ipv6" : "Ipv4") +
-                                 ";addr=" + ctx.connection.peer_address +
-                                 ";act_addr_fam=" + (v6 ? "InterNetworkV6" : "InterNetwork") + ";");
+  reply.headers.emplace_back("x-ms-keyvault-network-info", network_info(ctx));
   if (auto it = ctx.params.find(kRbacAssignmentParam); it != ctx.params.end()) {
     add_rbac_headers(it->second, reply);
   }

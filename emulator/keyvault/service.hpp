@@ -32,6 +32,8 @@ namespace kmslab::keyvault {
 struct KeyVaultOptions {
   /// DNS suffixes vaults are reached under: {vault}.<suffix>.
   std::vector<std::string> dns_suffixes = {"vault.azure.net", "vault.localhost"};
+  /// DNS suffixes Managed HSMs are reached under: {hsm}.<suffix>.
+  std::vector<std::string> hsm_dns_suffixes = {"managedhsm.azure.net", "managedhsm.localhost"};
   bool accept_any_api_version = false;
   std::string default_tenant;
   ThrottleLimits throttle;
@@ -82,7 +84,12 @@ class KeyVaultService {
   // protocol.cpp
   std::optional<core::ApiError> check_api_version(core::RequestContext& ctx) const;
   /// Authentication, network rules, authorisation: in Azure's order.
-  std::optional<core::ApiError> check_access(core::RequestContext& ctx) const;
+  std::optional<core::ApiError> check_access(core::RequestContext& ctx, bool hsm) const;
+  void register_group(core::Router& router, const std::string& name,
+                      const std::vector<std::string>& suffixes, bool hsm);
+  void decorate_hsm(const core::RequestContext& ctx, core::Reply& reply) const;
+  void hsm_error_wording(const core::RequestContext& ctx, core::Reply& reply) const;
+  static constexpr const char* kStartParam = "kmslab.start-us";
   std::optional<core::ApiError> check_token(core::RequestContext& ctx, const VaultSettings& vault,
                                             identity::TokenClaims& caller) const;
   void decorate(const core::RequestContext& ctx, core::Reply& reply) const;

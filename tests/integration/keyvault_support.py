@@ -76,12 +76,14 @@ def get_token(emu, scope="https://vault.azure.net/.default", tenant=TENANT, clie
 
 
 class Vault:
-    """Raw HTTPS requests to https://{vault}.vault.localhost:PORT, over loopback."""
+    """Raw HTTPS requests to https://{vault}.vault.localhost:PORT (or another suffix: a Managed
+    HSM's managedhsm.localhost with its token scope), over loopback."""
 
-    def __init__(self, emu, vault=VAULT):
-        self.emu, self.host = emu, f"{vault}.vault.localhost:{emu.port()}"
+    def __init__(self, emu, vault=VAULT, suffix="vault.localhost",
+                 scope="https://vault.azure.net/.default"):
+        self.emu, self.host = emu, f"{vault}.{suffix}:{emu.port()}"
         self.ctx = ssl.create_default_context(cafile=emu.ca)
-        self.token = get_token(emu)
+        self.token = get_token(emu, scope=scope)
 
     def request(self, method, path, body=None, headers=None, token=""):
         token = self.token if token == "" else token
