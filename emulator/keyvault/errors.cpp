@@ -204,6 +204,16 @@ ApiError attestation_unreachable(const std::string& authority) {
                        " cannot be reached.");
 }
 
+// N:MH/RestoreKeyNonExisting.json [V]; the HSM decorator appends the Activity ID.
+ApiError foreign_crypto_domain() {
+  return {400,
+          "MalformedBackupBlob",
+          "Backup blob belongs to a different crypto domain and cannot be used with this "
+          "instance.",
+          std::nullopt,
+          {}};
+}
+
 // reference/keyvault.md §4: captured in vcsjones/AzureSignTool#219 (Content-Length 146).
 ApiError throttled() {
   return {429,

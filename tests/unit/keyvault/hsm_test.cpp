@@ -20,7 +20,8 @@ class HsmTest : public ::testing::Test {
     kv_.set_host("myhsm.managedhsm.azure.net");
   }
   std::unique_ptr<store::Store> store_ = store::open_store("memory");
-  testing::KeyVaultHarness kv_{*store_};
+  testing::KeyVaultHarness kv_{
+      *store_, [](KeyVaultOptions& o) { o.deletion_window = std::chrono::milliseconds(0); }};
 };
 
 void expect_hsm_headers(const testing::KvResponse& r) {
@@ -87,8 +88,31 @@ TEST_F(HsmTest, DoubleSlashRestoreAndRng) {
   EXPECT_EQ(rng.body["value"].get<std::string>().size(), 22u);
   const auto restore = kv_.send(verb::post, "/keys//restore", {{"value", "AAAA"}});
   EXPECT_EQ(restore.status, 400u) << "handled as a restore of a bad blob: " << restore.raw;
-  EXPECT_NE(restore.body["error"]["message"].get<std::string>().find("(Activity ID: "),
-            std::string::npos);
+  EXPECT_EQ(restore.body["error"]["code"], "MalformedBackupBlob");
+  EXPECT_EQ(restore.body["error"]["message"],
+            "Backup blob belongs to a different crypto domain and cannot be used with this "
+            "instance. (Activity ID: " +
+                restore.request_id + ")");
+}
+
+// An HSM restores its own backups only; a vault's backup (or another HSM's) is foreign to it,
+// and an HSM's backup does not restore into a vault.
+TEST_F(HsmTest, BackupsStayInTheirCryptoDomain) {
+  ASSERT_EQ(kv_.send(verb::post, "/keys/hk/create", {{"kty", "EC-HSM"}}).status, 200u);
+  const auto hsm_backup = kv_.send(verb::post, "/keys/hk/backup");
+  ASSERT_EQ(hsm_backup.status, 200u);
+  ASSERT_EQ(kv_.send(verb::delete_, "/keys/hk").status, 200u);
+  kv_.set_host("myvault.vault.azure.net");
+  ASSERT_EQ(kv_.send(verb::post, "/keys/vk/create", {{"kty", "EC"}}).status, 200u);
+  const auto vault_backup = kv_.send(verb::post, "/keys/vk/backup");
+  const auto into_vault = kv_.send(verb::post, "/keys/restore", hsm_backup.body);
+  EXPECT_EQ(into_vault.status, 400u) << into_vault.raw;
+  kv_.set_host("myhsm.managedhsm.azure.net");
+  const auto foreign = kv_.send(verb::post, "/keys/restore", vault_backup.body);
+  EXPECT_EQ(foreign.body["error"]["code"], "MalformedBackupBlob") << foreign.raw;
+  EXPECT_EQ(kv_.send(verb::delete_, "/deletedkeys/hk").status, 204u);
+  const auto own = kv_.send(verb::post, "/keys/restore", hsm_backup.body);
+  EXPECT_EQ(own.status, 200u) << own.raw;
 }
 
 TEST_F(HsmTest, VaultsAndHsmsAnswerOnlyUnderTheirOwnNames) {
