@@ -4,6 +4,8 @@
 #include <iostream>
 #include <stdexcept>
 
+#include "emulator/keyvault/paging.hpp"
+
 namespace kmslab::app {
 
 namespace po = boost::program_options;
@@ -70,6 +72,20 @@ po::options_description describe() {
     ("vault-dns-suffix", po::value<std::vector<std::string>>()->composing(),
      "DNS suffix vaults are reached under, {vault}.SUFFIX (repeatable; default vault.azure.net "
      "and vault.localhost)")
+    ("managed-hsm", po::value<std::vector<std::string>>()->composing(),
+     "create Managed HSM(s) at start if missing: NAME[,NAME...] (repeatable), served for keys at "
+     "https://NAME.managedhsm.azure.net and https://NAME.managedhsm.localhost:PORT with the HSM's "
+     "challenge (resource https://managedhsm.azure.net), headers and messages; open to every "
+     "authenticated caller of the tenant (no local RBAC), soft delete 7 days; names are shared "
+     "with vaults")
+    ("managed-hsm-dns-suffix", po::value<std::vector<std::string>>()->composing(),
+     "DNS suffix Managed HSMs are reached under, {hsm}.SUFFIX (repeatable; default "
+     "managedhsm.azure.net and managedhsm.localhost)")
+    ("list-page-sizes", po::value<std::string>()->default_value("uneven"),
+     "items per page of /keys, /keys/NAME/versions, /deletedkeys: uneven (as Key Vault: 1..maxresults "
+     "a page and up to 4 empty pages with a nextLink at the end, the same for the same --seed), "
+     "full (maxresults a page), or sizes in turn such as 6,12,0,13 (0: an empty page that keeps "
+     "a nextLink)")
     ("region", po::value<std::string>()->default_value("eastus"),
      "Azure region of vaults created with --vault (x-ms-keyvault-region)")
     ("tenant", po::value<std::string>()->default_value("6f2a3b4c-5d6e-4f70-8192-a3b4c5d6e7f8"),
@@ -110,6 +126,19 @@ po::options_description describe() {
      "Microsoft.Network/virtualNetworks/V/subnets/X (repeatable)");
   // clang-format on
   return d;
+}
+
+/// The items of a repeatable "A,B" flag.
+std::vector<std::string> split_names(const po::variable_value& value) {
+  std::vector<std::string> out;
+  for (const auto& item : value.as<std::vector<std::string>>()) {
+    for (size_t start = 0; start <= item.size();) {
+      const size_t comma = std::min(item.find(',', start), item.size());
+      if (comma > start) out.push_back(item.substr(start, comma - start));
+      start = comma + 1;
+    }
+  }
+  return out;
 }
 
 uint16_t port_value(const po::variables_map& vm, const char* name) {
@@ -170,14 +199,16 @@ std::optional<Config> parse_flags(int argc, char** argv) {
   }
   c.read_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*timeout);
   c.endpoints_file = vm["endpoints-file"].as<std::string>();
-  if (vm.count("vault")) {
-    for (const auto& item : vm["vault"].as<std::vector<std::string>>()) {
-      for (size_t start = 0; start <= item.size();) {
-        const size_t comma = std::min(item.find(',', start), item.size());
-        if (comma > start) c.vaults.push_back(item.substr(start, comma - start));
-        start = comma + 1;
-      }
-    }
+  if (vm.count("vault")) c.vaults = split_names(vm["vault"]);
+  if (vm.count("managed-hsm")) c.managed_hsms = split_names(vm["managed-hsm"]);
+  if (vm.count("managed-hsm-dns-suffix")) {
+    c.hsm_dns_suffixes = vm["managed-hsm-dns-suffix"].as<std::vector<std::string>>();
+  }
+  c.list_page_sizes = vm["list-page-sizes"].as<std::string>();
+  try {
+    (void)keyvault::PagePattern::parse(c.list_page_sizes, 0);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string("--list-page-sizes: ") + e.what());
   }
   if (vm.count("vault-dns-suffix")) {
     c.vault_dns_suffixes = vm["vault-dns-suffix"].as<std::vector<std::string>>();

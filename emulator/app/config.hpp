@@ -35,6 +35,9 @@ struct Config {
   // Key Vault
   std::vector<std::string> vaults;  // NAME or NAME:standard|premium, created at start if missing
   std::vector<std::string> vault_dns_suffixes = {"vault.azure.net", "vault.localhost"};
+  std::vector<std::string> managed_hsms;  // Managed HSM names, created at start if missing
+  std::vector<std::string> hsm_dns_suffixes = {"managedhsm.azure.net", "managedhsm.localhost"};
+  std::string list_page_sizes = "uneven";  // keyvault::PagePattern::parse
   std::string region = "eastus";
   std::string tenant_id = "6f2a3b4c-5d6e-4f70-8192-a3b4c5d6e7f8";
   bool accept_any_api_version = false;

@@ -80,9 +80,11 @@ Emulator::Emulator(Config config) : config_(std::move(config)) {
   create_flag_vaults();
   keyvault::KeyVaultOptions kv;
   kv.dns_suffixes = config_.vault_dns_suffixes;
+  kv.hsm_dns_suffixes = config_.hsm_dns_suffixes;
   kv.accept_any_api_version = config_.accept_any_api_version;
   kv.deletion_window = config_.deletion_window;
   kv.disabled_key_allows_public_ops = config_.disabled_key_allows_public_ops;
+  kv.pages = keyvault::PagePattern::parse(config_.list_page_sizes, config_.seed);
   kv.default_tenant = config_.tenant_id;
   kv.tokens = tokens_.get();
   kv.role_assignments = role_assignments_.get();
@@ -193,8 +195,16 @@ void Emulator::register_arm() {
 }
 
 void Emulator::create_flag_vaults() {
+  std::vector<std::pair<std::string, keyvault::VaultSettings>> made;
   for (const auto& item : config_.vaults) {
-    auto vault = keyvault::vault_from_flag(item, config_.tenant_id, config_.region);
+    made.emplace_back("--vault " + item,
+                      keyvault::vault_from_flag(item, config_.tenant_id, config_.region));
+  }
+  for (const auto& name : config_.managed_hsms) {
+    made.emplace_back("--managed-hsm " + name,
+                      keyvault::managed_hsm_from_flag(name, config_.tenant_id, config_.region));
+  }
+  for (auto& [flag, vault] : made) {
     vault.subscription_id = config_.subscription_id;
     vault.resource_group = config_.resource_group;
     if (vaults_->find_any(vault.name))
@@ -202,7 +212,7 @@ void Emulator::create_flag_vaults() {
     try {
       vaults_->put(vault);
     } catch (const std::invalid_argument& e) {
-      throw std::runtime_error("--vault " + item + ": " + e.what());
+      throw std::runtime_error(flag + ": " + e.what());
     }
   }
 }
@@ -212,6 +222,7 @@ std::vector<std::string> Emulator::certificate_names() const {
       "localhost",          "127.0.0.1", "::1", "management.azure.com", "login.microsoftonline.com",
       "graph.microsoft.com"};
   for (const auto& suffix : config_.vault_dns_suffixes) names.push_back("*." + suffix);
+  for (const auto& suffix : config_.hsm_dns_suffixes) names.push_back("*." + suffix);
   if (config_.listen_address != "0.0.0.0" && config_.listen_address != "::" &&
       std::find(names.begin(), names.end(), config_.listen_address) == names.end()) {
     names.push_back(config_.listen_address);
@@ -350,6 +361,13 @@ std::string Emulator::banner() const {
            ".vault.azure.net (through the proxy), " + "https://" + vault.name +
            ".vault.localhost:" + endpoints_.main_url.substr(endpoints_.main_url.rfind(':') + 1) +
            "\n";
+  }
+  for (const auto& hsm : vaults_->list_managed_hsms()) {
+    out +=
+        "Managed HSM " + hsm.name + ": https://" + hsm.name +
+        ".managedhsm.azure.net (through the proxy), https://" + hsm.name +
+        ".managedhsm.localhost:" + endpoints_.main_url.substr(endpoints_.main_url.rfind(':') + 1) +
+        "\n";
   }
   out += "Clients: export SSL_CERT_FILE=" + ca + " REQUESTS_CA_BUNDLE=" + ca +
          " NODE_EXTRA_CA_CERTS=" + ca + " HTTPS_PROXY=" + endpoints_.proxy_url + "\n";

@@ -196,7 +196,14 @@ HttpResponse Dispatcher::finish(Reply&& reply, const HttpRequest* request,
     if (client_id != request->end()) res.set("x-ms-client-request-id", client_id->value());
   }
   if (!reply.content_type.empty()) res.set(http::field::content_type, reply.content_type);
-  for (auto& [name, value] : reply.headers) res.set(name, value);
+  // An empty value removes the header (Managed HSM sends no Date, recorded-keyvault.md §9).
+  for (auto& [name, value] : reply.headers) {
+    if (value.empty()) {
+      res.erase(name);
+    } else {
+      res.set(name, value);
+    }
+  }
   res.body() = std::move(reply.body);
   res.keep_alive(request ? request->keep_alive() : false);
   res.prepare_payload();

@@ -15,6 +15,7 @@ using core::to_lower;
 // Key Vault's own application id, which it accepts as an audience too (reference §5).
 constexpr const char* kKeyVaultAppId = "cfa8b339-82a2-471a-a3c9-0fc0be7a4093";
 constexpr const char* kKeyVaultResource = "https://vault.azure.net";
+constexpr const char* kManagedHsmResource = "https://managedhsm.azure.net";  // §9
 
 // Deleted-key operations use the keys/* actions and the get/list permissions [U]; the Crypto
 // Officer's keys/* covers recover and purge, as on the real service.
@@ -43,6 +44,7 @@ const std::map<std::string, Operation, std::less<>> kOperations = {
     {"keys.unwrapkey", {"unwrapKey", "Microsoft.KeyVault/vaults/keys/unwrap/action", true}},
     {"keys.sign", {"sign", "Microsoft.KeyVault/vaults/keys/sign/action", true}},
     {"keys.verify", {"verify", "Microsoft.KeyVault/vaults/keys/verify/action", true}},
+    {"keys.release", {"release", "Microsoft.KeyVault/vaults/keys/release/action", true}},
     // GetRandomBytes names no access-policy permission and, for a vault, no data action (only
     // Managed HSM's managedHsm/rng/action; reference keyvault.md §2 [V]). What a standard vault
     // requires is [U]: kmslab asks for an authenticated caller its network rules admit (the
@@ -123,8 +125,9 @@ std::optional<std::string> check_claims(const VaultSettings& vault,
                                         const identity::TokenClaims& caller,
                                         const std::string& challenge_resource) {
   const std::string aud = to_lower(trim_slash(caller.audience));
-  if (aud != kKeyVaultResource && aud != kKeyVaultAppId &&
-      aud != to_lower(trim_slash(challenge_resource))) {
+  const bool named = vault.managed_hsm ? aud == kManagedHsmResource
+                                       : (aud == kKeyVaultResource || aud == kKeyVaultAppId);
+  if (!named && aud != to_lower(trim_slash(challenge_resource))) {
     return errors::invalid_audience(challenge_resource, caller.audience);
   }
   const std::string tenant = to_lower(vault.tenant_id);
@@ -153,13 +156,18 @@ std::optional<core::ApiError> check_network(const VaultSettings& vault,
 std::optional<core::ApiError> check_authorization(const VaultSettings& vault,
                                                   const identity::TokenClaims& caller,
                                                   const Operation& op, const std::string& key_name,
-                                                  const identity::RoleAssignments* roles) {
+                                                  const identity::RoleAssignments* roles,
+                                                  std::string* granted_by) {
   if (vault.open_access || *op.permission == '\0') return std::nullopt;
   if (!vault.rbac) return check_policies(vault, caller, op);
   std::string resource = vault.resource_id();
   if (op.key_scoped && !key_name.empty()) resource += "/keys/" + key_name;
-  if (roles && roles->check_data_action(caller.object_id, op.data_action, resource).allowed) {
-    return std::nullopt;
+  if (roles) {
+    const auto decision = roles->check_data_action(caller.object_id, op.data_action, resource);
+    if (decision.allowed) {
+      if (granted_by && decision.assignment) *granted_by = decision.assignment->name;
+      return std::nullopt;
+    }
   }
   return errors::forbidden_by_rbac(caller_line(caller), op.data_action, resource,
                                    errors::vault_line(vault.name, vault.location));

@@ -37,10 +37,13 @@ std::optional<core::ApiError> check_network(const VaultSettings& vault,
                                             const std::string& address,
                                             const core::SubnetMap* subnets);
 
-/// Access policies or RBAC. `key_name` is empty for vault-wide operations.
+/// Access policies or RBAC. `key_name` is empty for vault-wide operations. When RBAC grants the
+/// call, `granted_by` (if given) receives the name (GUID) of the role assignment that did: Key
+/// Vault names it in x-ms-keyvault-rbac-assignment-id (recorded-keyvault.md §4).
 std::optional<core::ApiError> check_authorization(const VaultSettings& vault,
                                                   const identity::TokenClaims& caller,
                                                   const Operation& op, const std::string& key_name,
-                                                  const identity::RoleAssignments* roles);
+                                                  const identity::RoleAssignments* roles,
+                                                  std::string* granted_by = nullptr);
 
 }  // namespace kmslab::keyvault::access

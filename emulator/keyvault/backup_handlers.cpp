@@ -64,6 +64,12 @@ std::optional<std::string> seal(const std::string& secret, const std::string& iv
   return out;
 }
 
+/// Vaults share one domain (a vault's backup restores in any vault [V] SPEC75 "same subscription
+/// and geography", not checked); each Managed HSM is its own security domain.
+std::string crypto_domain(const VaultSettings& vault) {
+  return vault.managed_hsm ? "hsm:" + core::to_lower(vault.name) : "vault";
+}
+
 }  // namespace
 
 std::string KeyVaultService::backup_secret() {
@@ -85,6 +91,7 @@ Result<Reply> KeyVaultService::backup_key(Call& call) {
   if (versions.size() > kMaxVersions) return errors::too_many_versions_to_backup(call.name());
   nlohmann::json payload = {{"format", "kmslab-key-backup/1"},
                             {"location", call.vault.location},
+                            {"domain", crypto_domain(call.vault)},
                             {"meta", meta->to_json()},
                             {"versions", nlohmann::json::array()}};
   for (const auto& v : versions) payload["versions"].push_back(v.to_json());
@@ -98,20 +105,28 @@ Result<Reply> KeyVaultService::backup_key(Call& call) {
 }
 
 Result<Reply> KeyVaultService::restore_key(Call& call) {
+  // A Managed HSM restores only its own backups: anything else, the recorded HSM calls a blob
+  // of "a different crypto domain" (N:MH/RestoreKeyNonExisting.json).
+  const auto invalid = [&] {
+    return call.vault.managed_hsm ? errors::foreign_crypto_domain() : errors::invalid_backup();
+  };
   std::string blob;
   if (auto e = read_base64url(call.body, "value", blob)) return *e;
-  if (!blob.starts_with(kMarker)) return errors::invalid_backup();
+  if (!blob.starts_with(kMarker)) return invalid();
   const std::string rest = blob.substr(kMarker.size());
   const size_t dot = rest.find('.');
   auto iv = core::base64url_decode(rest.substr(0, dot));
   auto sealed =
       dot == std::string::npos ? std::nullopt : core::base64url_decode(rest.substr(dot + 1));
-  if (!iv || iv->size() != kIvBytes || !sealed) return errors::invalid_backup();
+  if (!iv || iv->size() != kIvBytes || !sealed) return invalid();
   auto plain = seal(backup_secret(), *iv, *sealed, false);
-  if (!plain) return errors::invalid_backup();
+  if (!plain) return invalid();
   const auto payload = core::parse_untrusted_json(*plain);
-  if (payload.is_discarded() || payload.value("format", "") != "kmslab-key-backup/1") {
-    return errors::invalid_backup();
+  // Backups written before domains were recorded are vault backups.
+  if (payload.is_discarded() || payload.value("format", "") != "kmslab-key-backup/1" ||
+      (payload.contains("domain") && !payload["domain"].is_string()) ||
+      payload.value("domain", "vault") != crypto_domain(call.vault)) {
+    return invalid();
   }
   KeyMeta meta = KeyMeta::from_json(payload["meta"]);
   meta.deleted.reset();

@@ -38,17 +38,9 @@ Result<Reply> KeyVaultService::get_deleted_key(Call& call) {
 }
 
 Result<Reply> KeyVaultService::list_deleted_keys(Call& call) {
-  if (auto e = throttle_.admit(call.vault.name, Throttle::Kind::kOther, "", 0)) return *e;
-  auto paging = call.paging();
-  if (!paging) return paging.error();
-  auto page = keys_.list(call.vault.name, true, paging->max, paging->after);
-  nlohmann::ordered_json value = nlohmann::ordered_json::array();
-  for (const auto& meta : page.metas) {
-    if (auto v = keys_.version(call.vault.name, meta.name, {})) {
-      value.push_back(call.wire.deleted_item(*v, *meta.deleted));
-    }
-  }
-  return call.page(std::move(value), "/deletedkeys", page.next_after, paging->max);
+  return list_page(call, true, "/deletedkeys", [&](const KeyVersion& v, const KeyMeta& meta) {
+    return call.wire.deleted_item(v, *meta.deleted);
+  });
 }
 
 Result<Reply> KeyVaultService::recover_key(Call& call) {

@@ -188,6 +188,32 @@ ApiError invalid_release_policy() {
       "'allOf' rules.");
 }
 
+// No recording of a release refused for the key itself was found; the wording is kmslab's and
+// the status follows the other AKV.SKR refusals (400 BadParameter) [U].
+ApiError key_not_exportable(const std::string& name) {
+  return bad_parameter("Key " + name +
+                       " is not exportable and has no release policy: it cannot be released.");
+}
+
+// Azure/azure-sdk-for-js#21596 (the live nightly run of "can create an exportable key and release
+// it", api 7.3): "AKV.SKR.1012: The specified attestation service *** cannot be reached." [R]; the
+// *** is the policy's authority, masked in the log. The status is not in the report: 400
+// BadParameter as for every other AKV.SKR refusal [U].
+ApiError attestation_unreachable(const std::string& authority) {
+  return bad_parameter("AKV.SKR.1012: The specified attestation service " + authority +
+                       " cannot be reached.");
+}
+
+// N:MH/RestoreKeyNonExisting.json [V]; the HSM decorator appends the Activity ID.
+ApiError foreign_crypto_domain() {
+  return {400,
+          "MalformedBackupBlob",
+          "Backup blob belongs to a different crypto domain and cannot be used with this "
+          "instance.",
+          std::nullopt,
+          {}};
+}
+
 // reference/keyvault.md §4: captured in vcsjones/AzureSignTool#219 (Content-Length 146).
 ApiError throttled() {
   return {429,

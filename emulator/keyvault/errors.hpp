@@ -39,6 +39,12 @@ ApiError exportable_needs_hsm();     // unverified wording
 ApiError exportable_unchangeable();  // unverified wording
 ApiError release_policy_immutable();
 ApiError invalid_release_policy();  // unverified wording
+/// POST .../release of a key that cannot be released (not exportable, no policy): unverified.
+ApiError key_not_exportable(const std::string& name);
+/// Managed HSM: a backup that is not this HSM's own (recorded-keyvault.md §9).
+ApiError foreign_crypto_domain();
+/// The release policy's attestation authority, which kmslab never reaches (there is none).
+ApiError attestation_unreachable(const std::string& authority);
 ApiError throttled();
 /// `kid`: the backed-up key's current version id.
 ApiError restore_conflict(const std::string& kid);

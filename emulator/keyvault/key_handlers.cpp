@@ -123,40 +123,55 @@ Result<Reply> KeyVaultService::update_key(Call& call) {
   return Reply::ordered(call.wire.bundle(*v));
 }
 
-Result<Reply> KeyVaultService::list_keys(Call& call) {
+Result<Reply> KeyVaultService::list_page(
+    Call& call, bool deleted, const std::string& path,
+    const std::function<nlohmann::ordered_json(const KeyVersion&, const KeyMeta&)>& item) {
   if (auto e = throttle_.admit(call.vault.name, Throttle::Kind::kOther, "", 0)) return *e;
-  auto paging = call.paging();
+  auto paging = call.paging(path);
   if (!paging) return paging.error();
-  auto page = keys_.list(call.vault.name, false, paging->max, paging->after);
   nlohmann::ordered_json value = nlohmann::ordered_json::array();
-  for (const auto& meta : page.metas) {
-    if (auto v = keys_.version(call.vault.name, meta.name, {})) {
-      value.push_back(call.wire.item(*v, false));
-    }
+  if (paging->tail > 0) return call.page(std::move(value), path, *paging, std::nullopt);
+  // An empty page mid-listing still needs to know whether anything is left.
+  auto page =
+      keys_.list(call.vault.name, deleted, std::max<size_t>(paging->take, 1), paging->after);
+  std::optional<std::string> next;
+  if (paging->take == 0) {
+    if (!page.metas.empty()) next = paging->after;
+    return call.page(std::move(value), path, *paging, next);
   }
-  return call.page(std::move(value), "/keys", page.next_after, paging->max);
+  for (const auto& meta : page.metas) {
+    if (auto v = keys_.version(call.vault.name, meta.name, {})) value.push_back(item(*v, meta));
+  }
+  if (!page.next_after.empty()) next = page.next_after;
+  return call.page(std::move(value), path, *paging, next);
+}
+
+Result<Reply> KeyVaultService::list_keys(Call& call) {
+  return list_page(call, false, "/keys",
+                   [&](const KeyVersion& v, const KeyMeta&) { return call.wire.item(v, false); });
 }
 
 Result<Reply> KeyVaultService::list_versions(Call& call) {
   if (auto e = throttle_.admit(call.vault.name, Throttle::Kind::kOther, "", 0)) return *e;
-  auto paging = call.paging();
-  if (!paging) return paging.error();
   auto meta = keys_.meta(call.vault.name, call.name());
   if (!meta || meta->deleted) return errors::key_not_found(call.name());
+  const std::string path = "/keys/" + meta->name + "/versions";
+  auto paging = call.paging(path);
+  if (!paging) return paging.error();
   nlohmann::ordered_json value = nlohmann::ordered_json::array();
-  std::string last;
-  bool more = false;
+  if (paging->tail > 0) return call.page(std::move(value), path, *paging, std::nullopt);
+  std::optional<std::string> next;
+  std::string last = paging->after;
   for (const auto& v : keys_.versions(call.vault.name, call.name())) {
     if (!paging->after.empty() && v.version <= paging->after) continue;
-    if (value.size() == paging->max) {
-      more = true;
+    if (value.size() == paging->take) {
+      next = last;
       break;
     }
     value.push_back(call.wire.item(v, true));
     last = v.version;
   }
-  return call.page(std::move(value), "/keys/" + meta->name + "/versions", more ? last : "",
-                   paging->max);
+  return call.page(std::move(value), path, *paging, next);
 }
 
 }  // namespace kmslab::keyvault

@@ -25,6 +25,13 @@ namespace {
 const std::set<std::string> kApiVersions = {"2015-06-01", "2016-10-01", "7.0", "7.1", "7.2",
                                             "7.3",        "7.4",        "7.5", "7.6", "2025-07-01"};
 
+std::string network_info(const RequestContext& ctx) {
+  const bool v6 = ctx.connection.peer_address.find(':') != std::string::npos;
+  return std::string("conn_type=") + (v6 ? "Ipv6" : "Ipv4") +
+         ";addr=" + ctx.connection.peer_address +
+         ";act_addr_fam=" + (v6 ? "InterNetworkV6" : "InterNetwork") + ";";
+}
+
 /// "https://" + the Host header as the client sent it (port included when given).
 std::string base_url(const RequestContext& ctx) {
   return std::string(ctx.connection.tls ? "https://" : "http://") +
@@ -54,13 +61,42 @@ std::string token_failure_message(identity::jwt::Failure failure) {
 
 }  // namespace
 
+// RBAC vaults name the granting role assignment on every call it authorised, after
+// x-ms-keyvault-network-info; access-policy vaults and refused calls send neither header
+// (recorded-keyvault.md §4, the JS recordings of keyvault-keys / keyvault-certificates:
+// x-ms-keyvault-rbac-assignment-id is the assignment's GUID name). What the cache figures mean
+// is not documented [U]: the recordings show five ages in seconds (role assignments, deny
+// assignments, role definitions, built-in role definitions, the last assignment notification)
+// and a decision level 0..2; kmslab reports every age as the time since this service started on
+// the virtual clock and level 1.
+void KeyVaultService::add_rbac_headers(const std::string& assignment, core::Reply& reply) const {
+  const auto age = std::chrono::duration_cast<std::chrono::seconds>(clock_.now() - started_);
+  const std::string s = std::to_string(std::max<int64_t>(0, age.count()));
+  reply.headers.emplace_back("x-ms-keyvault-rbac-assignment-id", assignment);
+  reply.headers.emplace_back("x-ms-keyvault-rbac-cache", "ra_age=" + s + ";da_age=" + s +
+                                                             ";rd_age=" + s + ";brd_age=" + s +
+                                                             ";ra_notif_age=" + s + ";dec_lev=1;");
+}
+
 void KeyVaultService::register_routes(core::Router& router) {
+  register_group(router, "keyvault", options_.dns_suffixes, false);
+  if (!options_.hsm_dns_suffixes.empty()) {
+    register_group(router, "managedhsm", options_.hsm_dns_suffixes, true);
+  }
+}
+
+// Vaults and Managed HSMs serve the same keys API; they differ in the challenge, the headers
+// and the wording of errors (decorate_hsm).
+void KeyVaultService::register_group(core::Router& router, const std::string& group,
+                                     const std::vector<std::string>& suffixes, bool hsm) {
   std::vector<std::string> hosts;
-  for (const auto& suffix : options_.dns_suffixes) hosts.push_back("{vault}." + suffix);
-  const auto g = router.add_group("keyvault", hosts);
-  router.add_filter(g, [this](RequestContext& ctx) { return check_access(ctx); });
+  for (const auto& suffix : suffixes) hosts.push_back("{vault}." + suffix);
+  const auto g = router.add_group(group, hosts);
+  router.add_filter(g, [this, hsm](RequestContext& ctx) { return check_access(ctx, hsm); });
   router.add_filter(g, [this](RequestContext& ctx) { return check_api_version(ctx); });
-  router.add_decorator(g, [this](const RequestContext& ctx, Reply& r) { decorate(ctx, r); });
+  router.add_decorator(g, [this, hsm](const RequestContext& ctx, Reply& r) {
+    hsm ? decorate_hsm(ctx, r) : decorate(ctx, r);
+  });
   // Key Vault's overload answer (reference keyvault.md §6) when the worker pool is full.
   router.set_busy_error(g, errors::throttled());
 
@@ -91,6 +127,9 @@ void KeyVaultService::register_routes(core::Router& router) {
   add(http::verb::delete_, "/deletedkeys/{name}", "deletedkeys.purge", &S::purge_key);
   add(http::verb::post, "/deletedkeys/{name}/recover", "deletedkeys.recover", &S::recover_key);
   add(http::verb::post, "/rng", "rng", &S::random_bytes);
+  // The SDKs' template is /keys/{name}/{version}/release; an empty version folds to this form.
+  add(http::verb::post, "/keys/{name}/{version}/release", "keys.release", &S::release_key);
+  add(http::verb::post, "/keys/{name}/release", "keys.release", &S::release_key);
   for (const char* op : {"encrypt", "decrypt", "wrapkey", "unwrapkey", "sign", "verify"}) {
     const std::string route = std::string("keys.") + op;
     auto handler = with_faults(route, [this, op](RequestContext& ctx) -> Result<Reply> {
@@ -116,12 +155,64 @@ core::Handler KeyVaultService::bind(Method method) {
   };
 }
 
+// Managed HSM's answers (recorded-keyvault.md §9, N:MH/*, C:K.GetRandomBytes.json): CSP,
+// X-Frame-Options, HSTS with a space, x-ms-server-latency; no Date, Expires, Pragma or service
+// version; region and network info on success only. Errors end " (Activity ID: <uuid>)" (the
+// request id here [U]), KeyNotFound names the key's URL, and the challenge is an empty 401 whose
+// authority is login.microsoftonline.com.
+void KeyVaultService::decorate_hsm(const RequestContext& ctx, Reply& reply) const {
+  if (reply.status < 400) {
+    if (const auto vault = vaults_.find_shared(ctx.param("vault"))) {
+      reply.headers.emplace_back("x-ms-keyvault-region", vault->location);
+    }
+    reply.headers.emplace_back("x-ms-keyvault-network-info", network_info(ctx));
+  } else {
+    hsm_error_wording(ctx, reply);
+  }
+  reply.headers.emplace_back("Content-Security-Policy", "default-src 'self'");
+  reply.headers.emplace_back("X-Frame-Options", "SAMEORIGIN");
+  reply.headers.emplace_back("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+  int64_t latency_ms = 0;
+  if (auto it = ctx.params.find(kStartParam); it != ctx.params.end()) {
+    const int64_t now_us =
+        std::chrono::steady_clock::now().time_since_epoch() / std::chrono::microseconds(1);
+    latency_ms = std::max<int64_t>(0, (now_us - std::stoll(it->second)) / 1000);
+  }
+  reply.headers.emplace_back("x-ms-server-latency", std::to_string(latency_ms));
+  reply.headers.emplace_back("Date", "");  // an empty value: the dispatcher sends none
+}
+
+void KeyVaultService::hsm_error_wording(const RequestContext& ctx, Reply& reply) const {
+  for (auto& [name, value] : reply.headers) {
+    const std::string from = "https://login.windows.net/";
+    if (core::to_lower(name) == "www-authenticate" && value.find(from) != std::string::npos) {
+      value.replace(value.find(from), from.size(), "https://login.microsoftonline.com/");
+    }
+  }
+  auto j = nlohmann::ordered_json::parse(reply.body, nullptr, false);
+  if (j.is_discarded() || !j.contains("error") || !j["error"].contains("message")) return;
+  auto& error = j["error"];
+  if (reply.status == 401 && error.value("message", "").starts_with("AKV10000")) {
+    reply.body.clear();  // N:MH/GetRandomBytes(16).json: the challenge has no body
+    reply.content_type.clear();
+    return;
+  }
+  if (error.value("code", "") == "KeyNotFound" && !ctx.param("name").empty()) {
+    error["message"] = "Key not found: " + base_url(ctx) + "/keys/" + ctx.param("name");
+  }
+  error["message"] = error.value("message", "") + " (Activity ID: " + ctx.request_id + ")";
+  reply.body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 Result<Call> KeyVaultService::resolve(RequestContext& ctx) {
   auto vault = vaults_.find_shared(ctx.param("vault"));
   if (!vault) return errors::vault_not_found(ctx.param("vault"));
-  Call call{ctx, vault, *vault,
+  Call call{ctx,
+            vault,
+            *vault,
             KeyWire(base_url(ctx), *vault, ctx.query_param("api-version").value_or("")),
-            nlohmann::json()};
+            nlohmann::json(),
+            options_.pages};
   const std::string& body = ctx.request.body();
   if (!body.empty()) {
     call.body = core::parse_untrusted_json(body);
@@ -132,9 +223,13 @@ Result<Call> KeyVaultService::resolve(RequestContext& ctx) {
   return call;
 }
 
-std::optional<ApiError> KeyVaultService::check_access(RequestContext& ctx) const {
+std::optional<ApiError> KeyVaultService::check_access(RequestContext& ctx, bool hsm) const {
+  if (hsm) {
+    ctx.params[kStartParam] = std::to_string(std::chrono::steady_clock::now().time_since_epoch() /
+                                             std::chrono::microseconds(1));
+  }
   const auto vault = vaults_.find_shared(ctx.param("vault"));
-  if (!vault) return errors::vault_not_found(ctx.param("vault"));
+  if (!vault || vault->managed_hsm != hsm) return errors::vault_not_found(ctx.param("vault"));
   identity::TokenClaims caller;
   if (auto e = check_token(ctx, *vault, caller)) return e;
   if (!options_.tokens) return std::nullopt;  // no identities: nothing further to judge
@@ -145,8 +240,12 @@ std::optional<ApiError> KeyVaultService::check_access(RequestContext& ctx) const
   const access::Operation* op = access::operation_of(ctx.route);
   // Fail closed: a route added without an authorisation entry is a bug, not an open door.
   if (!op) return core::errors::internal(ctx.request_id);
-  return access::check_authorization(*vault, caller, *op, ctx.param("name"),
-                                     options_.role_assignments);
+  std::string granted_by;
+  auto refused = access::check_authorization(*vault, caller, *op, ctx.param("name"),
+                                             options_.role_assignments, &granted_by);
+  // Kept with the request for decorate(); the name cannot clash with a {capture} of a route.
+  if (!refused && !granted_by.empty()) ctx.params[kRbacAssignmentParam] = granted_by;
+  return refused;
 }
 
 std::optional<ApiError> KeyVaultService::check_token(RequestContext& ctx,
@@ -184,61 +283,16 @@ std::optional<ApiError> KeyVaultService::check_api_version(RequestContext& ctx) 
 
 void KeyVaultService::decorate(const RequestContext& ctx, Reply& reply) const {
   const auto vault = vaults_.find_shared(ctx.param("vault"));
-  const bool v6 = ctx.connection.peer_address.find(':') != std::string::npos;
   if (vault) reply.headers.emplace_back("x-ms-keyvault-region", vault->location);
   reply.headers.emplace_back("x-ms-keyvault-service-version", options_.service_version);
-  reply.headers.emplace_back("x-ms-keyvault-network-info",
-                             std::string("conn_type=") + (v6 ? "Ipv6" : "Ipv4") +
-                                 ";addr=" + ctx.connection.peer_address +
-                                 ";act_addr_fam=" + (v6 ? "InterNetworkV6" : "InterNetwork") + ";");
+  reply.headers.emplace_back("x-ms-keyvault-network-info", network_info(ctx));
+  if (auto it = ctx.params.find(kRbacAssignmentParam); it != ctx.params.end()) {
+    add_rbac_headers(it->second, reply);
+  }
   reply.headers.emplace_back("Pragma", "no-cache");
   reply.headers.emplace_back("Expires", "-1");
   reply.headers.emplace_back("Strict-Transport-Security", "max-age=31536000;includeSubDomains");
   reply.headers.emplace_back("X-Content-Type-Options", "nosniff");
-}
-
-Result<Call::Paging> Call::paging() const {
-  Paging p;
-  if (auto v = ctx.query_param("maxresults")) {
-    const bool digits =
-        !v->empty() && v->size() <= 2 &&
-        std::all_of(v->begin(), v->end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (!digits || std::stoi(*v) < 1 || std::stoi(*v) > 25) {
-      return errors::bad_parameter("The value of 'maxresults' must be between 1 and 25.");
-    }
-    p.max = static_cast<size_t>(std::stoi(*v));
-  }
-  if (auto token = ctx.query_param("$skiptoken"); token && !token->empty()) {
-    // Opaque to clients: {"after","max"}, so the page size survives a nextLink without
-    // `maxresults` in it (recorded-keyvault.md §8).
-    auto decoded = core::base64url_decode(*token);
-    const auto j = decoded ? core::parse_untrusted_json(*decoded) : nlohmann::json();
-    if (!j.is_object() || !j.contains("after") || !j["after"].is_string() || !j.contains("max") ||
-        !j["max"].is_number_unsigned() || j["max"].get<size_t>() < 1 ||
-        j["max"].get<size_t>() > 25) {
-      return errors::bad_parameter("The '$skiptoken' parameter is not valid.");
-    }
-    p.after = j["after"].get<std::string>();
-    if (!ctx.query_param("maxresults")) p.max = j["max"].get<size_t>();
-  }
-  return p;
-}
-
-Reply Call::page(nlohmann::ordered_json value, const std::string& path, const std::string& after,
-                 size_t max) const {
-  nlohmann::ordered_json j = {{"value", std::move(value)}, {"nextLink", nullptr}};
-  if (!after.empty()) {
-    // https://<vault>.vault.azure.net:443/keys?api-version=7.3&$skiptoken=...: the port always
-    // written, no maxresults (recorded-keyvault.md §8, C:K.GetPropertiesOfKeysAllPages.json).
-    std::string base = wire.base_url();
-    if (base.find(':', base.find("//") + 2) == std::string::npos) {
-      base += base.starts_with("https:") ? ":443" : ":80";
-    }
-    const nlohmann::json token = {{"after", after}, {"max", max}};
-    j["nextLink"] = base + path + "?api-version=" + ctx.query_param("api-version").value_or("") +
-                    "&$skiptoken=" + core::base64url_encode(token.dump());
-  }
-  return Reply::ordered(j);
 }
 
 }  // namespace kmslab::keyvault

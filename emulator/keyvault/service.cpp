@@ -12,7 +12,8 @@ KeyVaultService::KeyVaultService(store::Store& store, core::VirtualClock& clock,
       vaults_(vaults),
       keys_(store),
       options_(std::move(options)),
-      throttle_(options_.throttle, clock) {}
+      throttle_(options_.throttle, clock),
+      started_(clock.now()) {}
 
 KeyVaultService::~KeyVaultService() {
   // Timers scheduled on the clock may still fire (the clock outlives us): they see this and stop.

@@ -5,6 +5,8 @@
 //   key_handlers.cpp    create, import, get, list, versions, update
 //   deleted_handlers.cpp  delete, deleted keys, recover, purge (and automatic purge)
 //   crypto_handlers.cpp encrypt, decrypt, wrapKey, unwrapKey, sign, verify, rng
+//   release_handlers.cpp  secure key release (the attestation authority is never reached)
+//   paging.cpp          listing page sizes, $skiptoken and nextLink
 #include <functional>
 #include <map>
 #include <memory>
@@ -21,6 +23,7 @@
 #include "emulator/identity/token_verifier.hpp"
 #include "emulator/keyvault/crypto/key_material.hpp"
 #include "emulator/keyvault/key_repository.hpp"
+#include "emulator/keyvault/paging.hpp"
 #include "emulator/keyvault/throttle.hpp"
 #include "emulator/keyvault/vault.hpp"
 
@@ -29,6 +32,8 @@ namespace kmslab::keyvault {
 struct KeyVaultOptions {
   /// DNS suffixes vaults are reached under: {vault}.<suffix>.
   std::vector<std::string> dns_suffixes = {"vault.azure.net", "vault.localhost"};
+  /// DNS suffixes Managed HSMs are reached under: {hsm}.<suffix>.
+  std::vector<std::string> hsm_dns_suffixes = {"managedhsm.azure.net", "managedhsm.localhost"};
   bool accept_any_api_version = false;
   std::string default_tenant;
   ThrottleLimits throttle;
@@ -50,6 +55,8 @@ struct KeyVaultOptions {
   /// operation does (about-keys-details.md, the default); one live report says these three
   /// are allowed (recorded-keyvault.md §2 [R], azure-sdk-for-python#45342).
   bool disabled_key_allows_public_ops = false;
+  /// Items per listing page (paging.hpp); the emulator's default is "uneven", as recorded.
+  PagePattern pages;
 };
 
 class KeyVaultService {
@@ -77,10 +84,18 @@ class KeyVaultService {
   // protocol.cpp
   std::optional<core::ApiError> check_api_version(core::RequestContext& ctx) const;
   /// Authentication, network rules, authorisation: in Azure's order.
-  std::optional<core::ApiError> check_access(core::RequestContext& ctx) const;
+  std::optional<core::ApiError> check_access(core::RequestContext& ctx, bool hsm) const;
+  void register_group(core::Router& router, const std::string& name,
+                      const std::vector<std::string>& suffixes, bool hsm);
+  void decorate_hsm(const core::RequestContext& ctx, core::Reply& reply) const;
+  void hsm_error_wording(const core::RequestContext& ctx, core::Reply& reply) const;
+  static constexpr const char* kStartParam = "kmslab.start-us";
   std::optional<core::ApiError> check_token(core::RequestContext& ctx, const VaultSettings& vault,
                                             identity::TokenClaims& caller) const;
   void decorate(const core::RequestContext& ctx, core::Reply& reply) const;
+  void add_rbac_headers(const std::string& assignment, core::Reply& reply) const;
+  /// The request parameter check_access leaves the granting role assignment's name in.
+  static constexpr const char* kRbacAssignmentParam = "kmslab.rbac-assignment";
 
   // key_handlers.cpp
   core::Result<core::Reply> create_key(Call& call);
@@ -89,6 +104,10 @@ class KeyVaultService {
   core::Result<core::Reply> update_key(Call& call);
   core::Result<core::Reply> list_keys(Call& call);
   core::Result<core::Reply> list_versions(Call& call);
+  /// /keys and /deletedkeys: one page of live or deleted keys, each written by `item`.
+  core::Result<core::Reply> list_page(
+      Call& call, bool deleted, const std::string& path,
+      const std::function<nlohmann::ordered_json(const KeyVersion&, const KeyMeta&)>& item);
   core::Result<core::Reply> add_version(Call& call, crypto::KeyMaterial material,
                                         const nlohmann::json& body,
                                         const std::vector<std::string>& jwk_ops);
@@ -120,6 +139,9 @@ class KeyVaultService {
   core::Result<core::Reply> restore_key(Call& call);
   std::string backup_secret();
 
+  // release_handlers.cpp
+  core::Result<core::Reply> release_key(Call& call);
+
   // crypto_handlers.cpp
   core::Result<core::Reply> crypto_op(Call& call, const std::string& op);
   core::Result<core::Reply> random_bytes(Call& call);
@@ -138,7 +160,8 @@ class KeyVaultService {
   KeyRepository keys_;
   KeyVaultOptions options_;
   Throttle throttle_;
-  std::mutex write_mu_;  // writes to keys are serialised: Key Vault is linearisable per object
+  core::TimePoint started_;  // on the virtual clock; the RBAC cache ages count from it
+  std::mutex write_mu_;      // writes to keys are serialised: Key Vault is linearisable per object
   core::GuardedTimers timers_{clock_, write_mu_};  // purge and rotation on the virtual clock
   std::mutex cache_mu_;
   std::map<std::string, std::shared_ptr<const crypto::KeyMaterial>> materials_;

@@ -103,6 +103,7 @@ Json VaultSettings::to_json() const {
       {"purge_protection", purge_protection},
       {"rbac", rbac},
       {"open_access", open_access},
+      {"managed_hsm", managed_hsm},
       {"access_policies", array_of(access_policies, policy_json)},
       {"public_network_access", public_network_access},
       {"private_endpoint_connections", array_of(private_endpoint_connections, connection_json)},
@@ -131,6 +132,7 @@ VaultSettings VaultSettings::from_json(const Json& j) {
   v.rbac = j.value("rbac", false);
   // Records written before access control existed came from --vault: keep them open.
   v.open_access = j.value("open_access", true);
+  v.managed_hsm = j.value("managed_hsm", false);
   for (const auto& p : j.value("access_policies", Json::array())) {
     v.access_policies.push_back(policy_from(p));
   }
@@ -244,7 +246,16 @@ std::vector<VaultSettings> VaultRegistry::list() const {
   std::lock_guard l(mu_);
   std::vector<VaultSettings> out;
   for (const auto& [name, vault] : cache_) {
-    if (!vault->deleted()) out.push_back(*vault);
+    if (!vault->deleted() && !vault->managed_hsm) out.push_back(*vault);
+  }
+  return out;
+}
+
+std::vector<VaultSettings> VaultRegistry::list_managed_hsms() const {
+  std::lock_guard l(mu_);
+  std::vector<VaultSettings> out;
+  for (const auto& [name, vault] : cache_) {
+    if (!vault->deleted() && vault->managed_hsm) out.push_back(*vault);
   }
   return out;
 }
@@ -253,9 +264,18 @@ std::vector<VaultSettings> VaultRegistry::list_deleted() const {
   std::lock_guard l(mu_);
   std::vector<VaultSettings> out;
   for (const auto& [name, vault] : cache_) {
-    if (vault->deleted()) out.push_back(*vault);
+    if (vault->deleted() && !vault->managed_hsm) out.push_back(*vault);
   }
   return out;
+}
+
+VaultSettings managed_hsm_from_flag(const std::string& name, const std::string& tenant_id,
+                                    const std::string& location) {
+  VaultSettings v = vault_from_flag(name + ":premium", tenant_id, location);
+  v.managed_hsm = true;
+  // C:K.CreateRsaHsmKey.json: the recorded HSM's keys show recoverableDays 7.
+  v.retention_days = 7;
+  return v;
 }
 
 VaultSettings vault_from_flag(const std::string& item, const std::string& tenant_id,

@@ -61,6 +61,9 @@ struct VaultSettings {
   /// kmslab's own: every authenticated caller of the vault's tenant may do everything. Vaults
   /// made by `--vault` are open (no ARM call granted anyone anything); ARM-made ones are not.
   bool open_access = false;
+  /// A Managed HSM ({name}.managedhsm.azure.net), not a vault: its own challenge, headers and
+  /// messages (recorded-keyvault.md §9); ARM's vault listings leave it out.
+  bool managed_hsm = false;
   std::vector<AccessPolicy> access_policies;
   std::string public_network_access = "Enabled";  // Enabled | Disabled
   std::optional<NetworkAcls> network_acls;
@@ -120,8 +123,9 @@ class VaultRegistry {
   /// identities, resource group that go with them); the cache changes only after the commit.
   void remove(const std::vector<VaultSettings>& soft_deleted,
               const std::vector<std::string>& purged, std::vector<store::Op> with = {});
-  std::vector<VaultSettings> list() const;          // active vaults
-  std::vector<VaultSettings> list_deleted() const;  // soft-deleted vaults
+  std::vector<VaultSettings> list() const;               // active vaults
+  std::vector<VaultSettings> list_deleted() const;       // soft-deleted vaults
+  std::vector<VaultSettings> list_managed_hsms() const;  // active Managed HSMs
 
  private:
   store::Store& store_;
@@ -129,6 +133,10 @@ class VaultRegistry {
   std::map<std::string, std::shared_ptr<const VaultSettings>> cache_;  // by lower-case name
 };
 
+/// A Managed HSM made by `--managed-hsm NAME`: open to its tenant, HSM keys, 7 days of soft
+/// delete.
+VaultSettings managed_hsm_from_flag(const std::string& name, const std::string& tenant_id,
+                                    const std::string& location);
 /// Parses the `--vault` flag's items: "NAME" or "NAME:standard|premium".
 VaultSettings vault_from_flag(const std::string& item, const std::string& tenant_id,
                               const std::string& location);

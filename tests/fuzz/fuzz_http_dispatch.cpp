@@ -39,6 +39,7 @@ struct World {
     policy.access_policies.push_back({"t", "o", "", {"get", "list", "sign"}, {}, {}, {}});
     policy.network_acls = keyvault::NetworkAcls{"None", "Deny", {"127.0.0.0/30"}, {}};
     vaults.put(policy);
+    vaults.put(keyvault::managed_hsm_from_flag("fuzzhsm", "t", "eastus"));
     keyvault::VaultSettings rbac = keyvault::vault_from_flag("rbacvault", "t", "eastus");
     rbac.open_access = false;
     rbac.rbac = true;
@@ -59,6 +60,7 @@ struct World {
     options.subnets = &subnets;
     // The deletion window reads real time; the fuzzer judges it on its manual clock instead.
     options.real_clock = [this] { return clock.now(); };
+    options.pages = keyvault::PagePattern::parse("uneven", 1);  // empty pages, tails in tokens
     kv = std::make_unique<keyvault::KeyVaultService>(*store, clock, rng, vaults, options);
     kv->register_routes(router);
     dispatcher = std::make_unique<core::Dispatcher>(router, clock, rng, logger, metrics);

@@ -64,9 +64,9 @@ def clock_now(emu):
 TENANT = "6f2a3b4c-5d6e-4f70-8192-a3b4c5d6e7f8"
 
 
-def get_token(emu, scope="https://vault.azure.net/.default", tenant=TENANT):
+def get_token(emu, scope="https://vault.azure.net/.default", tenant=TENANT, client_id="wire-tests"):
     """A client-credentials token from the emulator's own token endpoint."""
-    body = urllib.parse.urlencode({"grant_type": "client_credentials", "client_id": "wire-tests",
+    body = urllib.parse.urlencode({"grant_type": "client_credentials", "client_id": client_id,
                                    "client_secret": "s", "scope": scope})
     req = urllib.request.Request(f"https://127.0.0.1:{emu.port()}/{tenant}/oauth2/v2.0/token",
                                  data=body.encode())
@@ -76,12 +76,14 @@ def get_token(emu, scope="https://vault.azure.net/.default", tenant=TENANT):
 
 
 class Vault:
-    """Raw HTTPS requests to https://{vault}.vault.localhost:PORT, over loopback."""
+    """Raw HTTPS requests to https://{vault}.vault.localhost:PORT (or another suffix: a Managed
+    HSM's managedhsm.localhost with its token scope), over loopback."""
 
-    def __init__(self, emu, vault=VAULT):
-        self.emu, self.host = emu, f"{vault}.vault.localhost:{emu.port()}"
+    def __init__(self, emu, vault=VAULT, suffix="vault.localhost",
+                 scope="https://vault.azure.net/.default"):
+        self.emu, self.host = emu, f"{vault}.{suffix}:{emu.port()}"
         self.ctx = ssl.create_default_context(cafile=emu.ca)
-        self.token = get_token(emu)
+        self.token = get_token(emu, scope=scope)
 
     def request(self, method, path, body=None, headers=None, token=""):
         token = self.token if token == "" else token

@@ -213,3 +213,41 @@ def test_logs_never_hold_tokens_secrets_or_key_material(client, credential, kv_e
     modulus = base64.urlsafe_b64encode(key.key.n).decode().rstrip("=")[:40]
     for secret in [token, token.split(".")[2], "not-a-real-secret", "v1:RSA:", modulus]:
         assert secret not in log  # ...without what must never be logged
+
+
+@pytest.fixture(params=["localhost-name", "proxy"])
+def hsm_client(request, emulator_binary, tmp_path, monkeypatch):
+    """A KeyClient for an emulated Managed HSM (--managed-hsm), in both name forms."""
+    import socket
+    from azure.identity import ClientSecretCredential
+    from keyvault_support import TENANT, _localhost_getaddrinfo
+    from kmslab_harness import Emulator
+    emu = Emulator(emulator_binary, tmp_path / "hsm", ["--managed-hsm", "myhsm"]).start()
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", emu.ca)
+    monkeypatch.setenv("SSL_CERT_FILE", emu.ca)
+    monkeypatch.setenv("HTTPS_PROXY", emu.proxy)
+    if request.param == "proxy":
+        monkeypatch.setenv("NO_PROXY", "")
+        url = "https://myhsm.managedhsm.azure.net"
+    else:
+        monkeypatch.setenv("NO_PROXY", ".localhost")
+        monkeypatch.setattr(socket, "getaddrinfo", _localhost_getaddrinfo)
+        url = f"https://myhsm.managedhsm.localhost:{emu.port()}"
+    credential = ClientSecretCredential(TENANT, "kmslab-hsm-tests", "not-a-real-secret")
+    yield KeyClient(url, credential), credential
+    assert emu.stop() == 0
+
+
+def test_managed_hsm_keys_through_the_sdk(hsm_client):
+    hsm_client, credential = hsm_client
+    """recorded-keyvault.md §9: the SDK's challenge check passes for the HSM's resource; RSA-HSM
+    keys show exportable false and 7 recoverable days (C:K.CreateRsaHsmKey.json)."""
+    key = hsm_client.create_rsa_key("hsm-key", size=2048, hardware_protected=True)
+    assert key.key_type == "RSA-HSM" and ".managedhsm." in key.id
+    assert key.properties.recoverable_days == 7 and key.properties.exportable is False
+    wrapped = CryptographyClient(key, credential).wrap_key(KeyWrapAlgorithm.rsa_oaep_256, b"k" * 32)
+    assert len(wrapped.encrypted_key) == 256
+    with pytest.raises(ResourceNotFoundError) as e:
+        hsm_client.get_key("missing")
+    assert "(Activity ID: " in str(e.value)
+    assert [p.name for p in hsm_client.list_properties_of_keys()] == ["hsm-key"]

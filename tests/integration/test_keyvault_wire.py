@@ -11,8 +11,10 @@ from keyvault_support import START, VAULT, Vault, advance_clock
 
 @pytest.fixture
 def emu(emulator_binary, tmp_path):
+    # Full pages: these tests count items per page (uneven pages: test_keyvault_recorded_wire.py).
     emu = Emulator(emulator_binary, tmp_path / "d", ["--clock", "manual", "--clock-start", START,
-                                                     "--vault", VAULT, "--seed", "11"]).start()
+                                                     "--vault", VAULT, "--seed", "11",
+                                                     "--list-page-sizes", "full"]).start()
     yield emu
     assert emu.stop() == 0
 

@@ -52,14 +52,14 @@ class KeyVaultHarness {
                   const nlohmann::json& body = nullptr, const std::string& query = {},
                   bool authorised = true) {
     core::HttpRequest req{method, path + (query.empty() ? "?api-version=7.4" : query), 11};
-    req.set(core::http::field::host, "myvault.vault.azure.net");
+    req.set(core::http::field::host, host_);
     if (authorised) req.set(core::http::field::authorization, "Bearer any");
     if (!body.is_null()) {
       req.set(core::http::field::content_type, "application/json");
       req.body() = body.dump();
     }
     req.prepare_payload();
-    const core::ConnectionInfo conn{"127.0.0.1", 50000, 443, true, "myvault.vault.azure.net", ""};
+    const core::ConnectionInfo conn{"127.0.0.1", 50000, 443, true, host_, ""};
     auto res = dispatcher_->handle(std::move(req), conn);
     KvResponse out{res.result_int(),
                    nlohmann::json::parse(res.body(), nullptr, false),
@@ -79,9 +79,12 @@ class KeyVaultHarness {
     return std::string(log_text_, log_size_);
   }
   core::VirtualClock& clock() { return clock_; }
+  /// The Host (and TLS server name) of later requests; "myvault.vault.azure.net" at first.
+  void set_host(std::string host) { host_ = std::move(host); }
   keyvault::VaultRegistry& vaults() { return vaults_; }
 
  private:
+  std::string host_ = "myvault.vault.azure.net";
   char* log_text_ = nullptr;  // open_memstream's buffer, read through log()
   size_t log_size_ = 0;
   std::FILE* log_;

@@ -34,16 +34,18 @@ class Plugin:
     """One kmslab-kms-plugin process on a Unix socket."""
 
     def __init__(self, binary, workdir, emulator, key_version, azure=None, extra=(), env=None,
-                 vault="myvault", key="kek", socket_name="kms.sock", log_json=True):
+                 vault="myvault", key="kek", socket_name="kms.sock", log_json=True, managed_hsm=False):
         self.binary, self.workdir, self.emu = binary, Path(workdir), emulator
         self.socket = self.workdir / socket_name
         self.azure = azure or {"tenantId": TENANT, "aadClientId": "plugin-tests", "aadClientSecret": "s3cret-value"}
         self.args = ["--listen-addr", f"unix://{self.socket}", "--keyvault-name", vault, "--key-name", key,
                      "--key-version", key_version, "--config-file-path", str(self.workdir / "azure.json"),
                      "--ca-bundle", emulator.ca, "--healthz-port", "0", "--metrics-addr", "0",
-                     *(["--log-format-json"] if log_json else []), *extra]
+                     *(["--log-format-json"] if log_json else []),
+                     *(["--managed-hsm"] if managed_hsm else []), *extra]
         self.env = {"PATH": os.environ.get("PATH", ""), "HTTPS_PROXY": emulator.proxy, **(env or {})}
-        self.key_url = f"https://{vault}.vault.azure.net/keys/{key}/{key_version}"
+        suffix = "managedhsm.azure.net" if managed_hsm else "vault.azure.net"
+        self.key_url = f"https://{vault}.{suffix}/keys/{key}/{key_version}"
         self.proc = None
         self.log = self.workdir / "plugin.log"
 

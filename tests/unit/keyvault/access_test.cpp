@@ -181,6 +181,38 @@ TEST(AccessTest, RbacVaultsIgnorePoliciesAndHonourKeyScopedAssignments) {
       << "a key-scoped assignment does not cover the vault";
 }
 
+// recorded-keyvault.md §4: an RBAC vault names the role assignment that granted the call; an
+// access-policy vault, an open vault and a refusal name none.
+TEST(AccessTest, RbacDecisionNamesTheGrantingAssignment) {
+  auto v = vault();
+  v.rbac = true;
+  auto store = store::open_store("memory");
+  identity::RoleAssignments roles(*store);
+  identity::RoleAssignment vault_wide;
+  vault_wide.name = "0cc3cf84-3de1-5005-ab06-0ef4d04fa1de";
+  vault_wide.scope = v.resource_id();
+  vault_wide.role_definition_id = "21090545-7ca7-4776-b22c-e363652d74d2";  // Reader: no keys
+  vault_wide.principal_id = "oid-1";
+  roles.put(vault_wide);
+  identity::RoleAssignment officer = vault_wide;
+  officer.name = "41066385-37cd-5a3a-83db-c5df12b11057";
+  officer.role_definition_id = "14b46e9e-c2b7-41b4-b07b-48a6ebf60603";  // Crypto Officer
+  roles.put(officer);
+  std::string granted_by = "unchanged";
+  EXPECT_FALSE(check_authorization(v, caller(), op("keys.sign"), "k1", &roles, &granted_by));
+  EXPECT_EQ(granted_by, officer.name) << "the assignment whose role has the action, not the first";
+  granted_by.clear();
+  EXPECT_TRUE(check_authorization(v, caller("oid-2"), op("keys.sign"), "k1", &roles, &granted_by));
+  EXPECT_EQ(granted_by, "");
+  v.rbac = false;
+  v.access_policies.push_back({kTenant, "oid-1", "", {"all"}, {}, {}, {}});
+  EXPECT_FALSE(check_authorization(v, caller(), op("keys.sign"), "k1", &roles, &granted_by));
+  EXPECT_EQ(granted_by, "");
+  v.open_access = true;
+  EXPECT_FALSE(check_authorization(v, caller(), op("keys.sign"), "k1", &roles, &granted_by));
+  EXPECT_EQ(granted_by, "");
+}
+
 TEST(AccessTest, OpenVaultsLetEveryAuthenticatedCallerIn) {
   auto v = vault();
   v.open_access = true;

@@ -211,6 +211,42 @@ json release_policy(bool immutable, const std::string& claim_value = "true") {
   return {{"immutable", immutable}, {"data", core::base64url_encode(policy.dump())}};
 }
 
+// §7: POST /keys/{name}/{version}/release takes {target, nonce, enc}; without an attestation
+// service the emulator answers what Key Vault answered when it could not reach the policy's
+// authority (AKV.SKR.1012, azure-sdk-for-js#21596); a key that is not exportable is refused.
+TEST_F(RecordedTest, ReleaseAnswersTheUnreachableAttestationAuthority) {
+  premium();
+  const json create = {{"kty", "RSA-HSM"},
+                       {"attributes", {{"exportable", true}}},
+                       {"release_policy", release_policy(false)}};
+  const auto key = send(verb::post, "/keys/rk/create", create, "?api-version=7.3");
+  ASSERT_EQ(key.status, 200u) << key.raw;
+  const std::string kid = key.body["key"]["kid"];
+  const std::string version = kid.substr(kid.rfind('/') + 1);
+  const json target = {{"target", "eyJhbGciOiJSUzI1NiJ9.e30.c2ln"},
+                       {"enc", "RSA_AES_KEY_WRAP_256"}};
+  for (const std::string& path :
+       std::vector<std::string>{"/keys/rk/" + version + "/release", "/keys/rk//release"}) {
+    const auto r = send(verb::post, path, target, "?api-version=7.4");
+    EXPECT_EQ(r.status, 400u) << path;
+    EXPECT_EQ(
+        r.raw,
+        R"({"error":{"code":"BadParameter","message":"AKV.SKR.1012: The specified attestation service https://skr_attestation.azure.net/ cannot be reached."}})");
+  }
+  EXPECT_NE(send(verb::post, "/keys/rk/" + version + "/release", json::object())
+                .raw.find("Property 'target' is required."),
+            std::string::npos);
+  EXPECT_EQ(send(verb::post, "/keys/rk/release", {{"target", 5}}).status, 400u);
+  EXPECT_NE(send(verb::post, "/keys/rk/release", {{"target", "t"}, {"enc", "A256KW"}})
+                .raw.find("Invalid enc value"),
+            std::string::npos);
+  EXPECT_EQ(send(verb::post, "/keys/nothere/release", target).body["error"]["code"], "KeyNotFound");
+  ASSERT_EQ(send(verb::post, "/keys/plain/create", {{"kty", "EC"}}).status, 200u);
+  const auto plain = send(verb::post, "/keys/plain/release", target);
+  EXPECT_EQ(plain.status, 400u);
+  EXPECT_NE(plain.raw.find("is not exportable"), std::string::npos) << plain.raw;
+}
+
 // §5 (C:K.ReleaseKey2.json) and the JS SDK recordings of Secure Key Release: the policy is
 // stored and returned version-first with its contentType; the AKV.SKR rules.
 TEST_F(RecordedTest, ReleasePolicyIsStoredReturnedAndValidated) {
