@@ -70,6 +70,15 @@ class ControlPlanes {
   virtual void remove(const std::string& cluster_id) = 0;
   /// What the cluster's processes are doing now; nullopt for an unknown cluster.
   virtual std::optional<ControlPlaneState> state(const std::string& cluster_id) const = 0;
+  /// Whether any object the cluster's apiserver stores is still encrypted by the kms provider
+  /// `provider_name` (its values carry that provider's prefix); nullopt when unknown. A rotation
+  /// that would drop that provider waits while this says true (I8, aks.md §4).
+  virtual std::optional<bool> provider_in_use(const std::string& cluster_id,
+                                              const std::string& provider_name) const {
+    (void)cluster_id;
+    (void)provider_name;
+    return std::nullopt;
+  }
 };
 
 }  // namespace kmslab::aks

@@ -107,7 +107,10 @@ po::options_description describe() {
     ("subnet", po::value<std::vector<std::string>>()->composing(),
      "CIDR=SUBNET_ID: callers from CIDR are in that virtual subnet (network rules and private "
      "endpoints), e.g. 127.0.1.0/24=/subscriptions/S/resourceGroups/G/providers/"
-     "Microsoft.Network/virtualNetworks/V/subnets/X (repeatable)");
+     "Microsoft.Network/virtualNetworks/V/subnets/X (repeatable)")
+    ("aks-control-planes", po::value<std::string>()->default_value("none"),
+     "processes: each AKS cluster runs a kmslab-apiserver (and kmslab-kms-plugin with KMS); "
+     "none: ARM-only clusters (resources only, operations succeed at once, no Kubernetes API)");
   // clang-format on
   return d;
 }
@@ -218,6 +221,11 @@ std::optional<Config> parse_flags(int argc, char** argv) {
   c.imds_port = port_value(vm, "imds-port");
   c.imds = !vm["no-imds"].as<bool>();
   if (vm.count("subnet")) c.subnets = vm["subnet"].as<std::vector<std::string>>();
+  c.aks_control_planes = vm["aks-control-planes"].as<std::string>();
+  if (c.aks_control_planes != "processes" && c.aks_control_planes != "none") {
+    throw std::invalid_argument("--aks-control-planes must be processes or none, not '" +
+                                c.aks_control_planes + "'");
+  }
   return c;
 }
 

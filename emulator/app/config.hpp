@@ -52,6 +52,9 @@ struct Config {
   uint16_t imds_port = 0;                 // plain-HTTP IMDS listener; 0 = pick a free port
   bool imds = true;                       // serve IMDS at all
   std::vector<std::string> subnets;       // CIDR=SUBNET_RESOURCE_ID
+  // AKS: processes (the supervisor) | none (ARM-only clusters). Default none on this branch
+  // (no supervisor yet); the lead switches it to processes at merge.
+  std::string aks_control_planes = "none";
 
   std::string store_spec() const;
   std::filesystem::path endpoints_path() const;
