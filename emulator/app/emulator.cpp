@@ -178,6 +178,9 @@ void Emulator::register_arm(core::Router::GroupId admin) {
     throw std::runtime_error(e.what());
   }
   o.control_planes = control_planes_.get();
+  o.retry_after_seconds = config_.lro_retry_after;
+  o.aks.second_provider_name = config_.aks_second_provider;
+  o.aks.cachesize = config_.aks_kms_cachesize;
   o.subnets = &subnets_;
   arm_ = std::make_unique<arm::ArmService>(*store_, *clock_, *rng_, *vaults_, *directory_,
                                            *role_assignments_, std::move(o));
