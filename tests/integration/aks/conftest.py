@@ -1,5 +1,5 @@
-"""AKS suite: one ARM-only emulator and one logged-in az configuration per test module."""
-import os
+"""AKS suite: one ARM-only emulator (--aks-control-planes=none) and one logged-in az
+configuration per test module (the ARM suite's fixtures, ../arm/arm_support.py)."""
 import sys
 from pathlib import Path
 
@@ -8,7 +8,7 @@ import pytest
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "arm"))
 sys.path.insert(0, str(HERE.parent))
-from arm_support import AzCli, Emulator, GROUP, SUBSCRIPTION, TENANT  # noqa: E402
+from arm_support import az_fixture, emulator_fixture  # noqa: E402
 
 pytest_plugins = ["ci_skips"]  # under CI=true a skip is a failure (../ci_skips.py)
 
@@ -19,19 +19,9 @@ def pytest_addoption(parser):
 
 @pytest.fixture(scope="module")
 def emu(request, tmp_path_factory):
-    binary = request.config.getoption("--arm-emulator", default=None)
-    if not binary:
-        pytest.skip("--arm-emulator not given")
-    e = Emulator(os.path.abspath(binary), tmp_path_factory.mktemp("aks") / "data",
-                 ["--clock", "manual", "--clock-start", "2026-01-01T00:00:00Z", "--tenant", TENANT,
-                  "--subscription", SUBSCRIPTION, "--resource-group", GROUP,
-                  "--aks-control-planes", "none"]).start()
-    yield e
-    assert e.stop() == 0
+    yield from emulator_fixture(request, tmp_path_factory, "aks", ["--aks-control-planes", "none"])
 
 
 @pytest.fixture(scope="module")
 def az(emu, tmp_path_factory):
-    if not os.path.exists("/usr/bin/az"):
-        pytest.skip("az CLI (Debian azure-cli) not installed")
-    return AzCli(emu, tmp_path_factory.mktemp("az")).setup()
+    return az_fixture(emu, tmp_path_factory)
