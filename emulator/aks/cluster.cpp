@@ -61,7 +61,8 @@ json Operation::to_json() const {
           {"errorDetails", error_details},
           {"runningState", running_state},
           {"waitingForMigration", waiting_for_migration},
-          {"waitingProvider", waiting_provider}};
+          {"waitingProvider", waiting_provider},
+          {"droppedKey", dropped_key ? dropped_key->to_json() : json()}};
 }
 
 Operation Operation::from_json(const json& j) {
@@ -76,6 +77,9 @@ Operation Operation::from_json(const json& j) {
   o.running_state = j.at("runningState").get<std::string>();
   o.waiting_for_migration = j.at("waitingForMigration").get<bool>();
   o.waiting_provider = j.at("waitingProvider").get<std::string>();
+  if (j.contains("droppedKey") && !j["droppedKey"].is_null()) {
+    o.dropped_key = KeySlot::from_json(j["droppedKey"]);
+  }
   return o;
 }
 

@@ -47,6 +47,9 @@ struct Operation {
   /// oldest key (I8): the spec is applied once the wait ends.
   bool waiting_for_migration = false;
   std::string waiting_provider;
+  /// The key the waiting rotation drops: until it proceeds the processes keep the keys from
+  /// before it (what a restart must bring back).
+  std::optional<KeySlot> dropped_key;
 
   bool running() const { return status == "InProgress"; }
   nlohmann::json to_json() const;

@@ -206,6 +206,7 @@ Result<aks::ManagedCluster> ArmService::admit_cluster(const aks::ManagedCluster*
   }
   if (*apply && dropped) {
     next.operation.waiting_provider = dropped->provider_name;
+    next.operation.dropped_key = dropped;
     next.operation.waiting_for_migration = !migration_done(next);
     *apply = !next.operation.waiting_for_migration;
   }
@@ -263,20 +264,20 @@ Result<aks::ManagedCluster> ArmService::accept_cluster(const Call& call, const B
   return accepted;
 }
 
-void ArmService::apply_cluster(const aks::ManagedCluster& c) {
+void ArmService::apply_cluster(const aks::ManagedCluster& c, bool report) {
   aks::IdentityRef ref;
   if (auto id = aks::user_assigned_identity_id(c.identity)) {
     if (auto m = directory_.find_managed_identity(*id)) ref = {m->client_id, m->id};
   }
   const auto spec = aks::spec_of(c, options_.tenant_id, ref, options_.aks);
   std::weak_ptr<Link> weak = link_;
-  control_planes_->apply(
-      spec, [weak, id = c.lower_id(), op = c.operation.id](const aks::ControlPlaneState& state) {
-        auto link = weak.lock();
-        if (!link) return;
-        std::lock_guard l(link->mu);
-        if (link->self) link->self->finish_operation(id, op, state);
-      });
+  control_planes_->apply(spec, [weak, report, id = c.lower_id(),
+                                op = c.operation.id](const aks::ControlPlaneState& state) {
+    auto link = report ? weak.lock() : nullptr;
+    if (!link) return;
+    std::lock_guard l(link->mu);
+    if (link->self) link->self->finish_operation(id, op, state);
+  });
 }
 
 void ArmService::finish_operation(const std::string& lower_id, const std::string& op_id,
@@ -479,8 +480,16 @@ void ArmService::resume_clusters() {
       clusters.push_back(std::move(c));
     }
   }
-  for (const auto& c : clusters) {
-    if (!c.operation.waiting_for_migration) apply_cluster(c);
+  for (auto& c : clusters) {
+    if (!c.operation.waiting_for_migration || !c.operation.dropped_key) {
+      apply_cluster(c);
+      continue;
+    }
+    // A rotation still waiting for its migration (I8): the keys from before it, and the
+    // operation keeps waiting.
+    c.keys.erase(c.keys.begin());
+    c.keys.push_back(*c.operation.dropped_key);
+    apply_cluster(c, false);
   }
 }
 

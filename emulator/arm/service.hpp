@@ -229,7 +229,8 @@ class ArmService {
                                                   aks::ManagedCluster next, bool* apply);
   void connect_private_vault(const aks::ManagedCluster& cluster);
   void register_subnet(const aks::ManagedCluster& cluster);
-  void apply_cluster(const aks::ManagedCluster& cluster);
+  /// `report`: the control planes' answer ends the cluster's operation.
+  void apply_cluster(const aks::ManagedCluster& cluster, bool report = true);
   void finish_operation(const std::string& lower_id, const std::string& op_id,
                         const aks::ControlPlaneState& state);
   /// A rotation waiting for migration (I8) proceeds once the dropped provider holds no data.

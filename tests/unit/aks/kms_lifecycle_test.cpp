@@ -44,6 +44,13 @@ TEST(KmsLifecycle, SecondRotationDropsTheOldestOnceItsDataIsMigrated) {
   EXPECT_EQ(a.planes.specs.size(), applied);
   EXPECT_EQ(a.get()["properties"]["provisioningState"], "Updating");
   EXPECT_EQ(a.put(a.body(AksWorld::kms(key("v3")), "1.27")).result_int(), 409);
+  // A restart meanwhile brings back the keys from before the rotation, still waiting.
+  a.w.arm->resume_clusters();
+  ASSERT_EQ(a.planes.specs.size(), applied + 1);
+  EXPECT_EQ(a.planes.specs.back().kms[0].key_version, "v2");
+  EXPECT_EQ(a.planes.specs.back().kms[1].key_version, "0123abcd");
+  EXPECT_EQ(a.planes.complete(), 1);
+  EXPECT_EQ(a.poll(r)["status"], "InProgress");
   // After the migration the next poll lets the rotation proceed.
   a.planes.in_use[id + "|azurekmsprovider"] = false;
   EXPECT_EQ(a.poll(r)["status"], "InProgress");
