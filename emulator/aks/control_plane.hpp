@@ -63,13 +63,24 @@ class ControlPlanes {
   virtual ~ControlPlanes() = default;
   /// Starts, reconfigures or stops a cluster's processes to match `spec` and returns at once.
   /// `done` is called exactly once, from another thread, when they serve as specified (kRunning,
-  /// kStopped) or have failed (kFailed); a later apply for the same cluster supersedes it.
+  /// kStopped) or have failed (kFailed); a later apply for the same cluster supersedes it. The
+  /// resource provider never calls apply, remove or state while holding its write lock.
   virtual void apply(const ControlPlaneSpec& spec,
                      std::function<void(const ControlPlaneState&)> done) = 0;
   /// Stops a cluster's processes and deletes their data (the cluster was deleted).
   virtual void remove(const std::string& cluster_id) = 0;
   /// What the cluster's processes are doing now; nullopt for an unknown cluster.
   virtual std::optional<ControlPlaneState> state(const std::string& cluster_id) const = 0;
+  /// Whether any object the cluster's apiserver stores is still encrypted by the kms provider
+  /// `provider_name` (its values carry that provider's prefix); nullopt when unknown. A rotation
+  /// that would drop that provider waits while this says true (I8, aks.md §4). Called under the
+  /// resource provider's write lock: it must not wait on anything a `done` call holds.
+  virtual std::optional<bool> provider_in_use(const std::string& cluster_id,
+                                              const std::string& provider_name) const {
+    (void)cluster_id;
+    (void)provider_name;
+    return std::nullopt;
+  }
 };
 
 }  // namespace kmslab::aks

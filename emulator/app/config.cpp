@@ -123,7 +123,18 @@ po::options_description describe() {
     ("subnet", po::value<std::vector<std::string>>()->composing(),
      "CIDR=SUBNET_ID: callers from CIDR are in that virtual subnet (network rules and private "
      "endpoints), e.g. 127.0.1.0/24=/subscriptions/S/resourceGroups/G/providers/"
-     "Microsoft.Network/virtualNetworks/V/subnets/X (repeatable)");
+     "Microsoft.Network/virtualNetworks/V/subnets/X (repeatable)")
+    ("aks-control-planes", po::value<std::string>()->default_value("none"),
+     "processes: each AKS cluster runs a kmslab-apiserver (and kmslab-kms-plugin with KMS); "
+     "none: ARM-only clusters (resources only, operations succeed at once, no Kubernetes API)")
+    ("lro-retry-after", po::value<int>()->default_value(1),
+     "Retry-After seconds on ARM long-running operations (the real AKS RP sends none, so az "
+     "would poll every 30 s)")
+    ("aks-second-provider-name", po::value<std::string>()->default_value("azurekmsprovider-2"),
+     "EncryptionConfiguration name of a cluster's second KMS key after a rotation (the first is "
+     "azurekmsprovider; AKS's real name is unverified)")
+    ("aks-kms-cachesize", po::value<int>()->default_value(1000),
+     "cachesize of KMS v1 providers (AKS's real value is unverified)");
   // clang-format on
   return d;
 }
@@ -249,6 +260,21 @@ std::optional<Config> parse_flags(int argc, char** argv) {
   c.imds_port = port_value(vm, "imds-port");
   c.imds = !vm["no-imds"].as<bool>();
   if (vm.count("subnet")) c.subnets = vm["subnet"].as<std::vector<std::string>>();
+  c.aks_control_planes = vm["aks-control-planes"].as<std::string>();
+  c.lro_retry_after = vm["lro-retry-after"].as<int>();
+  c.aks_second_provider = vm["aks-second-provider-name"].as<std::string>();
+  c.aks_kms_cachesize = vm["aks-kms-cachesize"].as<int>();
+  if (c.lro_retry_after < 0 || c.lro_retry_after > 3600) {
+    throw std::invalid_argument("--lro-retry-after must be 0..3600 seconds");
+  }
+  if (c.aks_second_provider.empty() || c.aks_second_provider == "azurekmsprovider") {
+    throw std::invalid_argument("--aks-second-provider-name must differ from azurekmsprovider");
+  }
+  if (c.aks_kms_cachesize < 0) throw std::invalid_argument("--aks-kms-cachesize must be >= 0");
+  if (c.aks_control_planes != "processes" && c.aks_control_planes != "none") {
+    throw std::invalid_argument("--aks-control-planes must be processes or none, not '" +
+                                c.aks_control_planes + "'");
+  }
   return c;
 }
 

@@ -100,7 +100,7 @@ Emulator::Emulator(Config config) : config_(std::move(config)) {
   keyvault_ = std::make_unique<keyvault::KeyVaultService>(*store_, *clock_, *rng_, *vaults_, kv);
   keyvault_->register_routes(router_);
   keyvault_->resume_timers();
-  register_arm();
+  register_arm(admin);
   dispatcher_ = std::make_unique<core::Dispatcher>(router_, *clock_, *rng_, *logger_, metrics_);
   if (config_.cpu_workers > 0) {
     workers_ = std::make_unique<core::WorkerPool>(
@@ -175,7 +175,7 @@ identity::jwt::VerifyResult Emulator::check_token(std::string_view token) const 
   return decoded->claims;
 }
 
-void Emulator::register_arm() {
+void Emulator::register_arm(core::Router::GroupId admin) {
   arm::ArmOptions o;
   o.hosts = {"management.azure.com", "localhost", "127.0.0.1"};
   o.hosts.insert(o.hosts.end(), config_.host_names.begin(), config_.host_names.end());
@@ -188,9 +188,20 @@ void Emulator::register_arm() {
   if (!config_.vault_dns_suffixes.empty()) o.vault_dns_suffix = config_.vault_dns_suffixes.front();
   o.accept_any_api_version = config_.accept_any_api_version;
   o.check_token = [this](std::string_view token) { return check_token(token); };
+  try {
+    control_planes_ = aks::make_control_planes(config_.aks_control_planes);
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(e.what());
+  }
+  o.control_planes = control_planes_.get();
+  o.retry_after_seconds = config_.lro_retry_after;
+  o.aks.second_provider_name = config_.aks_second_provider;
+  o.aks.cachesize = config_.aks_kms_cachesize;
+  o.subnets = &subnets_;
   arm_ = std::make_unique<arm::ArmService>(*store_, *clock_, *rng_, *vaults_, *directory_,
                                            *role_assignments_, std::move(o));
   arm_->register_routes(router_);
+  arm_->register_admin_routes(router_, admin);
   arm_->resume_timers();
 }
 
@@ -292,6 +303,8 @@ void Emulator::start() {
   });
   for (unsigned i = 0; i < config_.threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
   write_endpoints_file();
+  // The clusters' processes need the listeners (IMDS, Key Vault) bound first.
+  arm_->resume_clusters();
   logger_->info("emulator", "ready",
                 {{"main", endpoints_.main_url},
                  {"proxy", endpoints_.proxy_url},

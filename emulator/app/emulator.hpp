@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "emulator/aks/arm_only_control_planes.hpp"
 #include "emulator/app/config.hpp"
 #include "emulator/arm/service.hpp"
 #include "emulator/core/clock.hpp"
@@ -71,7 +72,7 @@ class Emulator {
   void register_network_admin(core::Router::GroupId admin);
   void register_managed_identity();
   std::function<core::Handler(core::Handler)> token_fault_guard(const std::string& service);
-  void register_arm();
+  void register_arm(core::Router::GroupId admin);
   identity::jwt::VerifyResult check_token(std::string_view token) const;
   void persist_clock();
   void write_endpoints_file() const;
@@ -96,6 +97,7 @@ class Emulator {
   std::unique_ptr<keyvault::VaultRegistry> vaults_;
   std::unique_ptr<faults::FaultInjector> faults_;
   std::unique_ptr<keyvault::KeyVaultService> keyvault_;
+  std::unique_ptr<aks::ControlPlanes> control_planes_;  // before arm_: outlives it
   std::unique_ptr<arm::ArmService> arm_;
   // Each listener serves its own surface (listener_surface.hpp): https and the proxy's tunnels
   // Azure's hosts through router_, the managed identity listener imds_router_ alone.

@@ -2,6 +2,7 @@
 // resource group the path names, and the headers every ARM reply carries.
 #include <algorithm>
 
+#include "emulator/aks/arm_only_control_planes.hpp"
 #include "emulator/arm/api_versions.hpp"
 #include "emulator/arm/call.hpp"
 #include "emulator/arm/errors.hpp"
@@ -65,9 +66,19 @@ ArmService::ArmService(store::Store& store, core::VirtualClock& clock, core::Rng
       assignments_(assignments),
       options_(std::move(options)),
       groups_(store, {options_.default_resource_group, options_.region, nlohmann::json::object()}) {
+  control_planes_ = options_.control_planes;
+  if (!control_planes_) {
+    own_control_planes_ = std::make_unique<aks::ArmOnlyControlPlanes>();
+    control_planes_ = own_control_planes_.get();
+  }
+  link_->self = this;
 }
 
 ArmService::~ArmService() {
+  {
+    std::lock_guard l(link_->mu);
+    link_->self = nullptr;
+  }
   timers_.stop();
 }
 

@@ -97,6 +97,36 @@ void ArmService::register_routes(core::Router& router) {
   add(verb::get, pe, "pe.get", Api::kNetwork, &ArmService::get_private_endpoint);
   add(verb::delete_, pe, "pe.delete", Api::kNetwork, &ArmService::delete_private_endpoint);
 
+  // Microsoft.ContainerService (the AKS resource provider).
+  const std::string cs = "/providers/Microsoft.ContainerService";
+  const std::string mc = kGroup + cs + "/managedClusters/{name}";
+  const Api aks = Api::kContainerService;
+  add(verb::put, mc, "aks.put", aks, &ArmService::put_cluster);
+  add(verb::get, mc, "aks.get", aks, &ArmService::get_cluster);
+  add(verb::delete_, mc, "aks.delete", aks, &ArmService::delete_cluster);
+  add(verb::get, kGroup + cs + "/managedClusters", "aks.list_group", aks,
+      &ArmService::list_clusters_in_group);
+  add(verb::get, kSub + cs + "/managedClusters", "aks.list", aks, &ArmService::list_clusters);
+  add(verb::post, mc + "/listClusterUserCredential", "aks.user_credential", aks,
+      &ArmService::list_user_credential);
+  add(verb::post, mc + "/listClusterAdminCredential", "aks.admin_credential", aks,
+      &ArmService::list_admin_credential);
+  add(verb::get, mc + "/agentPools", "aks.pool.list", aks, &ArmService::list_pools);
+  add(verb::get, mc + "/agentPools/{pool}", "aks.pool.get", aks, &ArmService::get_pool);
+  add(verb::put, mc + "/agentPools/{pool}", "aks.pool.put", aks, &ArmService::put_pool);
+  add(verb::delete_, mc + "/agentPools/{pool}", "aks.pool.delete", aks, &ArmService::delete_pool);
+  add(verb::get, kSub + cs + "/locations/{loc}/operations/{op}", "aks.operation", aks,
+      &ArmService::cluster_operation);
+  add(verb::get, kSub + cs + "/locations/{loc}/operationresults/{op}", "aks.operation_result", aks,
+      &ArmService::cluster_operation_result);
+
+  // Microsoft.Compute/virtualMachineScaleSets (a node resource group's, L8).
+  const std::string vmss = kGroup + "/providers/Microsoft.Compute/virtualMachineScaleSets";
+  add(verb::get, vmss, "vmss.list", Api::kCompute, &ArmService::list_scale_sets);
+  add(verb::get, vmss + "/{name}", "vmss.get", Api::kCompute, &ArmService::get_scale_set);
+  add(verb::put, vmss + "/{name}", "vmss.put", Api::kCompute, &ArmService::put_scale_set);
+  add(verb::patch, vmss + "/{name}", "vmss.patch", Api::kCompute, &ArmService::put_scale_set);
+
   // Microsoft.ManagedIdentity.
   add(verb::put, kGroup + kMsi + "/{name}", "identity.put", Api::kManagedIdentity,
       &ArmService::put_identity);

@@ -11,6 +11,11 @@
 //   identity_handlers.cpp   Microsoft.ManagedIdentity/userAssignedIdentities
 //   authorization_handlers.cpp  Microsoft.Authorization roleAssignments / roleDefinitions
 //   graph_handlers.cpp      the few Microsoft Graph calls az makes for these commands
+//   managed_cluster_handlers.cpp  Microsoft.ContainerService/managedClusters (+ credentials,
+//                           op-status), the AKS resource provider over emulator/aks
+//   agent_pool_handlers.cpp managedClusters/{name}/agentPools
+//   vmss_handlers.cpp       Microsoft.Compute/virtualMachineScaleSets of node resource groups
+//   managed_cluster_json.cpp  managedCluster <-> ARM JSON, kubeconfigs, op-status bodies
 //   vault_json.cpp          VaultSettings <-> ARM JSON, validation and normalisation
 //
 // Management-plane authorisation: every authenticated caller of the emulator's tenant acts as
@@ -22,6 +27,10 @@
 #include <string>
 #include <vector>
 
+#include "emulator/aks/cluster.hpp"
+#include "emulator/aks/control_plane.hpp"
+#include "emulator/aks/lifecycle.hpp"
+#include "emulator/aks/validation.hpp"
 #include "emulator/arm/operation_table.hpp"
 #include "emulator/arm/resource_groups.hpp"
 #include "emulator/core/clock.hpp"
@@ -31,6 +40,7 @@
 #include "emulator/identity/directory.hpp"
 #include "emulator/identity/jwt.hpp"
 #include "emulator/identity/rbac.hpp"
+#include "emulator/keyvault/key_repository.hpp"
 #include "emulator/keyvault/vault.hpp"
 #include "emulator/store/store.hpp"
 
@@ -53,8 +63,17 @@ struct ArmOptions {
   /// Verifies a bearer token's signature and lifetime (the emulator's shared verifier).
   std::function<identity::jwt::VerifyResult(std::string_view)> check_token;
   /// Retry-After (seconds) on long-running operations.
+  /// The real RP sends none, so az would poll every 30 s (aks-recorded.md §1); 1 keeps tests
+  /// and users fast.
   int retry_after_seconds = 1;
   bool accept_any_api_version = false;
+  /// The AKS clusters' processes (emulator/aks/control_plane.hpp); null: ARM-only clusters
+  /// (aks::ArmOnlyControlPlanes, owned by the service).
+  aks::ControlPlanes* control_planes = nullptr;
+  /// The emulator's virtual network map: clusters with API Server VNet Integration register
+  /// their egress address in their API server subnet. Null: none registered.
+  core::SubnetMap* subnets = nullptr;
+  aks::LifecycleOptions aks;
 };
 
 /// Who called: from the verified token.
@@ -73,6 +92,8 @@ enum class Api {
   kRoleAssignments,
   kRoleDefinitions,
   kNetwork,
+  kContainerService,
+  kCompute,
 };
 
 class ArmService {
@@ -85,6 +106,11 @@ class ArmService {
   void register_routes(core::Router& router);
   /// Re-arms the automatic purge of vaults soft-deleted before a restart.
   void resume_timers();
+  /// Re-applies every stored managed cluster to the control planes (they keep nothing across
+  /// an emulator restart) and re-registers their subnets.
+  void resume_clusters();
+  /// /_kmslab/aks/... on the admin group (N2's grandfathering setting).
+  void register_admin_routes(core::Router& router, core::Router::GroupId admin);
 
   struct Call;  // one request: context, caller, api-version (call.hpp)
   using Method = core::Result<core::Reply> (ArmService::*)(Call&);
@@ -178,6 +204,54 @@ class ArmService {
   core::Result<core::Reply> graph_service_principals(Call& call);
   core::Result<core::Reply> graph_get_by_ids(Call& call);
 
+  // managed_cluster_handlers.cpp
+  core::Result<core::Reply> put_cluster(Call& call);
+  core::Result<core::Reply> get_cluster(Call& call);
+  core::Result<core::Reply> delete_cluster(Call& call);
+  core::Result<core::Reply> list_clusters_in_group(Call& call);
+  core::Result<core::Reply> list_clusters(Call& call);
+  core::Result<core::Reply> list_user_credential(Call& call);
+  core::Result<core::Reply> list_admin_credential(Call& call);
+  core::Result<core::Reply> credentials(Call& call, bool admin);
+  core::Result<core::Reply> cluster_operation(Call& call);
+  core::Result<core::Reply> cluster_operation_result(Call& call);
+  /// The cluster's stored record by group and name; nullopt when there is none.
+  std::optional<aks::ManagedCluster> find_cluster(const std::string& group,
+                                                  const std::string& name) const;
+  std::vector<aks::ManagedCluster> all_clusters() const;
+  void save_cluster(const aks::ManagedCluster& cluster, std::vector<store::Op> with = {});
+  /// Builds the next state of the cluster the path names (`old` null on create), validates it,
+  /// runs the lifecycle and starts its operation; applies it after the write lock is released.
+  using Build = std::function<core::Result<aks::ManagedCluster>(const aks::ManagedCluster* old)>;
+  core::Result<aks::ManagedCluster> accept_cluster(const Call& call, const Build& build);
+  /// Under write_mu_: what accept_cluster does between the build and the apply.
+  core::Result<aks::ManagedCluster> admit_cluster(const aks::ManagedCluster* old,
+                                                  aks::ManagedCluster next, bool* apply);
+  void connect_private_vault(const aks::ManagedCluster& cluster);
+  void register_subnet(const aks::ManagedCluster& cluster);
+  /// `report`: the control planes' answer ends the cluster's operation.
+  void apply_cluster(const aks::ManagedCluster& cluster, bool report = true);
+  void finish_operation(const std::string& lower_id, const std::string& op_id,
+                        const aks::ControlPlaneState& state);
+  /// A rotation waiting for migration (I8) proceeds once the dropped provider holds no data.
+  bool migration_done(aks::ManagedCluster& cluster) const;
+  core::Reply cluster_reply(const Call& call, const aks::ManagedCluster& c, unsigned status);
+  core::Reply with_operation_headers(const Call& call, core::Reply reply,
+                                     const aks::ManagedCluster& c) const;
+  aks::ValidationContext aks_context() const;
+  bool grandfathered() const;
+
+  // agent_pool_handlers.cpp
+  core::Result<core::Reply> list_pools(Call& call);
+  core::Result<core::Reply> get_pool(Call& call);
+  core::Result<core::Reply> put_pool(Call& call);
+  core::Result<core::Reply> delete_pool(Call& call);
+
+  // vmss_handlers.cpp
+  core::Result<core::Reply> list_scale_sets(Call& call);
+  core::Result<core::Reply> get_scale_set(Call& call);
+  core::Result<core::Reply> put_scale_set(Call& call);
+
   /// Registers a finished long-running operation; returns its id.
   std::string new_operation();
   /// Runs `work` at `at` on the virtual clock, under the write lock, unless this is gone.
@@ -194,6 +268,15 @@ class ArmService {
   std::mutex write_mu_;  // read-modify-write of ARM resources is serialised
   OperationTable operations_;
   core::GuardedTimers timers_{clock_, write_mu_};  // automatic purge of deleted vaults
+  keyvault::KeyRepository keys_{store_};           // the AKS checks read keys directly
+  std::unique_ptr<aks::ControlPlanes> own_control_planes_;
+  aks::ControlPlanes* control_planes_ = nullptr;
+  /// Control-plane callbacks reach the service through this while it lives.
+  struct Link {
+    std::mutex mu;
+    ArmService* self = nullptr;
+  };
+  std::shared_ptr<Link> link_ = std::make_shared<Link>();
 };
 
 }  // namespace kmslab::arm

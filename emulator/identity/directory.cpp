@@ -1,11 +1,11 @@
 #include "emulator/identity/directory.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/sha.h>
 
 #include "emulator/core/base64url.hpp"
 #include "emulator/core/rng.hpp"
 #include "emulator/core/router.hpp"
+#include "emulator/core/sha256_hex.hpp"
 
 namespace kmslab::identity {
 
@@ -13,18 +13,6 @@ namespace {
 
 const std::string kSpPrefix = "/id/sp/";
 const std::string kMiPrefix = "/id/mi/";
-
-std::string sha256_hex(const std::string& text) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : digest) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
-}
 
 template <class T>
 std::vector<T> read_all(store::Store& store, const std::string& prefix) {
@@ -109,7 +97,7 @@ ServicePrincipal Directory::create_service_principal(const std::string& tenant_i
   std::string raw(30, '\0');
   core::secure_random({reinterpret_cast<uint8_t*>(raw.data()), raw.size()});
   secret = core::base64url_encode(raw);
-  sp.secret_sha256 = sha256_hex(secret);
+  sp.secret_sha256 = core::sha256_hex(secret);
   std::lock_guard l(mu_);
   store_.put(kSpPrefix + sp.app_id, sp.to_json().dump());
   return sp;
@@ -135,7 +123,7 @@ std::vector<ServicePrincipal> Directory::list_service_principals() const {
 }
 
 bool Directory::check_secret(const ServicePrincipal& sp, const std::string& secret) const {
-  const std::string got = sha256_hex(secret);
+  const std::string got = core::sha256_hex(secret);
   return got.size() == sp.secret_sha256.size() &&
          CRYPTO_memcmp(got.data(), sp.secret_sha256.data(), got.size()) == 0;
 }

@@ -2,6 +2,7 @@
 // An in-process ARM for unit tests and the fuzz target: manual clock, seeded randomness,
 // in-memory store, the emulator's services and a dispatcher, plus signed tokens.
 #include <boost/beast/http.hpp>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -35,7 +36,9 @@ struct ArmWorld {
   std::unique_ptr<core::Dispatcher> dispatcher;
   std::string arm_token = token("https://management.azure.com/");
 
-  ArmWorld() {
+  ArmWorld() : ArmWorld([](arm::ArmOptions&) {}) {}
+  /// `configure` adjusts the options before the service is built (AKS control planes, subnets).
+  explicit ArmWorld(const std::function<void(arm::ArmOptions&)>& configure) {
     arm::ArmOptions o;
     o.tenant_id = kArmTenant;
     o.subscription_id = kArmSubscription;
@@ -43,6 +46,7 @@ struct ArmWorld {
     o.check_token = [this](std::string_view t) {
       return identity::jwt::verify(t, key, clock.now(), std::chrono::minutes(5));
     };
+    configure(o);
     arm = std::make_unique<arm::ArmService>(*store, clock, rng, vaults, directory, assignments, o);
     arm->register_routes(router);
     dispatcher = std::make_unique<core::Dispatcher>(router, clock, rng, logger, metrics);

@@ -30,11 +30,30 @@ _CLEARED = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY", "https_proxy",
             "AZURE_TENANT_ID", "MSI_ENDPOINT")
 
 
-def start_emulator(binary, data_dir):
+def start_emulator(binary, data_dir, extra_args=()):
     return Emulator(binary, data_dir, ["--clock", "manual", "--clock-start",
                                        "2026-01-01T00:00:00Z", "--tenant", TENANT,
                                        "--subscription", SUBSCRIPTION,
-                                       "--resource-group", GROUP]).start()
+                                       "--resource-group", GROUP, *extra_args]).start()
+
+
+def emulator_fixture(request, tmp_path_factory, name, extra_args=()):
+    """The body of a suite's module-scoped `emu` fixture (a generator: yield from it)."""
+    import pytest
+    binary = request.config.getoption("--arm-emulator", default=None)
+    if not binary:
+        pytest.skip("--arm-emulator not given")
+    e = start_emulator(os.path.abspath(binary), tmp_path_factory.mktemp(name) / "data", extra_args)
+    yield e
+    assert e.stop() == 0
+
+
+def az_fixture(emu, tmp_path_factory):
+    """The body of a suite's `az` fixture: az 2.45 logged in to `emu`."""
+    import pytest
+    if not os.path.exists("/usr/bin/az"):
+        pytest.skip("az CLI (Debian azure-cli) not installed")
+    return AzCli(emu, tmp_path_factory.mktemp("az")).setup()
 
 
 def get_token(emu, resource=ARM_AUDIENCE, client_id=CLIENT_ID):

@@ -1,0 +1,36 @@
+// The AKS flags of kmslab-emulator.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "emulator/app/config.hpp"
+
+namespace kmslab::app {
+namespace {
+
+Config parse(std::vector<std::string> args) {
+  args.insert(args.begin(), "kmslab-emulator");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  return *parse_flags(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(ConfigAks, Defaults) {
+  const auto c = parse({});
+  EXPECT_EQ(c.aks_control_planes, "none");  // this branch has no supervisor
+  EXPECT_EQ(c.lro_retry_after, 1);
+  EXPECT_EQ(c.aks_second_provider, "azurekmsprovider-2");
+  EXPECT_EQ(c.aks_kms_cachesize, 1000);
+}
+
+TEST(ConfigAks, ValuesAndRefusals) {
+  EXPECT_EQ(parse({"--aks-control-planes", "processes"}).aks_control_planes, "processes");
+  EXPECT_EQ(parse({"--lro-retry-after", "0"}).lro_retry_after, 0);
+  EXPECT_THROW(parse({"--aks-control-planes", "docker"}), std::invalid_argument);
+  EXPECT_THROW(parse({"--lro-retry-after", "-1"}), std::invalid_argument);
+  EXPECT_THROW(parse({"--aks-second-provider-name", "azurekmsprovider"}), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace kmslab::app
