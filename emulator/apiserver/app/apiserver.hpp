@@ -55,6 +55,7 @@ class Apiserver {
   std::vector<encryption::HealthCheck> kms_checks_;
   core::VirtualClock::TimerId poll_timer_ = 0;
   std::unique_ptr<storage::ObjectStorage> storage_;
+  std::shared_ptr<k8s::WatchCache> watch_cache_;
   std::unique_ptr<core::tls::CertificateAuthority> ca_;
   std::unique_ptr<core::tls::ServerTls> tls_;
   std::string token_;

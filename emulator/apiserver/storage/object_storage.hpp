@@ -81,6 +81,9 @@ class ObjectStorage {
   /// Deletes every key under the collection (a namespace's contents), in one transaction.
   void remove_collection(const std::string& resource, const std::string& ns);
 
+  /// What a stored value decodes to, resourceVersion = its mod revision (a watch event's value).
+  Stored<StoredObject> decode_value(const std::string& resource, const store::KeyValue& kv) const;
+
   /// The bytes stored under `key`, untransformed (what `etcdctl get` prints).
   std::optional<store::KeyValue> raw(const std::string& key);
   int64_t revision() { return store_.revision(); }
