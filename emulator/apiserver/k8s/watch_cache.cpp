@@ -244,7 +244,9 @@ std::shared_ptr<WatchCache::Watcher> WatchCache::subscribe(const WatchRequest& r
 
 core::TimePoint WatchCache::next_bookmark(const Watcher& w, core::TimePoint now) const {
   if (!w.request.bookmarks) return core::TimePoint::max();
-  return std::min(now + kBookmarkFrequency, w.request.deadline - kPreTimeout);
+  const core::TimePoint at = std::min(now + kBookmarkFrequency, w.request.deadline - kPreTimeout);
+  // cacheWatcher.nextBookmarkTime: none once the pre-timeout bookmark has gone out.
+  return at <= now ? core::TimePoint::max() : at;
 }
 
 void WatchCache::arm_timer(core::TimePoint at) {
