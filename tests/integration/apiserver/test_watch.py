@@ -8,6 +8,8 @@ import subprocess
 import threading
 import time
 
+import pytest
+
 from conftest import Apiserver
 
 
@@ -151,3 +153,20 @@ def test_graceful_stop_ends_the_watch(apiserver_binary, tmp_path, kubectl_availa
         assert rc == 0, w.proc.stderr.read()  # the stream ended cleanly: kubectl is done
     finally:
         w.stop()
+
+
+@pytest.mark.parametrize("version", ["1.27", "1.29"])
+def test_get_watch_with_each_kubectl(apiserver_binary, tmp_path, kubectl_available, version):
+    """kubectl 1.27 / 1.29 (picked by the dispatcher from the server's version) read the same
+    Table watch."""
+    server = Apiserver(apiserver_binary, tmp_path / "d", ["--kubernetes-version", version]).start()
+    w = Watcher(server, "get", "secrets", "-w")
+    try:
+        server.kubectl("create", "secret", "generic", "s1", "--from-literal=a=b")
+        w.until(lambda t: ["s1", "Opaque", "1"] in [r[:3] for r in rows(t)], "the created secret")
+        server.kubectl("delete", "secret", "s1")
+        # kubectl get -w prints a deleted object's row again
+        w.until(lambda t: [r[0] for r in rows(t)].count("s1") >= 2, "the deletion")
+    finally:
+        w.stop()
+        assert server.stop() == 0
