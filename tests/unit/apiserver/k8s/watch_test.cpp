@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/apiserver/k8s/api_deps.hpp"
+
 #include "emulator/apiserver/encryption/provider_set.hpp"
 #include "emulator/apiserver/k8s/api.hpp"
 #include "emulator/apiserver/k8s/status.hpp"
@@ -38,7 +40,7 @@ struct Watch {
   }
 };
 
-class WatchTest : public ::testing::Test {
+class WatchTest : public ::testing::Test, protected ApiDeps {
  protected:
   explicit WatchTest(size_t capacity = 100)
       : cache(std::make_shared<WatchCache>(store, storage, clock, capacity)),
@@ -99,13 +101,6 @@ class WatchTest : public ::testing::Test {
     EXPECT_EQ(a.response.result_int(), 200u) << a.response.body();
   }
 
-  store::LocalStore store;
-  storage::ObjectStorage storage{store, "/registry", encryption::identity_provider_set().registry};
-  core::VirtualClock clock{core::VirtualClock::Mode::kManual,
-                           core::TimePoint(std::chrono::seconds(1'800'000'000))};
-  core::SeededRng rng{7};
-  core::Logger logger{nullptr, core::LogLevel::kError};
-  core::MetricsRegistry metrics;
   std::shared_ptr<WatchCache> cache;
   KubeApi api;
   core::Router router;
