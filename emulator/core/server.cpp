@@ -315,6 +315,10 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
     http::response_serializer<http::empty_body> serializer{head};
     co_await http::async_write_header(stream, serializer,
                                       net::redirect_error(net::use_awaitable, ec));
+    // A client says nothing during a stream; its EOF (or anything it sends) ends the stream at
+    // once rather than at the next failed write. One read in flight beside the writes.
+    auto reader = std::make_shared<ReaderState>(state.executor);
+    if (!ec) net::co_spawn(state.executor, watch_reader(stream, body, reader), net::detached);
     // Bounded by the stream: every round writes, ends, or waits for the producer to wake it.
     while (!ec) {
       StreamBody::Drained drained = body->drain();
@@ -339,7 +343,33 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
     body->set_waker(nullptr);
     body->abort();  // lets the producer go (a no-op for its own finish)
     state.stream = nullptr;
+    if (reader->reading) {
+      // The stream is done with: end the read (closing the socket) and wait for it, since it
+      // refers to `stream`.
+      beast::get_lowest_layer(stream).close();
+      reader->done.expires_after(std::chrono::seconds(10));
+      error_code woken;
+      co_await reader->done.async_wait(net::redirect_error(net::use_awaitable, woken));
+    }
     if (!ec) ec = net::error::eof;
+  }
+
+  struct ReaderState {
+    explicit ReaderState(const net::any_io_executor& ex) : done(ex) {}
+    bool reading = true;
+    net::steady_timer done;
+  };
+
+  template <class Stream>
+  static awaitable<void> watch_reader(Stream& stream, std::shared_ptr<StreamBody> body,
+                                      std::shared_ptr<ReaderState> reader) {
+    char byte = 0;
+    error_code ec;
+    co_await stream.async_read_some(net::buffer(&byte, 1),
+                                    net::redirect_error(net::use_awaitable, ec));
+    reader->reading = false;
+    body->abort();
+    reader->done.cancel();
   }
 
   // A deferred answer (CPU-heavy work on the sink's worker pool) arrives on the connection's

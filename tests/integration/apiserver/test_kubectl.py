@@ -17,7 +17,8 @@ from kmslab_harness import wait_for  # noqa: E402
 def test_help_lists_kube_apiserver_flags(apiserver_binary):
     out = subprocess.run([apiserver_binary, "--help"], capture_output=True, text=True, check=True)
     for flag in ("--secure-port", "--bind-address", "--etcd-prefix", "--etcd-servers",
-                 "--encryption-provider-config", "--kubernetes-version", "--data-dir"):
+                 "--encryption-provider-config", "--kubernetes-version", "--data-dir",
+                 "--feature-gates", "--default-watch-cache-size"):
         assert flag in out.stdout
 
 

@@ -84,6 +84,7 @@ class ChunkReader {
     return done_ && !failed_ && parser_.is_done();
   }
   bool failed() const { return failed_; }
+  void close() { stream_.close(); }
   unsigned status() const { return parser_.get().result_int(); }
   std::string header(http::field f) const { return std::string(parser_.get()[f]); }
 
@@ -180,6 +181,16 @@ TEST_F(StreamServerTest, GracefulStopEndsTheStreamAndReleasesTheProducer) {
   reader.read_until("first\n", std::chrono::seconds(10));
   server->shutdown();
   EXPECT_TRUE(reader.ends_cleanly(std::chrono::seconds(10)));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!ended && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  EXPECT_TRUE(ended);
+  EXPECT_FALSE(body()->write("after"));
+}
+
+TEST_F(StreamServerTest, AClientThatLeavesReleasesTheProducerAtOnce) {
+  ChunkReader reader(port);
+  reader.read_until("first\n", std::chrono::seconds(10));
+  reader.close();  // no write follows: only the server's read can notice
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (!ended && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
   EXPECT_TRUE(ended);
