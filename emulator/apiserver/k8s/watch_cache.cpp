@@ -117,22 +117,31 @@ std::optional<json> WatchCache::decode(const Kind& kind, const store::KeyValue& 
 
 WatchCache::CacheEvent WatchCache::make_event(const Kind& kind, const store::Event& e) {
   CacheEvent out;
+  out.kind = &kind;
   out.key = e.kv.key;
   out.revision = e.kv.mod_revision;
   out.deleted = e.type == store::Event::Type::kDelete;
   auto previous = values_.find(e.kv.key);
-  if (previous != values_.end()) out.prev = decode(kind, previous->second, out.error);
+  if (previous != values_.end()) out.before = previous->second;
   if (out.deleted) {
-    if (out.prev) {
-      out.object = out.prev;
-      set_revision(*out.object, out.revision);
-    }
     if (previous != values_.end()) values_.erase(previous);
   } else {
-    out.object = decode(kind, e.kv, out.error);
+    out.value = e.kv;
     values_[e.kv.key] = e.kv;
   }
   return out;
+}
+
+void WatchCache::materialise(CacheEvent& e) {
+  if (e.decoded) return;
+  e.decoded = true;
+  if (e.before) e.prev = decode(*e.kind, *e.before, e.error);
+  if (!e.deleted) {
+    e.object = decode(*e.kind, e.value, e.error);
+  } else if (e.prev) {
+    e.object = e.prev;
+    set_revision(*e.object, e.revision);
+  }
 }
 
 void WatchCache::on_events(const std::vector<store::Event>& events) {
@@ -159,8 +168,9 @@ void WatchCache::on_events(const std::vector<store::Event>& events) {
   for (const auto& w : ended) end(w, true);
 }
 
-bool WatchCache::send(Watcher& w, const CacheEvent& e) {
+bool WatchCache::send(Watcher& w, CacheEvent& e) {
   if (!e.key.starts_with(w.key_prefix)) return true;
+  materialise(e);
   if (e.error) {
     w.deliver({"ERROR", status_body(*e.error)});
     return false;  // etcd3 watcher.go: an event that does not transform ends the watch
@@ -206,7 +216,7 @@ std::shared_ptr<WatchCache::Watcher> WatchCache::subscribe(const WatchRequest& r
   if (rv > revision_) {
     advanced_.wait_for(lock, kFreshnessWait, [&] { return revision_ >= rv; });
   }
-  const Ring& ring = rings_[request.kind->resource];
+  Ring& ring = rings_[request.kind->resource];
   const int64_t oldest = ring.evicted ? ring.events.front().revision : list_revision_ + 1;
   if (rv > revision_) {
     // storage.NewTooLargeResourceVersionError
@@ -221,7 +231,7 @@ std::shared_ptr<WatchCache::Watcher> WatchCache::subscribe(const WatchRequest& r
                                             nullptr})});
     ok = false;
   } else {
-    for (const auto& e : ring.events) {
+    for (auto& e : ring.events) {
       if (e.revision > rv && !(ok = send(*w, e))) break;
     }
   }

@@ -78,13 +78,19 @@ class WatchCache : public std::enable_shared_from_this<WatchCache> {
   size_t watchers();
 
  private:
+  // Stored bytes, decoded the first time a watcher needs them: with nobody watching, a write
+  // costs the cache no decryption (kube-apiserver decodes off the write path too).
   struct CacheEvent {
+    const Kind* kind = nullptr;
     bool deleted = false;
     std::string key;
     int64_t revision = 0;
+    store::KeyValue value;                  // a put's new value
+    std::optional<store::KeyValue> before;  // the value it replaced or deleted
+    bool decoded = false;
     std::optional<nlohmann::json> object;  // for a delete: the last state, at `revision`
     std::optional<nlohmann::json> prev;    // the state before (none for a create)
-    std::optional<Status> error;           // the value did not decode
+    std::optional<Status> error;           // a value did not decode
   };
   struct Ring {
     std::deque<CacheEvent> events;
@@ -97,7 +103,8 @@ class WatchCache : public std::enable_shared_from_this<WatchCache> {
   std::optional<nlohmann::json> decode(const Kind& kind, const store::KeyValue& kv,
                                        std::optional<Status>& error);
   /// What one watcher gets for one cache event (nothing, or one event); false: it ended.
-  bool send(Watcher& w, const CacheEvent& e);
+  bool send(Watcher& w, CacheEvent& e);
+  void materialise(CacheEvent& e);
   bool initial_state(Watcher& w);
   void end(const std::shared_ptr<Watcher>& w, bool finish);
   void tick();
