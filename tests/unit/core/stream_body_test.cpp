@@ -143,6 +143,13 @@ class StreamServerTest : public ::testing::Test {
     stop_when_idle(ioc, {server.get()}, std::chrono::steady_clock::now() + std::chrono::seconds(5));
     io_thread.join();
   }
+  /// on_end ran (polled with a deadline) and the producer's writes now fail.
+  void expect_producer_released() {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!ended && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    EXPECT_TRUE(ended);
+    EXPECT_FALSE(body()->write("after"));
+  }
   std::shared_ptr<StreamBody> body() {
     // Bounded: the handler runs when the request arrives, which the first read waited for.
     std::lock_guard l(mu);
@@ -181,20 +188,14 @@ TEST_F(StreamServerTest, GracefulStopEndsTheStreamAndReleasesTheProducer) {
   reader.read_until("first\n", std::chrono::seconds(10));
   server->shutdown();
   EXPECT_TRUE(reader.ends_cleanly(std::chrono::seconds(10)));
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!ended && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
-  EXPECT_TRUE(ended);
-  EXPECT_FALSE(body()->write("after"));
+  expect_producer_released();
 }
 
 TEST_F(StreamServerTest, AClientThatLeavesReleasesTheProducerAtOnce) {
   ChunkReader reader(port);
   reader.read_until("first\n", std::chrono::seconds(10));
   reader.close();  // no write follows: only the server's read can notice
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!ended && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
-  EXPECT_TRUE(ended);
-  EXPECT_FALSE(body()->write("after"));
+  expect_producer_released();
 }
 
 TEST_F(StreamServerTest, AReaderThatFallsBehindIsCutOff) {
