@@ -3,6 +3,7 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -12,6 +13,8 @@
 #include "emulator/core/api_error.hpp"
 
 namespace kmslab::core {
+
+class StreamBody;  // stream_body.hpp
 
 namespace http = boost::beast::http;
 using HttpRequest = http::request<http::string_body>;
@@ -33,6 +36,8 @@ struct Delivery {
   std::chrono::milliseconds delay{0};  // real time before the response is written
   bool reset = false;                  // no response: the TCP connection is reset
   size_t body_bytes_per_second = 0;    // 0: the body at once; else the header, then the body slowly
+  /// Set: the body is not in the response but follows it, chunk by chunk (a watch).
+  std::shared_ptr<StreamBody> stream;
 };
 
 /// A handler's successful answer; the dispatcher adds the common headers.

@@ -17,6 +17,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include "emulator/core/proxy_policy.hpp"
+#include "emulator/core/stream_body.hpp"
 
 namespace kmslab::core {
 
@@ -30,8 +31,9 @@ using error_code = boost::system::error_code;
 /// Lives on the connection's strand; everything in it is touched only there.
 struct HttpServer::ConnState {
   net::any_io_executor executor;
-  std::function<void()> close_now;  // closes the socket of the current stream
-  bool busy = false;                // a request is being handled or its response written
+  std::function<void()> close_now;     // closes the socket of the current stream
+  bool busy = false;                   // a request is being handled or its response written
+  std::shared_ptr<StreamBody> stream;  // while a streamed body is being written
 };
 
 class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
@@ -81,6 +83,7 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
     }
     for (auto& c : conns) {
       net::post(c->executor, [c] {
+        if (c->stream) c->stream->stop();  // a watch ends cleanly, as kube-apiserver's do
         if (!c->busy && c->close_now) c->close_now();
       });
     }
@@ -243,6 +246,10 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
       beast::get_lowest_layer(stream).expires_after(options_.read_timeout);
       const bool keep_alive = response.keep_alive() && !stopping_ && !delivery.reset;
       response.keep_alive(keep_alive);
+      if (delivery.stream) {
+        co_await stream_out(stream, response, delivery.stream, state, ec);
+        co_return;
+      }
       co_await deliver(stream, response, delivery, ec);
       state.busy = false;
       if (ec || !keep_alive) co_return;
@@ -288,6 +295,81 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
       beast::get_lowest_layer(stream).expires_after(options_.handshake_timeout);
       co_await net::async_write(stream, piece, net::redirect_error(net::use_awaitable, ec));
     }
+  }
+
+  // A streamed body: the header now, then each drained piece as one HTTP/1.1 chunk, until the
+  // producer finishes (terminating chunk), the reader is cut off, or the server stops. The
+  // connection closes afterwards.
+  template <class Stream>
+  awaitable<void> stream_out(Stream& stream, HttpResponse& response,
+                             std::shared_ptr<StreamBody> body, ConnState& state, error_code& ec) {
+    http::response<http::empty_body> head{response.result(), response.version()};
+    for (const auto& field : response) head.set(field.name_string(), field.value());
+    head.erase(http::field::content_length);
+    head.chunked(true);
+    head.keep_alive(false);
+    auto wake = std::make_shared<net::steady_timer>(state.executor);
+    body->set_waker([wake, ex = state.executor] { net::post(ex, [wake] { wake->cancel(); }); });
+    state.stream = body;
+    if (stopping_) body->stop();
+    http::response_serializer<http::empty_body> serializer{head};
+    co_await http::async_write_header(stream, serializer,
+                                      net::redirect_error(net::use_awaitable, ec));
+    // A client says nothing during a stream; its EOF (or anything it sends) ends the stream at
+    // once rather than at the next failed write. One read in flight beside the writes.
+    auto reader = std::make_shared<ReaderState>(state.executor);
+    if (!ec) net::co_spawn(state.executor, watch_reader(stream, body, reader), net::detached);
+    // Bounded by the stream: every round writes, ends, or waits for the producer to wake it.
+    while (!ec) {
+      StreamBody::Drained drained = body->drain();
+      if (drained.aborted) break;
+      if (!drained.data.empty()) {
+        beast::get_lowest_layer(stream).expires_after(options_.read_timeout);
+        co_await net::async_write(stream, http::make_chunk(net::buffer(drained.data)),
+                                  net::redirect_error(net::use_awaitable, ec));
+        continue;
+      }
+      if (drained.finished) {
+        beast::get_lowest_layer(stream).expires_after(options_.read_timeout);
+        co_await net::async_write(stream, http::make_chunk_last(),
+                                  net::redirect_error(net::use_awaitable, ec));
+        break;
+      }
+      beast::get_lowest_layer(stream).expires_never();
+      wake->expires_after(std::chrono::hours(24));
+      error_code woken;
+      co_await wake->async_wait(net::redirect_error(net::use_awaitable, woken));
+    }
+    body->set_waker(nullptr);
+    body->abort();  // lets the producer go (a no-op for its own finish)
+    state.stream = nullptr;
+    if (reader->reading) {
+      // The stream is done with: end the read (closing the socket) and wait for it, since it
+      // refers to `stream`.
+      beast::get_lowest_layer(stream).close();
+      reader->done.expires_after(std::chrono::seconds(10));
+      error_code woken;
+      co_await reader->done.async_wait(net::redirect_error(net::use_awaitable, woken));
+    }
+    if (!ec) ec = net::error::eof;
+  }
+
+  struct ReaderState {
+    explicit ReaderState(const net::any_io_executor& ex) : done(ex) {}
+    bool reading = true;
+    net::steady_timer done;
+  };
+
+  template <class Stream>
+  static awaitable<void> watch_reader(Stream& stream, std::shared_ptr<StreamBody> body,
+                                      std::shared_ptr<ReaderState> reader) {
+    char byte = 0;
+    error_code ec;
+    co_await stream.async_read_some(net::buffer(&byte, 1),
+                                    net::redirect_error(net::use_awaitable, ec));
+    reader->reading = false;
+    body->abort();
+    reader->done.cancel();
   }
 
   // A deferred answer (CPU-heavy work on the sink's worker pool) arrives on the connection's

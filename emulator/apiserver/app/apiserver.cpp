@@ -79,6 +79,9 @@ Apiserver::Apiserver(Config config) : config_(std::move(config)) {
   options.bearer_token = token_;
   options.kms_checks = kms_checks_;
   options.pods = flag_pods(config_.pods, core::format_rfc3339(clock_->now()), *rng_);
+  watch_cache_ = std::make_shared<k8s::WatchCache>(*store_, *storage_, *clock_,
+                                                   config_.default_watch_cache_size);
+  options.watch_cache = watch_cache_;
   api_ = std::make_unique<k8s::KubeApi>(*storage_, *clock_, *rng_, std::move(options));
   api_->ensure_default_namespaces();
   prime_watch_cache();
@@ -94,7 +97,8 @@ Apiserver::Apiserver(Config config) : config_(std::move(config)) {
 std::shared_ptr<const encryption::TransformerRegistry> Apiserver::load_encryption() {
   const std::string& path = config_.encryption_provider_config;
   if (path.empty()) return encryption::identity_provider_set().registry;
-  encryption::ProviderDeps deps{*clock_, metrics_, config_.kubernetes_version, false,
+  encryption::ProviderDeps deps{*clock_, metrics_, config_.kubernetes_version,
+                                config_.feature_gates.kms_v1,
                                 config_.encryption_provider_config_automatic_reload};
   try {
     if (!config_.encryption_provider_config_automatic_reload) {
@@ -134,32 +138,20 @@ void Apiserver::schedule_config_poll() {
 }
 
 // kube-apiserver fills its watch cache at start by listing every resource from storage, which
-// decrypts every object (the KMS v1 cold-start storm). This pass does the same reads, a page at a
-// time so that memory does not grow with the number of objects; LISTs are still served from
-// storage afterwards (there is no cache to serve them from).
+// decrypts every object (the KMS v1 cold-start storm); the cache then feeds every watch. LISTs
+// are still served from storage (the cache does not answer them).
 void Apiserver::prime_watch_cache() {
-  constexpr size_t kPage = 500;
+  const auto counts = watch_cache_->start();
   for (const auto& kind : k8s::served_kinds()) {
     if (kind.read_only) continue;
-    size_t objects = 0;
-    std::string after;
-    // Bounded: every page moves `after` forward, and an empty continuation ends the pass.
-    while (true) {
-      auto page = storage_->list(kind.resource, "", {kPage, after, {}});
-      if (auto* e = std::get_if<storage::StorageError>(&page)) {
-        logger_->error("apiserver", "initial list failed",
-                       {{"resource", kind.resource}, {"error", e->message}});
-        break;
-      }
-      auto& listed = std::get<storage::ListPage>(page);
-      objects += listed.items.size();
-      if (listed.continue_after.empty()) {
-        logger_->info("apiserver", "initial list",
-                      {{"resource", kind.resource}, {"objects", objects}});
-        break;
-      }
-      after = std::move(listed.continue_after);
+    const auto it = counts.find(kind.resource);
+    const auto filled = it == counts.end() ? k8s::WatchCache::Filled{} : it->second;
+    if (filled.undecodable) {
+      logger_->error("apiserver", "initial list: values that do not decode",
+                     {{"resource", kind.resource}, {"undecodable", filled.undecodable}});
     }
+    logger_->info("apiserver", "initial list",
+                  {{"resource", kind.resource}, {"objects", filled.objects}});
   }
 }
 

@@ -58,6 +58,7 @@ class Apiserver {
   core::VirtualClock::TimerId poll_timer_ = 0;
   core::VirtualClock::TimerId count_timer_ = 0;
   std::unique_ptr<storage::ObjectStorage> storage_;
+  std::shared_ptr<k8s::WatchCache> watch_cache_;
   std::unique_ptr<core::tls::CertificateAuthority> ca_;
   std::unique_ptr<core::tls::ServerTls> tls_;
   std::string token_;

@@ -6,6 +6,8 @@
 #include <regex>
 #include <stdexcept>
 
+#include "emulator/apiserver/encryption/provider_set.hpp"
+
 namespace kmslab::apiserver::app {
 
 namespace po = boost::program_options;
@@ -46,6 +48,10 @@ po::options_description describe() {
      "reload the EncryptionConfiguration when the file changes")
     ("kubernetes-version", po::value<std::string>()->default_value("1.32.0"),
      "the release to behave as, MAJOR.MINOR[.PATCH]; /version reports it")
+    ("feature-gates", po::value<std::string>()->default_value(""),
+     "KEY=true|false,... as kube-apiserver: KMSv1 (1.28+), KMSv2 (1.25-1.31), KMSv2KDF (1.28-1.31)")
+    ("default-watch-cache-size", po::value<size_t>()->default_value(100),
+     "events kept per resource for watches resuming from a resourceVersion")
     ("kubeconfig-out", po::value<std::string>()->default_value(""),
      "where to write the kubeconfig (default <data-dir>/kubeconfig)")
     ("pod", po::value<std::vector<std::string>>()->composing(),
@@ -75,7 +81,65 @@ std::vector<std::string> split_commas(const std::vector<std::string>& items) {
   return out;
 }
 
+// strconv.ParseBool
+std::optional<bool> parse_go_bool(const std::string& v) {
+  for (const char* t : {"1", "t", "T", "TRUE", "true", "True"})
+    if (v == t) return true;
+  for (const char* f : {"0", "f", "F", "FALSE", "false", "False"})
+    if (v == f) return false;
+  return std::nullopt;
+}
+
+struct GateSpec {
+  const char* name;
+  int first_minor, last_minor;  // releases that know the gate
+  int locked_from;              // GA and locked to true from this minor (0: never)
+};
+
+// kube_features.go across releases (kms.md §1.3). KMSv2KDF's removal with KMSv2 in 1.32 is
+// unverified.
+constexpr GateSpec kGates[] = {
+    {"KMSv1", 28, 99, 0},
+    {"KMSv2", 25, 31, 29},
+    {"KMSv2KDF", 28, 31, 29},
+};
+
 }  // namespace
+
+FeatureGates parse_feature_gates(const std::string& text, int minor) {
+  FeatureGates gates{minor < 29};
+  for (const std::string& item : split_commas({text})) {
+    const size_t eq = item.find('=');
+    const std::string name = item.substr(0, eq);
+    if (eq == std::string::npos) throw std::invalid_argument("missing bool value for " + name);
+    const std::string raw = item.substr(eq + 1);
+    const auto value = parse_go_bool(raw);
+    if (!value) {
+      throw std::invalid_argument("invalid value of " + name + "=" + raw +
+                                  ", err: strconv.ParseBool: parsing \"" + raw +
+                                  "\": invalid syntax");
+    }
+    const GateSpec* spec = nullptr;
+    for (const auto& g : kGates)
+      if (name == g.name && minor >= g.first_minor && minor <= g.last_minor) spec = &g;
+    if (!spec) throw std::invalid_argument("unrecognized feature gate: " + name);
+    if (spec->locked_from && minor >= spec->locked_from) {
+      if (!*value) {
+        throw std::invalid_argument("cannot set feature gate " + name +
+                                    " to false, feature is locked to true");
+      }
+      continue;
+    }
+    if (name == "KMSv1") {
+      gates.kms_v1 = *value;
+    } else if (name == "KMSv2" ? *value != (minor >= 27) : *value) {
+      // KMSv2 off in 1.27-1.28, on in 1.25-1.26 (v2alpha1), KMSv2KDF on in 1.28.
+      throw std::invalid_argument(name + "=" + raw + " on 1." + std::to_string(minor) +
+                                  " is not modelled by kmslab-apiserver");
+    }
+  }
+  return gates;
+}
 
 std::optional<Config> parse_flags(int argc, char** argv) {
   const auto desc = describe();
@@ -115,6 +179,15 @@ std::optional<Config> parse_flags(int argc, char** argv) {
         c.kubernetes_version + "'");
   }
   if (c.kubernetes_version.front() == 'v') c.kubernetes_version.erase(0, 1);
+  const std::string gates = vm["feature-gates"].as<std::string>();
+  try {
+    c.feature_gates =
+        parse_feature_gates(gates, encryption::kubernetes_minor(c.kubernetes_version));
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument("invalid argument \"" + gates +
+                                "\" for \"--feature-gates\" flag: " + e.what());
+  }
+  c.default_watch_cache_size = std::max<size_t>(1, vm["default-watch-cache-size"].as<size_t>());
   c.kubeconfig = vm["kubeconfig-out"].as<std::string>();
   if (vm.count("pod")) c.pods = vm["pod"].as<std::vector<std::string>>();
   for (const auto& p : c.pods) {

@@ -9,6 +9,16 @@
 
 namespace kmslab::apiserver::app {
 
+/// --feature-gates, as far as they change what this server does (kms.md §1.3).
+struct FeatureGates {
+  bool kms_v1 = true;  // KMSv1: on until 1.28, off from 1.29
+};
+
+/// Parses "KMSv1=true,KMSv2=true" as kube-apiserver's featuregate.Set does for `minor`:
+/// unknown gates, bad booleans and locked gates are refused with its messages; gates whose
+/// effect kmslab does not model are refused with a message that says so.
+FeatureGates parse_feature_gates(const std::string& text, int minor);
+
 struct Config {
   std::filesystem::path data_dir = "kmslab-apiserver-data";
   std::string bind_address = "127.0.0.1";
@@ -19,8 +29,10 @@ struct Config {
   std::string encryption_provider_config;
   bool encryption_provider_config_automatic_reload = false;
   std::string kubernetes_version = "1.32.0";
-  std::filesystem::path kubeconfig;  // "" = <data-dir>/kubeconfig
-  std::vector<std::string> pods;     // NAMESPACE/NAME
+  FeatureGates feature_gates{false};
+  size_t default_watch_cache_size = 100;  // kube-apiserver's --default-watch-cache-size
+  std::filesystem::path kubeconfig;       // "" = <data-dir>/kubeconfig
+  std::vector<std::string> pods;          // NAMESPACE/NAME
   core::LogLevel log_level = core::LogLevel::kInfo;
   std::string log_file;
   unsigned threads = 2;

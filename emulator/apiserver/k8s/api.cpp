@@ -14,6 +14,7 @@
 #include "emulator/apiserver/k8s/selectors.hpp"
 #include "emulator/apiserver/k8s/status.hpp"
 #include "emulator/apiserver/k8s/table.hpp"
+#include "emulator/apiserver/k8s/watch.hpp"
 #include "emulator/core/base64url.hpp"
 #include "emulator/core/json_input.hpp"
 
@@ -179,9 +180,7 @@ void KubeApi::ensure_default_namespaces() {
 Result<Reply> KubeApi::list(RequestContext& ctx, const std::string& ns) {
   const Kind* kind = find_kind(ctx.param("resource"));
   if (!kind || (!ns.empty() && !kind->namespaced)) return reply(resource_not_served());
-  if (ctx.query_param("watch").value_or("") == "true" ||
-      ctx.query_param("watch").value_or("") == "1")
-    return reply(bad_request("watch is not implemented by kmslab-apiserver yet"));
+  if (is_watch(ctx)) return watch(ctx, *kind, ns);
   if (kind->kind == "Pod") return list_pods(ctx, ns);
   auto predicate = list_predicate(ctx, *kind);
   if (auto* s = std::get_if<Status>(&predicate)) return reply(*s);
@@ -208,6 +207,18 @@ Result<Reply> KubeApi::list(RequestContext& ctx, const std::string& ns) {
     return object_reply(make_table(*kind, p.items, meta, clock_.now()), 200);
   }
   return object_reply(list_body(*kind, std::move(p.items), p.revision, cont), 200);
+}
+
+Result<Reply> KubeApi::watch(RequestContext& ctx, const Kind& kind, const std::string& ns) {
+  // The pods of --pod never change: there is nothing to watch.
+  if (kind.read_only) return reply(method_not_supported(kind.resource, "watch"));
+  auto predicate = list_predicate(ctx, kind);
+  if (auto* s = std::get_if<Status>(&predicate)) return reply(*s);
+  auto request = parse_watch_request(ctx, kind, ns, clock_.now(), rng_);
+  if (auto* s = std::get_if<Status>(&request)) return reply(*s);
+  auto& r = std::get<WatchRequest>(request);
+  r.matches = std::move(std::get<0>(predicate));
+  return serve_watch(ctx, std::move(r), options_.watch_cache, clock_);
 }
 
 Result<Reply> KubeApi::list_pods(RequestContext& ctx, const std::string& ns) {
@@ -502,6 +513,19 @@ void KubeApi::register_routes(core::Router& router) {
              [this](RequestContext& c) { return raw(c); });
   register_openapi(router, api, options_.kubernetes_version);
   auto ns_of = [](const RequestContext& ctx) { return ctx.param("namespace"); };
+  // The deprecated watch paths kube-apiserver still serves (before /api/v1/{resource}/{name}).
+  router.add(api, verb::get, "/api/v1/watch/namespaces/{namespace}/{resource}", "k8s.watch",
+             [this, ns_of](RequestContext& c) -> Result<Reply> {
+               const Kind* kind = find_kind(c.param("resource"));
+               if (!kind || !kind->namespaced) return reply(resource_not_served());
+               return watch(c, *kind, ns_of(c));
+             });
+  router.add(api, verb::get, "/api/v1/watch/{resource}", "k8s.watch",
+             [this](RequestContext& c) -> Result<Reply> {
+               const Kind* kind = find_kind(c.param("resource"));
+               if (!kind) return reply(resource_not_served());
+               return watch(c, *kind, "");
+             });
   router.add(api, verb::get, "/api/v1/namespaces/{namespace}/{resource}", "k8s.list",
              [this, ns_of](RequestContext& c) { return list(c, ns_of(c)); });
   router.add(api, verb::post, "/api/v1/namespaces/{namespace}/{resource}", "k8s.create",

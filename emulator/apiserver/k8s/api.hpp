@@ -8,6 +8,7 @@
 
 #include "emulator/apiserver/encryption/provider_set.hpp"
 #include "emulator/apiserver/k8s/decode.hpp"
+#include "emulator/apiserver/k8s/watch_cache.hpp"
 #include "emulator/apiserver/storage/object_storage.hpp"
 #include "emulator/core/clock.hpp"
 #include "emulator/core/rng.hpp"
@@ -23,6 +24,8 @@ struct ApiOptions {
   std::vector<nlohmann::json> pods;
   /// The encryption layer's checks (ProviderSet::checks): on /healthz and /readyz, not /livez.
   std::vector<encryption::HealthCheck> kms_checks;
+  /// Feeds every watch; null: watches are refused.
+  std::shared_ptr<WatchCache> watch_cache;
 };
 
 /// The /version document for "1.29" / "1.29.4".
@@ -48,6 +51,8 @@ class KubeApi {
       core::RequestContext& ctx, const Kind& kind, const std::string& ns,
       const std::function<Next(const nlohmann::json&)>& make_next);
   core::Result<core::Reply> remove(core::RequestContext& ctx, const std::string& ns);
+  core::Result<core::Reply> watch(core::RequestContext& ctx, const Kind& kind,
+                                  const std::string& ns);
   core::Result<core::Reply> list_pods(core::RequestContext& ctx, const std::string& ns);
 
   core::Result<core::Reply> raw(core::RequestContext& ctx);

@@ -6,6 +6,10 @@ using nlohmann::json;
 using nlohmann::ordered_json;
 
 core::Reply to_reply(const Status& status) {
+  return core::Reply::ordered(status_body(status), status.code);
+}
+
+ordered_json status_body(const Status& status) {
   // Field order as kube-apiserver's encoder writes metav1.Status.
   ordered_json body = {{"kind", "Status"},
                        {"apiVersion", "v1"},
@@ -15,7 +19,7 @@ core::Reply to_reply(const Status& status) {
   if (!status.reason.empty()) body["reason"] = status.reason;
   if (status.details.is_object() && !status.details.empty()) body["details"] = status.details;
   body["code"] = status.code;
-  return core::Reply::ordered(body, status.code);
+  return body;
 }
 
 core::Reply success_status(const std::string& resource, const std::string& name,

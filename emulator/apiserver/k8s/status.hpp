@@ -25,6 +25,8 @@ struct Status {
 };
 
 core::Reply to_reply(const Status& status);
+/// The Status object itself (an ERROR watch event carries it).
+nlohmann::ordered_json status_body(const Status& status);
 /// Success Status for a DELETE of kinds that do not return the deleted object.
 core::Reply success_status(const std::string& resource, const std::string& name,
                            const std::string& uid);

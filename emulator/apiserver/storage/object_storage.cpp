@@ -230,6 +230,13 @@ void ObjectStorage::remove_collection(const std::string& resource, const std::st
   store_.txn({{}, {store::Op::del_prefix(collection_prefix(prefix_, resource, ns))}, {}});
 }
 
+Stored<StoredObject> ObjectStorage::decode_value(const std::string& resource,
+                                                 const store::KeyValue& kv) const {
+  auto decoded = decode(resource, kv);
+  if (auto* err = std::get_if<StorageError>(&decoded)) return *err;
+  return std::move(std::get<Decoded>(decoded).object);
+}
+
 std::optional<store::KeyValue> ObjectStorage::raw(const std::string& key) {
   return store_.get(key);
 }

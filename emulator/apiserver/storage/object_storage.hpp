@@ -87,6 +87,8 @@ class ObjectStorage {
   /// Counts the stored objects of each resource into apiserver_storage_objects (-1 when the
   /// store fails), as kube-apiserver's count poll does; pages through keys, memory bounded.
   void observe_object_counts(const std::vector<std::string>& resources);
+  /// What a stored value decodes to, resourceVersion = its mod revision (a watch event's value).
+  Stored<StoredObject> decode_value(const std::string& resource, const store::KeyValue& kv) const;
 
   /// The bytes stored under `key`, untransformed (what `etcdctl get` prints).
   std::optional<store::KeyValue> raw(const std::string& key);

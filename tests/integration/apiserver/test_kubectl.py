@@ -3,14 +3,22 @@ import json
 import os
 import stat
 import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 
 from conftest import Apiserver
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from kmslab_harness import wait_for  # noqa: E402
 
 
 def test_help_lists_kube_apiserver_flags(apiserver_binary):
     out = subprocess.run([apiserver_binary, "--help"], capture_output=True, text=True, check=True)
     for flag in ("--secure-port", "--bind-address", "--etcd-prefix", "--etcd-servers",
-                 "--encryption-provider-config", "--kubernetes-version", "--data-dir"):
+                 "--encryption-provider-config", "--kubernetes-version", "--data-dir",
+                 "--feature-gates", "--default-watch-cache-size"):
         assert flag in out.stdout
 
 
@@ -238,3 +246,161 @@ def test_replace_pipeline_rewrites_exactly_the_stale_objects(apiserver_binary, t
     finally:
         if server.proc.poll() is None:
             assert server.stop() == 0
+
+
+# --- What differs by release (kms.md §1.3, §4.2; seed V1): one short run per minor the AKS
+# control plane reports. The kubectl on this machine is the Cloud SDK's dispatcher: it runs the
+# kubectl.1.N that matches the server's minor (1.27-1.33 are installed), so a 1.27 server gets
+# kubectl 1.27; for 1.26 it falls back to its default, 1.32, and warns about the version skew.
+
+def mock_kms_plugin_binary(apiserver_binary):
+    """kmslab-mock-kms-plugin from the same build tree as the apiserver under test."""
+    build = Path(apiserver_binary).resolve().parents[2]
+    return os.environ.get("KMSLAB_MOCK_KMS_PLUGIN",
+                          str(build / "tests" / "support" / "mock_kms_plugin" / "kmslab-mock-kms-plugin"))
+
+
+def start_mock_plugin(apiserver_binary, sock, status_version):
+    proc = subprocess.Popen([mock_kms_plugin_binary(apiserver_binary), "--listen-addr", f"unix://{sock}",
+                             "--status-version", status_version],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wait_for(lambda: sock.exists() or proc.poll() is not None, "the mock plugin's socket")
+    assert proc.poll() is None, proc.stderr.read()
+    return proc
+
+
+def kms_config(path, api_version, sock):
+    provider = {"apiVersion": api_version, "name": "mock", "endpoint": f"unix://{sock}", "timeout": "3s"}
+    encryption_config(path, [{"kms": provider}, {"identity": {}}])
+
+
+def protobuf_fields(data):
+    """Top-level fields of a protobuf message: {number: [value, ...]} (varints and bytes)."""
+    fields, i = {}, 0
+
+    def varint():
+        nonlocal i
+        shift = value = 0
+        while True:
+            b = data[i]
+            i += 1
+            value |= (b & 0x7F) << shift
+            shift += 7
+            if not b & 0x80:
+                return value
+
+    while i < len(data):
+        key = varint()
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            value = varint()
+        elif wire == 2:
+            n = varint()
+            value, i = data[i:i + n], i + n
+        else:
+            raise AssertionError(f"unexpected wire type {wire}")
+        fields.setdefault(number, []).append(value)
+    return fields
+
+
+KMS_RELEASES = [
+    # (server version, EncryptionConfiguration apiVersion, the plugin's Status.version)
+    ("1.26", "v1", "v2beta1"),
+    ("1.27", "v2", "v2beta1"),
+    ("1.29", "v2", "v2"),
+    ("1.32", "v2", "v2"),
+]
+
+
+@pytest.mark.parametrize("version,api,status_version", KMS_RELEASES)
+def test_kms_envelope_per_release(apiserver_binary, tmp_path, kubectl_available, version, api,
+                                  status_version):
+    minor = int(version.split(".")[1])
+    sock = tmp_path / "kms.sock"
+    plugin = start_mock_plugin(apiserver_binary, sock, status_version)
+    config = tmp_path / "enc.json"
+    kms_config(config, api, sock)
+    server = Apiserver(apiserver_binary, tmp_path / "d",
+                       ["--kubernetes-version", version, "--encryption-provider-config", str(config)])
+    try:
+        server.start()
+        out = server.kubectl("version", "-o", "json")
+        versions = json.loads(out.stdout)
+        assert versions["serverVersion"]["minor"] == str(minor)
+        # The default binary reports "32+" (a vendor build), the versioned ones the bare minor.
+        assert versions["clientVersion"]["minor"].rstrip("+") == str(minor if minor >= 27 else 32)
+        skew = "exceeds the supported minor version skew of +/-1"
+        assert (skew in out.stderr) == (minor < 27), out.stderr
+        server.kubectl("create", "secret", "generic", "s1", "--from-literal=a=b")
+        assert server.kubectl_json("get", "secret", "s1")["data"] == {"a": "Yg=="}
+        raw = server.raw_value("/registry/secrets/default/s1")
+        prefix = f"k8s:enc:kms:{api}:mock:".encode()
+        assert raw.startswith(prefix), raw[:40]
+        if api == "v2":
+            obj = protobuf_fields(raw[len(prefix):])
+            dek_source_type = obj.get(5, [0])[0]
+            encrypted = obj[1][0]
+            if minor >= 29:
+                # HKDF seed: info[32] || nonce[12] || ciphertext || tag[16]
+                assert dek_source_type == 1
+            else:
+                # AES_GCM_KEY (1.27-1.28): nonce = 4 random bytes || little-endian counter that
+                # starts at 1_000_000_000, so the first write uses 1_000_000_001.
+                assert dek_source_type == 0
+                assert int.from_bytes(encrypted[4:12], "little") == 1_000_000_001
+    finally:
+        if server.proc and server.proc.poll() is None:
+            assert server.stop() == 0
+        plugin.terminate()
+        plugin.wait(timeout=20)
+
+
+def test_release_gates_on_kms_versions(apiserver_binary, tmp_path):
+    """1.26 has no KMS v2 (alpha, off); 1.29+ refuses KMS v1 unless --feature-gates=KMSv1=true."""
+    sock = tmp_path / "kms.sock"
+    plugin = start_mock_plugin(apiserver_binary, sock, "v2")
+
+    def run(version, api, *extra):
+        config = tmp_path / f"enc-{version}-{api}.json"
+        kms_config(config, api, sock)
+        data = tmp_path / f"d-{version}-{api}-{len(extra)}"
+        return subprocess.run([apiserver_binary, "--data-dir", str(data), "--secure-port", "0",
+                               "--kubernetes-version", version, "--encryption-provider-config",
+                               str(config), *extra], capture_output=True, text=True, timeout=20)
+
+    try:
+        out = run("1.26", "v2")
+        assert out.returncode == 1 and "KMSv2 feature is not enabled" in out.stderr
+        out = run("1.29", "v1")
+        assert out.returncode == 1
+        assert "Set --feature-gates=KMSv1=true to use the deprecated KMSv1 feature." in out.stderr
+        out = run("1.29", "v1", "--feature-gates", "NoSuchGate=true")
+        assert out.returncode == 2 and "unrecognized feature gate: NoSuchGate" in out.stderr
+        server = Apiserver(apiserver_binary, tmp_path / "gated",
+                           ["--kubernetes-version", "1.29", "--feature-gates", "KMSv1=true",
+                            "--encryption-provider-config", str(tmp_path / "enc-1.29-v1.json")])
+        server.proc = None
+        server.start()
+        assert server.stop() == 0
+    finally:
+        plugin.terminate()
+        plugin.wait(timeout=20)
+
+
+@pytest.mark.parametrize("version", ["1.27", "1.29"])
+def test_seed_pipeline_with_each_kubectl(apiserver_binary, tmp_path, kubectl_available, version):
+    """The dispatcher runs kubectl 1.27 / 1.29 against those servers: the seed's pipeline (List
+    validation against the protobuf /openapi/v2, then PUTs) works with each."""
+    server = Apiserver(apiserver_binary, tmp_path / "d", ["--kubernetes-version", version]).start()
+    try:
+        client = json.loads(server.kubectl("version", "-o", "json").stdout)["clientVersion"]
+        assert client["minor"] == version.split(".")[1]
+        for name in ("s1", "s2"):
+            server.kubectl("create", "secret", "generic", name, "--from-literal=a=b")
+        env = dict(os.environ, KUBECONFIG=str(server.kubeconfig), HOME=str(server.data_dir / "home"))
+        out = subprocess.run("kubectl get secrets --all-namespaces -o json | kubectl replace -f -",
+                             shell=True, capture_output=True, text=True, env=env, timeout=60)
+        assert out.returncode == 0, out.stderr
+        assert sorted(out.stdout.split()) == sorted(["secret/s1", "replaced", "secret/s2", "replaced"])
+    finally:
+        assert server.stop() == 0

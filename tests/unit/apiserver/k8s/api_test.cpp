@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/apiserver/k8s/api_deps.hpp"
+
 #include "emulator/apiserver/encryption/provider_set.hpp"
 #include "emulator/apiserver/k8s/status.hpp"
 #include "emulator/core/dispatcher.hpp"
@@ -15,7 +17,7 @@ namespace {
 using nlohmann::json;
 namespace http = core::http;
 
-class KubeApiTest : public ::testing::Test {
+class KubeApiTest : public ::testing::Test, protected ApiDeps {
  protected:
   KubeApiTest() {
     api.ensure_default_namespaces();
@@ -48,13 +50,6 @@ class KubeApiTest : public ::testing::Test {
     return s.dump();
   }
 
-  store::LocalStore store;
-  storage::ObjectStorage storage{store, "/registry", encryption::identity_provider_set().registry};
-  core::VirtualClock clock{core::VirtualClock::Mode::kManual,
-                           core::TimePoint(std::chrono::seconds(1'800'000'000))};
-  core::SeededRng rng{7};
-  core::Logger logger{nullptr, core::LogLevel::kError};
-  core::MetricsRegistry metrics;
   KubeApi api{storage, clock, rng, {"1.29", "t0ken", {}}};
   core::Router router;
   core::Dispatcher dispatcher{router, clock, rng, logger, metrics, status_from_api_error};
