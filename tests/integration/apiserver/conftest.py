@@ -16,6 +16,8 @@ pytest_plugins = ["ci_skips"]  # under CI=true a skip is a failure (../ci_skips.
 
 def pytest_addoption(parser):
     parser.addoption("--apiserver", required=True, help="path to the kmslab-apiserver binary")
+    parser.addoption("--emulator", help="path to kmslab-emulator (test_virtual_clock.py)")
+    parser.addoption("--mock-kms-plugin", help="path to kmslab-mock-kms-plugin")
 
 
 class Apiserver:
