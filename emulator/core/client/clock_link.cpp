@@ -122,6 +122,9 @@ ClockLeader::ClockLeader(Options options, const core::Clock& clock, Rng& rng)
             o.connect_timeout = std::chrono::milliseconds(5'000);
             o.read_timeout = std::chrono::milliseconds(30'000);
             o.user_agent = "kmslab-clock";
+            // A leader that is not there is said at once (start, graceful stop), not in seconds.
+            o.retry.max_attempts = 3;
+            o.retry.base_delay = std::chrono::milliseconds(200);
             return o;
           }(),
           clock, rng) {

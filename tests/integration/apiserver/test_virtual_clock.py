@@ -171,6 +171,8 @@ def test_a_four_minute_advance_shows_the_write_refusal_without_real_waiting(worl
     assert own["follows"] == emulator.url
     status, body = own_clock(api, "POST", {"advance": "1h"})
     assert status == 409 and "follows the virtual clock at" in body["message"], body
+    assert api.stop() == 0  # unregisters on the way out
+    assert call(emulator.url + "/_kmslab/clock/subscribers", emulator.ca)[1]["subscribers"] == []
 
 
 def test_a_crashed_subscriber_is_dropped_and_a_restarted_one_registers_again(world):
@@ -186,7 +188,18 @@ def test_a_crashed_subscriber_is_dropped_and_a_restarted_one_registers_again(wor
     assert sub["next_due"] == "2027-01-01T00:02:00Z"  # started at 1:00 on the emulator's time
     moved = advance(emulator, "1m")
     assert moved["stepped"]["subscribers"][0]["outcome"] == "ok"
-    assert api.stop() == 0  # unregisters on the way out
+    # The emulator keeps the list across its own restart (a new port; the follower stays).
+    emulator.stop()
+    emulator.start()
+    [kept] = call(emulator.url + "/_kmslab/clock/subscribers", emulator.ca)[1]["subscribers"]
+    assert kept["name"] == sub["name"]
+    moved = advance(emulator, "30s")
+    assert moved["stepped"]["subscribers"][0]["outcome"] == "ok", moved
+    assert own_clock(api)[1]["now"] == moved["now"]
+    # It stops gracefully, but unregisters at the emulator's old port: the next advance, refused,
+    # drops it.
+    assert api.stop() == 0
+    assert advance(emulator, "1s")["stepped"]["subscribers"][0]["outcome"] == "dropped"
     assert call(emulator.url + "/_kmslab/clock/subscribers", emulator.ca)[1]["subscribers"] == []
 
 
