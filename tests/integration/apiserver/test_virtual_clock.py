@@ -31,11 +31,6 @@ def emulator_binary(request):
     return binary_option(request, "--emulator")
 
 
-@pytest.fixture(scope="session")
-def plugin_binary(request):
-    return binary_option(request, "--mock-kms-plugin")
-
-
 class MockPlugin:
     """kmslab-mock-kms-plugin on a Unix socket; fail()/heal() rewrite its control file."""
 
@@ -109,13 +104,13 @@ def call(url, ca, method="GET", body=None, token=None):
 
 
 @pytest.fixture
-def world(tmp_path, emulator_binary, plugin_binary, apiserver_binary, kubectl_available):
+def world(tmp_path, emulator_binary, mock_plugin_binary, apiserver_binary, kubectl_available):
     started = []
     emulator = Emulator(emulator_binary, tmp_path / "emu",
                         ["--clock", "manual", "--clock-start", START, "--admin-token", TOKEN,
                          "--clock-step-timeout", "20s"]).start()
     started.append(emulator.stop)
-    plugin = MockPlugin(plugin_binary, tmp_path)
+    plugin = MockPlugin(mock_plugin_binary, tmp_path)
     started.append(plugin.stop)
     token_file = tmp_path / "admin-token"
     token_file.write_text(TOKEN + "\n")
@@ -203,9 +198,9 @@ def test_a_crashed_subscriber_is_dropped_and_a_restarted_one_registers_again(wor
     assert call(emulator.url + "/_kmslab/clock/subscribers", emulator.ca)[1]["subscribers"] == []
 
 
-def test_own_manual_clock_without_an_emulator(tmp_path, plugin_binary, apiserver_binary,
+def test_own_manual_clock_without_an_emulator(tmp_path, mock_plugin_binary, apiserver_binary,
                                               kubectl_available):
-    plugin = MockPlugin(plugin_binary, tmp_path)
+    plugin = MockPlugin(mock_plugin_binary, tmp_path)
     api = Apiserver(apiserver_binary, tmp_path / "api",
                     ["--clock", "manual",
                      "--encryption-provider-config", str(encryption_config(tmp_path, plugin))])
