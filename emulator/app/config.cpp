@@ -46,6 +46,12 @@ po::options_description describe() {
      "system: real time plus an offset the admin API moves; manual: time moves only when told")
     ("clock-start", po::value<std::string>()->default_value(""),
      "initial virtual time, RFC 3339 (default: now)")
+    ("clock-step-timeout", po::value<std::string>()->default_value("30s"),
+     "how long a clock subscriber (a kmslab-apiserver) may take to answer one step of an "
+     "advance; one that does not is skipped for that advance, and dropped after 3 in a row")
+    ("clock-max-steps", po::value<size_t>()->default_value(100000),
+     "due instants one advance steps through one by one; past them the rest of the interval "
+     "runs at once (the spin guard)")
     ("seed", po::value<uint64_t>()->default_value(0),
      "seed that reproduces ids, names, key versions, request ids and ordering (0 = "
      "cryptographic randomness). Never key material, secrets, ciphertexts or /rng bytes: those "
@@ -194,6 +200,11 @@ std::optional<Config> parse_flags(int argc, char** argv) {
                                   "' is not an RFC 3339 time such as 2027-01-01T00:00:00Z");
     }
   }
+  const auto step_timeout = core::parse_duration(vm["clock-step-timeout"].as<std::string>());
+  if (!step_timeout || *step_timeout <= core::Duration::zero())
+    throw std::invalid_argument("--clock-step-timeout must be a duration such as 30s or 500ms");
+  c.clock_step_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*step_timeout);
+  c.clock_max_steps = std::max<size_t>(1, vm["clock-max-steps"].as<size_t>());
   c.seed = vm["seed"].as<uint64_t>();
   const auto level = core::parse_log_level(vm["log-level"].as<std::string>());
   if (!level) throw std::invalid_argument("--log-level must be debug, info, warn or error");

@@ -22,6 +22,8 @@ struct Config {
   std::vector<std::string> host_names;
   core::VirtualClock::Mode clock_mode = core::VirtualClock::Mode::kSystem;
   std::optional<core::TimePoint> clock_start;
+  std::chrono::milliseconds clock_step_timeout{30'000};  // one subscriber step (clock_hub.hpp)
+  size_t clock_max_steps = 100'000;
   uint64_t seed = 0;
   core::LogLevel log_level = core::LogLevel::kInfo;
   std::string log_file;  // empty: stderr

@@ -24,6 +24,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kClockKey = "/kmslab/clock";
+constexpr const char* kClockSubscribersKey = "/kmslab/clock-subscribers";
 
 // The data directory is owner-only (0700), whatever the umask, even when it already existed.
 fs::path absolute_dir(const fs::path& dir) {
@@ -64,10 +65,11 @@ Emulator::Emulator(Config config) : config_(std::move(config)) {
       core::tls::CertificateAuthority::load_or_create(config_.data_dir, core::wall_clock_now()));
   tls_ = std::make_unique<core::tls::ServerTls>(*ca_, certificate_names(), core::wall_clock_now);
 
+  start_clock_hub();
   const auto admin = core::register_admin_routes(
-      router_,
-      {*clock_, metrics_, kVersion, [this] { persist_clock(); }, config_.admin_token,
-       [this] { return store_->revision(); }, [this] { return store_->check_integrity(); }});
+      router_, {*clock_, metrics_, kVersion, [this] { persist_clock(); }, config_.admin_token,
+                [this] { return store_->revision(); }, [this] { return store_->check_integrity(); },
+                clock_hub_.get()});
   directory_ = std::make_unique<identity::Directory>(*store_, *rng_);
   faults_ = std::make_unique<faults::FaultInjector>(*store_, *clock_, *rng_, &metrics_);
   role_assignments_ = std::make_unique<identity::RoleAssignments>(*store_);
@@ -107,6 +109,8 @@ Emulator::Emulator(Config config) : config_(std::move(config)) {
         core::WorkerPool::Options{config_.cpu_workers, config_.cpu_queue});
     dispatcher_->set_worker_pool(workers_.get());
   }
+  clock_moves_ = std::make_unique<core::WorkerPool>(core::WorkerPool::Options{1, 16, 0});
+  dispatcher_->set_waiting_runner(clock_moves_.get());
   main_sink_ = std::make_unique<SurfaceGuard>(*dispatcher_);
   imds_dispatcher_ =
       std::make_unique<core::Dispatcher>(imds_router_, *clock_, *rng_, *logger_, metrics_);
@@ -255,6 +259,30 @@ void Emulator::restore_clock() {
   } else {
     clock_->set(core::wall_clock_now() + milliseconds(j["offset_ms"].get<int64_t>()));
   }
+}
+
+// The subscriber list survives a restart (the subscribers keep running); one that died
+// meanwhile is dropped at the first advance that cannot reach it.
+void Emulator::start_clock_hub() {
+  step_transport_ = std::make_unique<core::client::HttpsStepTransport>(*clock_, *rng_);
+  core::ClockHubOptions options;
+  options.step_timeout = config_.clock_step_timeout;
+  options.max_instants = config_.clock_max_steps;
+  clock_hub_ = std::make_unique<core::ClockHub>(*clock_, *step_transport_, options, logger_.get());
+  if (auto kv = store_->get(kClockSubscribersKey)) {
+    std::vector<core::clock_protocol::Registration> list;
+    const auto j = nlohmann::json::parse(kv->value, nullptr, false);
+    for (const auto& item : j.is_array() ? j : nlohmann::json::array()) {
+      auto r = core::clock_protocol::parse_registration(item.dump());
+      if (auto* reg = std::get_if<core::clock_protocol::Registration>(&r)) list.push_back(*reg);
+    }
+    clock_hub_->restore(list);
+  }
+  clock_hub_->on_change([this](const std::vector<core::clock_protocol::Registration>& list) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& r : list) j.push_back(core::clock_protocol::to_json(r));
+    store_->put(kClockSubscribersKey, j.dump());
+  });
 }
 
 void Emulator::persist_clock() {

@@ -13,7 +13,9 @@
 #include "emulator/aks/arm_only_control_planes.hpp"
 #include "emulator/app/config.hpp"
 #include "emulator/arm/service.hpp"
+#include "emulator/core/client/clock_link.hpp"
 #include "emulator/core/clock.hpp"
+#include "emulator/core/clock_hub.hpp"
 #include "emulator/core/dispatcher.hpp"
 #include "emulator/core/ipv4.hpp"
 #include "emulator/core/log.hpp"
@@ -75,6 +77,7 @@ class Emulator {
   void register_arm(core::Router::GroupId admin);
   identity::jwt::VerifyResult check_token(std::string_view token) const;
   void persist_clock();
+  void start_clock_hub();
   void write_endpoints_file() const;
 
   Config config_;
@@ -82,6 +85,9 @@ class Emulator {
   std::unique_ptr<core::Logger> logger_;
   std::unique_ptr<core::VirtualClock> clock_;
   std::unique_ptr<core::Rng> rng_;
+  // The processes that follow the clock (kmslab-apiserver), stepped through every advance.
+  std::unique_ptr<core::client::HttpsStepTransport> step_transport_;
+  std::unique_ptr<core::ClockHub> clock_hub_;
   core::MetricsRegistry metrics_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<core::tls::CertificateAuthority> ca_;
@@ -115,6 +121,7 @@ class Emulator {
   // Last, so destroyed first: after the I/O threads have stopped submitting, before the
   // services its tasks call into.
   std::unique_ptr<core::WorkerPool> workers_;
+  std::unique_ptr<core::WorkerPool> clock_moves_;  // advances wait for subscribers here
 };
 
 }  // namespace kmslab::app

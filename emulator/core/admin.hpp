@@ -4,12 +4,14 @@
 //   GET  /_kmslab/health   readiness
 //   GET  /_kmslab/clock    the virtual time
 //   POST /_kmslab/clock    {"advance":"400d"} or {"set":"2027-01-01T00:00:00Z"}
+//   /_kmslab/clock/subscribers   processes that follow the clock (clock_admin.hpp)
 //   GET  /_kmslab/store    the store's revision and integrity check (crash-consistency harness)
 //   GET  /metrics          Prometheus text format
 #include <functional>
 #include <string>
 
 #include "emulator/core/clock.hpp"
+#include "emulator/core/clock_hub.hpp"
 #include "emulator/core/metrics.hpp"
 #include "emulator/core/router.hpp"
 
@@ -25,6 +27,8 @@ struct AdminServices {
   /// GET /_kmslab/store: the store's revision and a full integrity check ("" = sound).
   std::function<int64_t()> store_revision;
   std::function<std::string()> store_check;
+  /// Steps the processes that follow this clock through every move (clock_hub.hpp); may be null.
+  ClockHub* clock_hub = nullptr;
 };
 
 /// Returns the admin group, so that components can add their own /_kmslab/ routes under the

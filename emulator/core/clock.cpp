@@ -146,6 +146,12 @@ size_t VirtualClock::pending_timers() const {
   return timers_.size();
 }
 
+std::optional<TimePoint> VirtualClock::next_due() const {
+  std::lock_guard l(mu_);
+  if (timers_.empty()) return std::nullopt;
+  return timers_.begin()->first;
+}
+
 void VirtualClock::scheduler_loop() {
   std::unique_lock l(mu_);
   while (!stopping_) {

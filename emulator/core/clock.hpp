@@ -33,6 +33,13 @@ class Clock {
   int64_t now_unix_seconds() const;
 };
 
+/// Real time as a Clock, for what must not follow the virtual one (a follower's calls to the
+/// clock it follows, made before its own clock exists).
+class WallClock final : public Clock {
+ public:
+  TimePoint now() const override { return wall_clock_now(); }
+};
+
 /// The virtual clock, with timers that fire when time reaches them.
 ///
 /// advance()/set() fire due timers synchronously, one at a time in deadline order, with now()
@@ -70,6 +77,9 @@ class VirtualClock final : public Clock {
   /// Returns false if the timer already fired or was cancelled.
   bool cancel(TimerId id);
   size_t pending_timers() const;
+  /// The deadline of the earliest pending timer, if any (what a process following another's
+  /// clock reports as its next due instant, clock_protocol.md).
+  std::optional<TimePoint> next_due() const;
   /// Where an exception thrown by a timer callback is reported (it never escapes the clock).
   void set_timer_error_handler(std::function<void(const std::string&)> handler);
 

@@ -154,13 +154,14 @@ std::optional<Answer> Dispatcher::handle_or_defer(HttpRequest&& request,
 std::optional<Answer> Dispatcher::dispatch(HttpRequest&& request, const ConnectionInfo& connection,
                                            const std::function<Respond()>* defer) {
   Exchange x = begin(request, connection);
-  bool offload = false;
+  TaskRunner* runner = nullptr;
   Reply reply = guarded(x, [&] {
     if (auto early = prepare(x)) return std::move(*early);
-    offload = defer && pool_ && x.match.cost == Router::Cost::kHeavy;
-    return offload ? Reply{} : execute(x);
+    if (defer && x.match.cost == Router::Cost::kHeavy) runner = pool_;
+    if (defer && x.match.cost == Router::Cost::kWaits) runner = waiting_;
+    return runner ? Reply{} : execute(x);
   });
-  if (!offload) return complete(x, std::move(reply));
+  if (!runner) return complete(x, std::move(reply));
 
   auto deferred = std::make_shared<Deferred>(std::move(request), connection, std::move(x));
   TaskRunner::Task task = [this, deferred] {
@@ -168,7 +169,7 @@ std::optional<Answer> Dispatcher::dispatch(HttpRequest&& request, const Connecti
     deferred->respond(complete(deferred->x, std::move(r)));
   };
   deferred->respond = (*defer)();
-  if (pool_->try_submit(task)) return std::nullopt;
+  if (runner->try_submit(task)) return std::nullopt;
   // Full: answer now, on this thread, as the group's service answers overload.
   Exchange& held = deferred->x;
   Reply refused = write_error_(*held.match.busy_error ? **held.match.busy_error : busy());

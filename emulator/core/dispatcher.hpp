@@ -63,6 +63,8 @@ class Dispatcher final : public RequestSink {
   /// Runs heavy routes' handlers (Router::Cost::kHeavy) on `pool` from now on; unset (the
   /// default), everything runs on the caller's thread.
   void set_worker_pool(TaskRunner* pool) { pool_ = pool; }
+  /// Runs Router::Cost::kWaits handlers on `runner`; unset, on the caller's thread.
+  void set_waiting_runner(TaskRunner* runner) { waiting_ = runner; }
 
   HttpResponse handle(HttpRequest&& request, const ConnectionInfo& connection) override;
   std::optional<Answer> handle_or_defer(HttpRequest&& request, const ConnectionInfo& connection,
@@ -99,6 +101,7 @@ class Dispatcher final : public RequestSink {
   Logger& logger_;
   HttpStats stats_;
   TaskRunner* pool_ = nullptr;
+  TaskRunner* waiting_ = nullptr;
   Unmatched unmatched_;
   ErrorWriter write_error_;
 };

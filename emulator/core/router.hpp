@@ -45,7 +45,10 @@ class Router {
   using GroupId = size_t;
   /// kHeavy: the handler burns CPU (RSA key generation, backups); the dispatcher runs it on its
   /// worker pool, after the group's filters, so that it never holds an I/O thread.
-  enum class Cost { kLight, kHeavy };
+  /// kWaits: the handler waits on other processes that call this one back (a clock advance
+  /// stepping subscribers whose plugins call Key Vault here): it runs on the dispatcher's
+  /// waiting runner, so that the I/O threads stay free to serve those calls.
+  enum class Cost { kLight, kHeavy, kWaits };
 
   GroupId add_group(std::string name, std::vector<std::string> host_patterns);
   void add_filter(GroupId group, Filter filter);

@@ -17,6 +17,14 @@ def wait_for(predicate, what, timeout=20.0):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def binary_option(request, option):
+    """The absolute path a pytest option names; a missing one fails the test (never a skip)."""
+    path = request.config.getoption(option)
+    if not path:
+        raise AssertionError(f"{option} is required (the ctest entry passes it)")
+    return str(Path(path).resolve())
+
+
 class Emulator:
     """One kmslab-emulator process with its own data directory."""
 

@@ -8,6 +8,7 @@
 
 #include "emulator/apiserver/k8s/kinds.hpp"
 #include "emulator/apiserver/k8s/status.hpp"
+#include "emulator/core/clock_admin.hpp"
 #include "emulator/core/constant_time.hpp"
 #include "emulator/core/files.hpp"
 #include "emulator/store/etcd_options.hpp"
@@ -18,6 +19,8 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
+
+constexpr const char* kClockStepPath = "/_kmslab/clock/step";
 
 std::vector<json> flag_pods(const std::vector<std::string>& specs, const std::string& created,
                             core::Rng& rng) {
@@ -51,8 +54,11 @@ Apiserver::Apiserver(Config config) : config_(std::move(config)) {
     sink = log_file_.get();
   }
   logger_ = std::make_unique<core::Logger>(sink, config_.log_level);
-  clock_ = std::make_unique<core::VirtualClock>(core::VirtualClock::Mode::kSystem);
   rng_ = core::make_rng(0);
+  clock_ = make_clock();
+  clock_->set_timer_error_handler([this](const std::string& what) {
+    logger_->error("clock", "timer failed", {{"what", what}});
+  });
   try {
     // --etcd-servers: real etcd v3 (emulator/store/etcd_store.hpp), as kube-apiserver.
     if (!config_.etcd_servers.empty() && !config_.store.empty())
@@ -86,10 +92,82 @@ Apiserver::Apiserver(Config config) : config_(std::move(config)) {
   api_->ensure_default_namespaces();
   prime_watch_cache();
   observe_object_counts();
+  register_clock_routes();
   api_->register_routes(router_);
   register_metrics_route();
   dispatcher_ = std::make_unique<core::Dispatcher>(router_, *clock_, *rng_, *logger_, metrics_,
                                                    k8s::status_from_api_error);
+  clock_steps_ = std::make_unique<core::WorkerPool>(core::WorkerPool::Options{1, 4, 0});
+  dispatcher_->set_waiting_runner(clock_steps_.get());
+}
+
+std::unique_ptr<core::VirtualClock> Apiserver::make_clock() {
+  using Mode = core::VirtualClock::Mode;
+  if (config_.virtual_clock_url.empty())
+    return std::make_unique<core::VirtualClock>(config_.clock_mode, core::wall_clock_now());
+  std::string token;
+  if (!config_.virtual_clock_token_file.empty()) {
+    try {
+      token = core::read_file(config_.virtual_clock_token_file);
+    } catch (const std::exception& e) {
+      throw std::runtime_error("--virtual-clock-token-file: " + std::string(e.what()));
+    }
+    while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back())))
+      token.pop_back();
+  }
+  try {
+    leader_ = std::make_unique<core::client::ClockLeader>(
+        core::client::ClockLeader::Options{config_.virtual_clock_url, config_.virtual_clock_ca_file,
+                                           token},
+        wall_clock_, *rng_);
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error("--virtual-clock-url / --virtual-clock-ca-file: " +
+                             std::string(e.what()));
+  }
+  // Timers armed from here on are on the leader's time; the registration in start() says when
+  // the first one is due.
+  const core::client::LeaderClock leader = leader_->read();
+  if (leader.mode == Mode::kManual)
+    return std::make_unique<core::VirtualClock>(Mode::kManual, leader.now);
+  auto clock = std::make_unique<core::VirtualClock>(Mode::kSystem);
+  clock->set(core::wall_clock_now() + leader.offset);
+  return clock;
+}
+
+// /_kmslab/clock behind the kubeconfig's bearer token; and, when following, the step endpoint
+// behind a secret only the leader is given.
+void Apiserver::register_clock_routes() {
+  const auto admin = router_.add_group("kmslab-admin", {"*"});
+  router_.add_filter(admin, [this](core::RequestContext& ctx) -> std::optional<core::ApiError> {
+    if (core::constant_time_equal(ctx.request[core::http::field::authorization],
+                                  "Bearer " + token_))
+      return std::nullopt;
+    return core::ApiError{401, "Unauthorized", "Unauthorized", std::nullopt, {}};
+  });
+  core::register_clock_routes(router_, admin,
+                              {*clock_, {}, nullptr, leader_ ? leader_->url() : std::string()});
+  if (!leader_) return;
+  step_secret_ = core::SystemRng().hex(32);
+  core::register_clock_step_route(router_, *clock_, step_secret_, kClockStepPath);
+}
+
+std::string Apiserver::subscriber_name() const {
+  const std::string dir = config_.data_dir.string();
+  return "kmslab-apiserver " +
+         (dir.size() > 200 ? dir.substr(dir.size() - 200) : dir);  // the protocol's bound
+}
+
+// Registers with the leader; if its clock moved since make_clock() read it, catches up (what
+// fell due in between runs now, in order).
+void Apiserver::follow_leader() {
+  const core::clock_protocol::Registration r{subscriber_name(), url_ + kClockStepPath, step_secret_,
+                                             core::read_file(ca_->cert_path()), clock_->next_due()};
+  const core::client::LeaderClock leader = leader_->subscribe(r);
+  core::apply_step(*clock_, leader.mode == core::VirtualClock::Mode::kManual
+                                ? leader.now
+                                : core::wall_clock_now() + leader.offset);
+  logger_->info("apiserver", "following the virtual clock",
+                {{"url", leader_->url()}, {"now", core::format_rfc3339(clock_->now())}});
 }
 
 // --encryption-provider-config[-automatic-reload]: the encryption layer's providers, or
@@ -242,6 +320,7 @@ void Apiserver::start() {
     if (!ec) stop();
   });
   for (unsigned i = 0; i < config_.threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
+  if (leader_) follow_leader();
   write_kubeconfig();
   logger_->info("apiserver", "ready",
                 {{"url", url_},
@@ -265,6 +344,14 @@ void Apiserver::stop() {
 void Apiserver::wait() {
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
+  }
+  if (leader_) {
+    try {
+      leader_->unsubscribe(subscriber_name());
+    } catch (const std::exception& e) {
+      // It drops this apiserver at its next advance anyway (the step is refused).
+      logger_->error("apiserver", "could not leave the virtual clock", {{"error", e.what()}});
+    }
   }
   logger_->info("apiserver", "stopped");
 }

@@ -12,6 +12,7 @@
 #include "emulator/apiserver/encryption/provider_set.hpp"
 #include "emulator/apiserver/k8s/api.hpp"
 #include "emulator/apiserver/storage/object_storage.hpp"
+#include "emulator/core/client/clock_link.hpp"
 #include "emulator/core/clock.hpp"
 #include "emulator/core/dispatcher.hpp"
 #include "emulator/core/log.hpp"
@@ -20,6 +21,7 @@
 #include "emulator/core/router.hpp"
 #include "emulator/core/server.hpp"
 #include "emulator/core/tls/server_tls.hpp"
+#include "emulator/core/worker_pool.hpp"
 #include "emulator/store/store.hpp"
 
 namespace kmslab::apiserver::app {
@@ -45,13 +47,21 @@ class Apiserver {
   std::shared_ptr<const encryption::TransformerRegistry> load_encryption();
   void schedule_config_poll();
   std::string load_or_create_token();
+  // Time: its own clock, or the emulator's followed (clock_protocol.md).
+  std::unique_ptr<core::VirtualClock> make_clock();
+  void register_clock_routes();
+  void follow_leader();
+  std::string subscriber_name() const;
 
   Config config_;
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> log_file_{nullptr, &std::fclose};
   std::unique_ptr<core::Logger> logger_;
   core::MetricsRegistry metrics_;
-  std::unique_ptr<core::VirtualClock> clock_;
   std::unique_ptr<core::Rng> rng_;
+  core::WallClock wall_clock_;
+  std::unique_ptr<core::client::ClockLeader> leader_;  // with --virtual-clock-url
+  std::string step_secret_;                            // the leader's step calls carry it
+  std::unique_ptr<core::VirtualClock> clock_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<encryption::ConfigWatcher> watcher_;  // with automatic reload
   std::vector<encryption::HealthCheck> kms_checks_;
@@ -70,6 +80,8 @@ class Apiserver {
   boost::asio::signal_set signals_{ioc_};
   std::vector<std::thread> threads_;
   std::string url_;
+  // Last, so destroyed first: clock steps wait here for the timers they run.
+  std::unique_ptr<core::WorkerPool> clock_steps_;
 };
 
 }  // namespace kmslab::apiserver::app

@@ -60,7 +60,17 @@ po::options_description describe() {
     ("log-level", po::value<std::string>()->default_value("info"), "debug | info | warn | error")
     ("log-file", po::value<std::string>()->default_value(""),
      "append JSON log lines to this file (default: stderr)")
-    ("threads", po::value<unsigned>()->default_value(2), "I/O threads");
+    ("threads", po::value<unsigned>()->default_value(2), "I/O threads")
+    ("clock", po::value<std::string>()->default_value("system"),
+     "its own clock: system (real time plus the offset POST /_kmslab/clock sets) or manual "
+     "(time moves only when POST /_kmslab/clock says); not with --virtual-clock-url")
+    ("virtual-clock-url", po::value<std::string>()->default_value(""),
+     "follow the virtual clock of the kmslab-emulator at this URL (https://127.0.0.1:PORT): "
+     "its advances step this apiserver's timers, in time order")
+    ("virtual-clock-ca-file", po::value<std::string>()->default_value(""),
+     "the CA that emulator's certificate chains to (its ca.pem)")
+    ("virtual-clock-token-file", po::value<std::string>()->default_value(""),
+     "a file holding that emulator's --admin-token (when it has one)");
   // clang-format on
   return d;
 }
@@ -103,6 +113,30 @@ constexpr GateSpec kGates[] = {
     {"KMSv2", 25, 31, 29},
     {"KMSv2KDF", 28, 31, 29},
 };
+
+void parse_clock_flags(const po::variables_map& vm, Config& c) {
+  const auto mode = vm["clock"].as<std::string>();
+  if (mode != "system" && mode != "manual")
+    throw std::invalid_argument("--clock must be system or manual, not '" + mode + "'");
+  c.clock_mode =
+      mode == "manual" ? core::VirtualClock::Mode::kManual : core::VirtualClock::Mode::kSystem;
+  c.virtual_clock_url = vm["virtual-clock-url"].as<std::string>();
+  c.virtual_clock_ca_file = vm["virtual-clock-ca-file"].as<std::string>();
+  c.virtual_clock_token_file = vm["virtual-clock-token-file"].as<std::string>();
+  if (c.virtual_clock_url.empty()) {
+    if (!c.virtual_clock_ca_file.empty() || !c.virtual_clock_token_file.empty())
+      throw std::invalid_argument(
+          "--virtual-clock-ca-file and --virtual-clock-token-file need --virtual-clock-url");
+    return;
+  }
+  if (!vm["clock"].defaulted())
+    throw std::invalid_argument(
+        "--clock and --virtual-clock-url exclude each other: a followed clock has the mode of "
+        "the clock it follows");
+  if (!c.virtual_clock_url.starts_with("https://") && !c.virtual_clock_url.starts_with("http://"))
+    throw std::invalid_argument("--virtual-clock-url: expected https://HOST:PORT, got '" +
+                                c.virtual_clock_url + "'");
+}
 
 }  // namespace
 
@@ -199,6 +233,7 @@ std::optional<Config> parse_flags(int argc, char** argv) {
   c.log_level = *level;
   c.log_file = vm["log-file"].as<std::string>();
   c.threads = std::max(1u, vm["threads"].as<unsigned>());
+  parse_clock_flags(vm, c);
   return c;
 }
 

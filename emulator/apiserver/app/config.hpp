@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "emulator/core/clock.hpp"
 #include "emulator/core/log.hpp"
 
 namespace kmslab::apiserver::app {
@@ -36,6 +37,11 @@ struct Config {
   core::LogLevel log_level = core::LogLevel::kInfo;
   std::string log_file;
   unsigned threads = 2;
+  // Time: its own clock (--clock), or the emulator's, followed (clock_protocol.md).
+  core::VirtualClock::Mode clock_mode = core::VirtualClock::Mode::kSystem;
+  std::string virtual_clock_url;  // "" = its own clock
+  std::string virtual_clock_ca_file;
+  std::string virtual_clock_token_file;
 
   std::string store_spec() const;
   std::filesystem::path kubeconfig_path() const;

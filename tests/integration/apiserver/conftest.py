@@ -17,6 +17,7 @@ pytest_plugins = ["ci_skips"]  # under CI=true a skip is a failure (../ci_skips.
 def pytest_addoption(parser):
     parser.addoption("--apiserver", required=True, help="path to the kmslab-apiserver binary")
     parser.addoption("--mock-plugin", default=None, help="path to kmslab-mock-kms-plugin")
+    parser.addoption("--emulator", default=None, help="path to kmslab-emulator (clock tests)")
 
 
 class Apiserver:

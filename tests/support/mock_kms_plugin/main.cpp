@@ -7,7 +7,8 @@
 //   failed=true       every call answers FailedPrecondition "failed precondition - key disabled"
 //   healthz=ok        Status.healthz
 //   version=v2        Status.version
-// SIGTERM or SIGINT stop it. It prints "ready" on stdout once listening.
+// SIGTERM or SIGINT stop it. It prints "ready" on stdout once listening, and "control applied"
+// after each SIGHUP.
 #include <signal.h>
 
 #include <cstring>
@@ -95,6 +96,7 @@ int main(int argc, char** argv) {
       if (sigwait(&set, &sig) != 0) return 1;
       if (sig != SIGHUP) break;
       if (!control.empty()) apply_control(plugin, control);
+      std::cout << "control applied" << std::endl;  // tests wait for it before going on
     }
   } catch (const std::exception& e) {
     std::cerr << "mock-kms-plugin: " << e.what() << "\n";

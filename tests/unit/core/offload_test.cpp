@@ -53,6 +53,13 @@ class OffloadTest : public ::testing::Test {
     router.add(g, http::verb::get, "/light", "light", [](RequestContext&) -> Result<Reply> {
       return Reply::json({{"ok", true}});
     });
+    router.add(
+        g, http::verb::post, "/waits", "waits",
+        [this](RequestContext&) -> Result<Reply> {
+          ++handled;
+          return Reply::json({{"waited", true}});
+        },
+        Router::Cost::kWaits);
     auto plain = router.add_group("plain", {"other.host"});
     router.add(
         plain, http::verb::post, "/heavy", "plain.heavy",
@@ -62,6 +69,7 @@ class OffloadTest : public ::testing::Test {
         Router::Cost::kHeavy);
     dispatcher = std::make_unique<Dispatcher>(router, clock, rng, logger, metrics);
     dispatcher->set_worker_pool(&runner);
+    dispatcher->set_waiting_runner(&waiting);
   }
 
   static HttpRequest request(http::verb verb, const std::string& target,
@@ -89,6 +97,7 @@ class OffloadTest : public ::testing::Test {
   MetricsRegistry metrics;
   Router router;
   ManualRunner runner;
+  ManualRunner waiting;
   ConnectionInfo conn{"127.0.0.7", 5555, 8443, true, "", ""};
   std::unique_ptr<Dispatcher> dispatcher;
   int filtered = 0, handled = 0, deferrals = 0;
@@ -111,6 +120,23 @@ TEST_F(OffloadTest, HeavyRoutesAnswerLaterFromTheWorker) {
   EXPECT_EQ(later[0]["x-ms-request-id"].size(), 36u);
   EXPECT_NE(metrics.render().find("route=\"create\",method=\"POST\",code=\"200\"} 1"),
             std::string::npos);
+}
+
+// A clock advance waits for subscribers whose plugins call back in: on its own runner, not on
+// the I/O thread and not behind CPU-heavy work.
+TEST_F(OffloadTest, WaitingRoutesRunOnTheWaitingRunner) {
+  EXPECT_FALSE(send(request(http::verb::post, "/waits")).has_value());
+  EXPECT_TRUE(runner.tasks.empty());
+  ASSERT_EQ(waiting.tasks.size(), 1u);
+  EXPECT_EQ(handled, 0);
+  waiting.run_all();
+  ASSERT_EQ(later.size(), 1u);
+  EXPECT_EQ(body(later[0])["waited"], true);
+  waiting.full = true;
+  auto busy = send(request(http::verb::post, "/waits"));
+  ASSERT_TRUE(busy.has_value());
+  EXPECT_EQ(busy->result_int(), 429);
+  EXPECT_EQ(handled, 1);
 }
 
 TEST_F(OffloadTest, LightRoutesAndFilterErrorsAnswerAtOnce) {
