@@ -107,7 +107,15 @@ po::options_description describe() {
     ("subnet", po::value<std::vector<std::string>>()->composing(),
      "CIDR=SUBNET_ID: callers from CIDR are in that virtual subnet (network rules and private "
      "endpoints), e.g. 127.0.1.0/24=/subscriptions/S/resourceGroups/G/providers/"
-     "Microsoft.Network/virtualNetworks/V/subnets/X (repeatable)");
+     "Microsoft.Network/virtualNetworks/V/subnets/X (repeatable)")
+    ("apiserver-binary", po::value<std::string>()->default_value(""),
+     "kmslab-apiserver for AKS clusters (default: beside this binary, then the build tree's "
+     "emulator/apiserver/, then PATH)")
+    ("kms-plugin-binary", po::value<std::string>()->default_value(""),
+     "kmslab-kms-plugin for AKS clusters (default: beside this binary, then the build tree's "
+     "plugin/, then PATH)")
+    ("aks-start-timeout", po::value<std::string>()->default_value("20s"),
+     "how long a cluster's processes get to serve before the operation fails");
   // clang-format on
   return d;
 }
@@ -218,6 +226,12 @@ std::optional<Config> parse_flags(int argc, char** argv) {
   c.imds_port = port_value(vm, "imds-port");
   c.imds = !vm["no-imds"].as<bool>();
   if (vm.count("subnet")) c.subnets = vm["subnet"].as<std::vector<std::string>>();
+  c.apiserver_binary = vm["apiserver-binary"].as<std::string>();
+  c.kms_plugin_binary = vm["kms-plugin-binary"].as<std::string>();
+  const auto aks_timeout = core::parse_duration(vm["aks-start-timeout"].as<std::string>());
+  if (!aks_timeout || *aks_timeout <= core::Duration::zero())
+    throw std::invalid_argument("--aks-start-timeout must be a duration such as 20s");
+  c.aks_start_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*aks_timeout);
   return c;
 }
 

@@ -52,6 +52,10 @@ struct Config {
   uint16_t imds_port = 0;                 // plain-HTTP IMDS listener; 0 = pick a free port
   bool imds = true;                       // serve IMDS at all
   std::vector<std::string> subnets;       // CIDR=SUBNET_RESOURCE_ID
+  // AKS control planes
+  std::string apiserver_binary;   // empty: found (aks::locate_binary)
+  std::string kms_plugin_binary;  // empty: found
+  std::chrono::milliseconds aks_start_timeout{20'000};
 
   std::string store_spec() const;
   std::filesystem::path endpoints_path() const;

@@ -98,6 +98,7 @@ Emulator::Emulator(Config config) : config_(std::move(config)) {
   keyvault_ = std::make_unique<keyvault::KeyVaultService>(*store_, *clock_, *rng_, *vaults_, kv);
   keyvault_->register_routes(router_);
   keyvault_->resume_timers();
+  create_supervisor();
   register_arm();
   dispatcher_ = std::make_unique<core::Dispatcher>(router_, *clock_, *rng_, *logger_, metrics_);
   if (config_.cpu_workers > 0) {
@@ -116,6 +117,7 @@ Emulator::~Emulator() {
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
   }
+  supervisor_->stop();
 }
 
 void Emulator::register_identity() {
@@ -178,6 +180,32 @@ void Emulator::register_arm() {
   arm_->resume_timers();
 }
 
+// Each binary is found now, so --help's order is what runs; one not found fails clusters (with
+// the places looked at), not the emulator.
+void Emulator::create_supervisor() {
+  aks::SupervisorOptions o;
+  o.data_dir = config_.data_dir;
+  o.start_timeout = config_.aks_start_timeout;
+  o.tunnels = &tunnels_;
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec).parent_path();
+  const char* path = std::getenv("PATH");
+  auto find = [&](const std::string& flag, const char* name, const char* relative) -> fs::path {
+    try {
+      return aks::locate_binary(flag, name, self, relative, path ? path : "");
+    } catch (const std::runtime_error& e) {
+      logger_->log(core::LogLevel::kWarn, "emulator", "AKS clusters cannot start",
+                   {{"why", e.what()}});
+      return flag.empty() ? fs::path(name) : fs::path(flag);
+    }
+  };
+  o.apiserver_binary =
+      find(config_.apiserver_binary, "kmslab-apiserver", "apiserver/kmslab-apiserver");
+  o.kms_plugin_binary =
+      find(config_.kms_plugin_binary, "kmslab-kms-plugin", "../plugin/kmslab-kms-plugin");
+  supervisor_ = std::make_unique<aks::ProcessSupervisor>(std::move(o), *logger_, *clock_);
+}
+
 void Emulator::create_flag_vaults() {
   for (const auto& item : config_.vaults) {
     auto vault = keyvault::vault_from_flag(item, config_.tenant_id, config_.region);
@@ -236,6 +264,7 @@ void Emulator::start() {
   options.body_limit = config_.max_body_bytes;
   options.read_timeout = config_.read_timeout;
   options.proxy_allow = certificate_names();
+  options.tunnel_routes = &tunnels_;
   server_ =
       std::make_unique<core::HttpServer>(ioc_, *main_sink_, &tls_->context(), options, metrics_);
   const auto kind =
@@ -266,6 +295,10 @@ void Emulator::start() {
     if (!ec) stop();
   });
   for (unsigned i = 0; i < config_.threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
+  supervisor_->start({endpoints_.main_url, endpoints_.proxy_url, endpoints_.imds_url,
+                      endpoints_.ca_path,
+                      config_.vault_dns_suffixes.empty() ? std::string("vault.azure.net")
+                                                         : config_.vault_dns_suffixes.front()});
   write_endpoints_file();
   logger_->info("emulator", "ready",
                 {{"main", endpoints_.main_url},
@@ -310,6 +343,7 @@ void Emulator::wait() {
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
   }
+  supervisor_->stop();  // no cluster process outlives the emulator
   std::error_code ec;
   fs::remove(config_.endpoints_path(), ec);  // a stopped emulator has no endpoints
   logger_->info("emulator", "stopped");

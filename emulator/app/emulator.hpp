@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "emulator/aks/supervisor/supervisor.hpp"
 #include "emulator/app/config.hpp"
 #include "emulator/arm/service.hpp"
 #include "emulator/core/clock.hpp"
@@ -22,6 +23,7 @@
 #include "emulator/core/server.hpp"
 #include "emulator/core/tls/ca.hpp"
 #include "emulator/core/tls/server_tls.hpp"
+#include "emulator/core/tunnel_routes.hpp"
 #include "emulator/faults/injector.hpp"
 #include "emulator/identity/directory.hpp"
 #include "emulator/identity/jwt.hpp"
@@ -60,6 +62,9 @@ class Emulator {
   const Endpoints& endpoints() const { return endpoints_; }
   core::VirtualClock& clock() { return *clock_; }
   store::Store& store() { return *store_; }
+  /// The AKS clusters' processes (the ContainerService resource provider drives them).
+  aks::ControlPlanes& control_planes() { return *supervisor_; }
+  aks::ProcessSupervisor& supervisor() { return *supervisor_; }
   std::string banner() const;
 
  private:
@@ -71,6 +76,7 @@ class Emulator {
   void register_network_admin(core::Router::GroupId admin);
   void register_managed_identity();
   void register_arm();
+  void create_supervisor();
   identity::jwt::VerifyResult check_token(std::string_view token) const;
   void persist_clock();
   void write_endpoints_file() const;
@@ -94,6 +100,10 @@ class Emulator {
   std::unique_ptr<identity::RoleAssignments> role_assignments_;
   std::unique_ptr<keyvault::VaultRegistry> vaults_;
   std::unique_ptr<faults::FaultInjector> faults_;
+  // Before the supervisor (which fills it) and the proxy (which reads it).
+  core::TunnelRoutes tunnels_;
+  // Before arm_, which drives it.
+  std::unique_ptr<aks::ProcessSupervisor> supervisor_;
   std::unique_ptr<keyvault::KeyVaultService> keyvault_;
   std::unique_ptr<arm::ArmService> arm_;
   // Each listener serves its own surface (listener_surface.hpp): https and the proxy's tunnels
