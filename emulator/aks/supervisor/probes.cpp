@@ -37,6 +37,10 @@ std::optional<ApiserverAccess> read_kubeconfig(const std::filesystem::path& file
   } catch (const std::exception&) {
     return std::nullopt;
   }
+  return parse_kubeconfig(text);
+}
+
+std::optional<ApiserverAccess> parse_kubeconfig(std::string_view text) {
   const auto j = nlohmann::json::parse(text, nullptr, false);
   try {
     ApiserverAccess a;

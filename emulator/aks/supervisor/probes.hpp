@@ -26,6 +26,8 @@ struct ApiserverAccess {
 };
 /// nullopt when the file is missing or not (yet) a kubeconfig with a server and a token.
 std::optional<ApiserverAccess> read_kubeconfig(const std::filesystem::path& file);
+/// The same from the file's text (JSON, as kmslab-apiserver writes it).
+std::optional<ApiserverAccess> parse_kubeconfig(std::string_view text);
 
 struct ProbeResult {
   bool ok = false;      // answered 200
