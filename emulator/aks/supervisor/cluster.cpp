@@ -2,6 +2,8 @@
 
 #include <signal.h>
 
+#include <charconv>
+
 #include "emulator/aks/supervisor/cluster_files.hpp"
 #include "emulator/aks/supervisor/probes.hpp"
 #include "emulator/core/files.hpp"
@@ -130,6 +132,10 @@ void Cluster::run() {
 }
 
 void Cluster::reconcile(const ControlPlaneSpec& spec) {
+  if (const std::string problem = spec_problem(spec); !problem.empty()) {
+    finish(Phase::kFailed, problem);  // refused: what runs keeps running as it was
+    return;
+  }
   current_ = spec;
   if (!spec.running) {
     stop_all();
@@ -374,9 +380,12 @@ void Cluster::set_route(bool present) {
     routed_fqdn_.clear();
   }
   if (!present || !current_ || current_->fqdn.empty() || !apiserver_ || !apiserver_->ready) return;
-  const auto port = apiserver_->access_url.substr(apiserver_->access_url.rfind(':') + 1);
-  options_.tunnels->set(current_->fqdn, 443,
-                        {"127.0.0.1", static_cast<uint16_t>(std::stoul(port))});
+  const std::string& url = apiserver_->access_url;
+  unsigned port = 0;
+  const char* first = url.data() + url.rfind(':') + 1;
+  const auto [end, ec] = std::from_chars(first, url.data() + url.size(), port);
+  if (ec != std::errc() || end == first || port == 0 || port > 65535) return;
+  options_.tunnels->set(current_->fqdn, 443, {"127.0.0.1", static_cast<uint16_t>(port)});
   routed_fqdn_ = current_->fqdn;
 }
 

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <sys/un.h>
 
+#include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
 
@@ -31,6 +32,27 @@ std::string last_segment(const std::string& id) {
 }
 
 }  // namespace
+
+std::string spec_problem(const ControlPlaneSpec& spec) {
+  if (spec.cluster_id.empty()) return "the cluster id is empty";
+  std::vector<std::string> seen;
+  for (const auto& key : spec.kms) {
+    const std::string& name = key.provider_name;
+    const bool safe = !name.empty() && name != "." && name != ".." &&
+                      std::all_of(name.begin(), name.end(), [](unsigned char c) {
+                        return std::isalnum(c) || c == '.' || c == '_' || c == '-';
+                      });
+    if (!safe) return "KMS provider name '" + name + "' is not of [A-Za-z0-9._-]";
+    if (std::find(seen.begin(), seen.end(), name) != seen.end())
+      return "KMS provider name '" + name + "' is used twice";
+    seen.push_back(name);
+    if (key.vault_name.empty() || key.key_name.empty() || key.key_version.empty())
+      return "KMS provider '" + name + "' needs a vault, a key name and a key version";
+    if (key.kms_api_version != 1 && key.kms_api_version != 2)
+      return "KMS provider '" + name + "': apiVersion must be v1 or v2";
+  }
+  return "";
+}
 
 std::string cluster_dir_name(const std::string& cluster_id) {
   std::string name;

@@ -11,6 +11,11 @@
 
 namespace kmslab::aks {
 
+/// Why the supervisor cannot run `spec` as given (empty when it can): provider names become file
+/// names, so they must be distinct and of [A-Za-z0-9._-] (and not "." or ".."); each key needs
+/// its vault, name and version; the apiVersion is v1 or v2.
+std::string spec_problem(const ControlPlaneSpec& spec);
+
 /// A short directory name for an ARM resource id: the cluster's name (safe characters, at most
 /// 24) and 12 hex digits of its SHA-256, so unix socket paths inside stay short.
 std::string cluster_dir_name(const std::string& cluster_id);

@@ -30,6 +30,27 @@ ControlPlaneSpec two_keys() {
   return s;
 }
 
+TEST(ClusterFiles, SpecProblems) {
+  EXPECT_EQ(spec_problem(two_keys()), "");
+  for (const char* bad : {"", ".", "..", "../x", "a/b", "a b", "a:b", "azure\nkms"}) {
+    auto s = two_keys();
+    s.kms[0].provider_name = bad;
+    EXPECT_NE(spec_problem(s).find("is not of"), std::string::npos) << bad;
+  }
+  auto twice = two_keys();
+  twice.kms[1].provider_name = twice.kms[0].provider_name;
+  EXPECT_NE(spec_problem(twice).find("used twice"), std::string::npos);
+  auto no_version = two_keys();
+  no_version.kms[1].key_version.clear();
+  EXPECT_NE(spec_problem(no_version).find("needs a vault"), std::string::npos);
+  auto v3 = two_keys();
+  v3.kms[0].kms_api_version = 3;
+  EXPECT_NE(spec_problem(v3).find("v1 or v2"), std::string::npos);
+  auto no_id = two_keys();
+  no_id.cluster_id.clear();
+  EXPECT_NE(spec_problem(no_id), "");
+}
+
 TEST(ClusterFiles, DirectoryNameIsShortSafeAndDistinct) {
   const auto a = cluster_dir_name(two_keys().cluster_id);
   EXPECT_EQ(a.rfind("prod_one-", 0), 0u) << a;

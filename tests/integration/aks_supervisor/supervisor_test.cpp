@@ -201,6 +201,16 @@ TEST_F(SupervisorTest, ClusterLifecycle) {
   EXPECT_NE(kubectl(st, true, {"get", "pods", "-n", "kube-system"}).find("konnectivity-agent"),
             std::string::npos);
 
+  // A spec the supervisor cannot run is refused and changes nothing.
+  const auto running = world_->supervisor().pids(s.cluster_id);
+  ControlPlaneSpec bad = s;
+  bad.kms[0].provider_name = "../escape";
+  const ControlPlaneState refused = apply(bad);
+  EXPECT_EQ(refused.phase, Phase::kFailed);
+  EXPECT_NE(refused.message.find("'../escape' is not of"), std::string::npos) << refused.message;
+  EXPECT_EQ(world_->supervisor().pids(s.cluster_id), running);
+  EXPECT_FALSE(fs::exists(dir.parent_path() / "escape.azure.json"));
+
   // A plugin killed with -9 is restarted, and the cluster serves again.
   const auto plugins = processes(s.cluster_id, "kmslab-kms-plugin");
   ASSERT_EQ(plugins.size(), 1u);
