@@ -41,6 +41,8 @@ class Cluster {
   /// The running processes' ids (tests check /proc with them).
   std::vector<pid_t> pids() const;
   const std::filesystem::path& dir() const { return dir_; }
+  /// True on the cluster's own thread (inside a `done`), where the cluster cannot be destroyed.
+  bool on_own_thread() const { return std::this_thread::get_id() == thread_.get_id(); }
 
  private:
   struct Child {

@@ -10,6 +10,28 @@ namespace kmslab::aks {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// A `done` that removes its own cluster runs on that cluster's thread, which cannot join itself:
+// the cluster is then destroyed (and its directory deleted) from a thread of its own.
+void destroy(std::unique_ptr<Cluster> cluster, fs::path dir, core::Logger& log) {
+  auto finish = [&log](std::unique_ptr<Cluster> c, const fs::path& d) {
+    c.reset();
+    if (d.empty()) return;
+    std::error_code ec;
+    fs::remove_all(d, ec);
+    if (ec)
+      log.error("aks-supervisor", "cannot delete", {{"dir", d.string()}, {"error", ec.message()}});
+  };
+  if (cluster && cluster->on_own_thread()) {
+    std::thread(finish, std::move(cluster), std::move(dir)).detach();
+    return;
+  }
+  finish(std::move(cluster), dir);
+}
+
+}  // namespace
+
 ProcessSupervisor::ProcessSupervisor(SupervisorOptions options, core::Logger& log,
                                      const core::Clock& clock)
     : options_(std::move(options)), log_(log), clock_(clock) {}
@@ -32,7 +54,7 @@ void ProcessSupervisor::stop() {
     std::lock_guard l(mu_);
     clusters.swap(clusters_);
   }
-  clusters.clear();  // each destructor stops its processes and joins its thread
+  for (auto& [id, cluster] : clusters) destroy(std::move(cluster), {}, log_);
 }
 
 void ProcessSupervisor::apply(const ControlPlaneSpec& spec, Done done) {
@@ -65,12 +87,7 @@ void ProcessSupervisor::remove(const std::string& cluster_id) {
       clusters_.erase(it);
     }
   }
-  const fs::path dir = options_.data_dir / "clusters" / cluster_dir_name(cluster_id);
-  cluster.reset();
-  std::error_code ec;
-  fs::remove_all(dir, ec);
-  if (ec)
-    log_.error("aks-supervisor", "cannot delete", {{"dir", dir.string()}, {"error", ec.message()}});
+  destroy(std::move(cluster), options_.data_dir / "clusters" / cluster_dir_name(cluster_id), log_);
 }
 
 std::optional<ControlPlaneState> ProcessSupervisor::state(const std::string& cluster_id) const {

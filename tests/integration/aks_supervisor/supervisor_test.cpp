@@ -265,14 +265,24 @@ TEST_F(SupervisorTest, ClusterLifecycle) {
 // A plugin whose key does not exist never becomes healthy: kFailed says why, with its log.
 TEST_F(SupervisorTest, UnhealthyPluginFailsWithItsLog) {
   ControlPlaneSpec s = spec("broken", {key(std::string(32, '0'))});
-  const ControlPlaneState st = apply(s);
+  // The done removes its own cluster (from the cluster's thread, which cannot join itself).
+  std::promise<ControlPlaneState> done;
+  world_->supervisor().apply(s, [&](const ControlPlaneState& state) {
+    world_->supervisor().remove(s.cluster_id);
+    done.set_value(state);
+  });
+  auto future = done.get_future();
+  ASSERT_EQ(future.wait_for(30s), std::future_status::ready);
+  const ControlPlaneState st = future.get();
+  const fs::path dir = world_->supervisor().cluster_dir(s.cluster_id);
+  EXPECT_TRUE(eventually([&] { return !fs::exists(dir); }));
+  EXPECT_FALSE(world_->supervisor().state(s.cluster_id));
   ASSERT_EQ(st.phase, Phase::kFailed);
   EXPECT_NE(st.message.find("kmslab-kms-plugin azurekmsprovider did not become ready"),
             std::string::npos)
       << st.message;
   EXPECT_NE(st.message.find("/healthz answered"), std::string::npos) << st.message;
   EXPECT_NE(st.message.find("last log lines"), std::string::npos) << st.message;
-  world_->supervisor().remove(s.cluster_id);
 }
 
 // Stopping the emulator stops every cluster's processes.
