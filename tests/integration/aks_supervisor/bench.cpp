@@ -38,20 +38,8 @@ int main(int argc, char** argv) {
     test::World world(dir / "emu", std::chrono::seconds(30));
     const std::string version = world.create_key("kek");
     for (int i = 0; i < clusters; ++i) {
-      aks::ControlPlaneSpec s;
-      s.cluster_id =
-          "/subscriptions/" + std::string(test::kSubscription) +
-          "/resourcegroups/aks/providers/microsoft.containerservice/managedclusters/bench" +
-          std::to_string(i);
+      aks::ControlPlaneSpec s = world.spec("bench" + std::to_string(i), {world.key(version)});
       s.kubernetes_version = "1.30.4";
-      s.fqdn = "bench" + std::to_string(i) + "-0a1b2c3d.hcp.eastus.azmk8s.io";
-      s.tenant_id = test::kTenant;
-      s.identity_client_id = world.identity_client_id;
-      aks::KmsKey k;
-      k.vault_name = world.vault;
-      k.key_name = "kek";
-      k.key_version = version;
-      s.kms = {k};
       std::promise<aks::ControlPlaneState> done;
       auto future = done.get_future();
       const auto start = std::chrono::steady_clock::now();

@@ -25,7 +25,7 @@ using aks::ControlPlaneState;
 using Phase = ControlPlaneState::Phase;
 using namespace std::chrono_literals;
 
-constexpr const char* kFqdn = "kms1-5c2b7a9e.hcp.eastus.azmk8s.io";
+constexpr const char* kFqdn = "kms1-5c2b7a9e.hcp.eastus.azmk8s.io";  // World::spec("kms1")
 
 fs::path temp_dir() {
   fs::path dir = fs::temp_directory_path() / ("kmslab-akssup-" + std::to_string(::getpid()));
@@ -74,42 +74,16 @@ class SupervisorTest : public ::testing::Test {
 
   static aks::KmsKey key(const std::string& version,
                          const std::string& provider = "azurekmsprovider") {
-    aks::KmsKey k;
-    k.provider_name = provider;
-    k.vault_name = world_->vault;
-    k.key_name = "kek";
-    k.key_version = version;
-    k.key_id = "https://" + world_->vault + ".vault.azure.net/keys/kek/" + version;
-    return k;
+    return world_->key(version, provider);
   }
 
   static ControlPlaneSpec spec(const std::string& name, std::vector<aks::KmsKey> keys) {
-    ControlPlaneSpec s;
-    s.cluster_id = std::string("/subscriptions/") + kSubscription +
-                   "/resourcegroups/aks/providers/microsoft.containerservice/managedclusters/" +
-                   name;
-    s.kubernetes_version = "1.29.4";
-    s.fqdn = kFqdn;
-    s.tenant_id = kTenant;
-    s.identity_client_id = world_->identity_client_id;
-    s.identity_resource_id = world_->identity_resource_id;
-    s.kms = std::move(keys);
+    ControlPlaneSpec s = world_->spec(name, std::move(keys));
     s.pods = {"kube-system/konnectivity-agent-6c8f4"};
     return s;
   }
 
-  // Applies and waits for `done` (which must come exactly once).
-  static ControlPlaneState apply(const ControlPlaneSpec& s) {
-    auto promise = std::make_shared<std::promise<ControlPlaneState>>();
-    auto calls = std::make_shared<std::atomic<int>>(0);
-    auto future = promise->get_future();
-    world_->supervisor().apply(s, [promise, calls](const ControlPlaneState& st) {
-      if (calls->fetch_add(1) == 0) promise->set_value(st);
-    });
-    if (future.wait_for(30s) != std::future_status::ready) throw std::runtime_error("no done");
-    EXPECT_TRUE(eventually([&] { return calls->load() == 1; }, 0ms));
-    return future.get();
-  }
+  static ControlPlaneState apply(const ControlPlaneSpec& s) { return world_->apply(s); }
 
   // kubectl with a kubeconfig for the cluster: loopback URL, or the FQDN through the proxy.
   static std::string kubectl(const ControlPlaneState& st, bool via_fqdn,
@@ -292,23 +266,8 @@ TEST(SupervisorStop, EmulatorStopLeavesNoChild) {
   {
     World world(dir / "emu", 10s);
     const std::string version = world.create_key("kek");
-    ControlPlaneSpec s;
-    s.cluster_id =
-        "/subscriptions/x/resourcegroups/aks/providers/microsoft.containerservice/managedclusters/"
-        "stop";
-    s.kubernetes_version = "1.30.1";
-    s.tenant_id = kTenant;
-    s.identity_client_id = world.identity_client_id;
-    aks::KmsKey k;
-    k.vault_name = world.vault;
-    k.key_name = "kek";
-    k.key_version = version;
-    s.kms = {k};
-    std::promise<ControlPlaneState> done;
-    world.supervisor().apply(s, [&](const ControlPlaneState& st) { done.set_value(st); });
-    auto future = done.get_future();
-    ASSERT_EQ(future.wait_for(30s), std::future_status::ready);
-    ASSERT_EQ(future.get().phase, Phase::kRunning);
+    ControlPlaneSpec s = world.spec("stop", {world.key(version)});
+    ASSERT_EQ(world.apply(s).phase, Phase::kRunning);
     pids = world.supervisor().pids(s.cluster_id);
     ASSERT_EQ(pids.size(), 2u);
     world.emulator().stop();

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <future>
 #include <stdexcept>
 #include <thread>
 
@@ -95,6 +97,43 @@ std::string World::token(const std::string& scope) {
       "", "grant_type=client_credentials&client_id=aks-test-admin&client_secret=s&scope=" + scope,
       "application/x-www-form-urlencoded");
   return checked(r, "token").at("access_token").get<std::string>();
+}
+
+aks::KmsKey World::key(const std::string& version, const std::string& provider) const {
+  aks::KmsKey k;
+  k.provider_name = provider;
+  k.vault_name = vault;
+  k.key_name = "kek";
+  k.key_version = version;
+  k.key_id = "https://" + vault + ".vault.azure.net/keys/kek/" + version;
+  return k;
+}
+
+aks::ControlPlaneSpec World::spec(const std::string& name, std::vector<aks::KmsKey> keys) const {
+  aks::ControlPlaneSpec s;
+  s.cluster_id = std::string("/subscriptions/") + kSubscription +
+                 "/resourcegroups/aks/providers/microsoft.containerservice/managedclusters/" + name;
+  s.kubernetes_version = "1.29.4";
+  s.fqdn = name + "-5c2b7a9e.hcp.eastus.azmk8s.io";
+  s.tenant_id = kTenant;
+  s.identity_client_id = identity_client_id;
+  s.identity_resource_id = identity_resource_id;
+  s.kms = std::move(keys);
+  return s;
+}
+
+aks::ControlPlaneState World::apply(const aks::ControlPlaneSpec& spec) {
+  auto promise = std::make_shared<std::promise<aks::ControlPlaneState>>();
+  auto calls = std::make_shared<std::atomic<int>>(0);
+  auto future = promise->get_future();
+  supervisor().apply(spec, [promise, calls](const aks::ControlPlaneState& st) {
+    if (calls->fetch_add(1) == 0) promise->set_value(st);
+  });
+  if (future.wait_for(std::chrono::seconds(60)) != std::future_status::ready)
+    throw std::runtime_error("no done for " + spec.cluster_id);
+  auto state = future.get();
+  if (calls->load() != 1) throw std::runtime_error("done called more than once");
+  return state;
 }
 
 std::string World::create_key(const std::string& name) {

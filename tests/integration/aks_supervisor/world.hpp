@@ -34,6 +34,13 @@ class World {
                               const std::string& content_type = "application/json");
   /// An Entra ID client-credentials token for `scope`.
   std::string token(const std::string& scope);
+  /// A version of key "kek" of the vault as a KMS provider.
+  aks::KmsKey key(const std::string& version,
+                  const std::string& provider = "azurekmsprovider") const;
+  /// A KMS cluster named `name` (FQDN <name>-5c2b7a9e.hcp.eastus.azmk8s.io) using the identity.
+  aks::ControlPlaneSpec spec(const std::string& name, std::vector<aks::KmsKey> keys) const;
+  /// Applies and waits (bounded) for `done`, which must come exactly once.
+  aks::ControlPlaneState apply(const aks::ControlPlaneSpec& spec);
 
   std::string vault = "akskms";
   std::string identity_client_id, identity_principal_id, identity_resource_id;
