@@ -27,8 +27,9 @@ using namespace std::chrono_literals;
 
 constexpr const char* kFqdn = "kms1-5c2b7a9e.hcp.eastus.azmk8s.io";  // World::spec("kms1")
 
-fs::path temp_dir() {
-  fs::path dir = fs::temp_directory_path() / ("kmslab-akssup-" + std::to_string(::getpid()));
+fs::path temp_dir(const std::string& name) {
+  fs::path dir =
+      fs::temp_directory_path() / ("kmslab-akssup-" + std::to_string(::getpid()) + "-" + name);
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
@@ -59,8 +60,8 @@ bool eventually(F&& predicate, std::chrono::milliseconds limit = 20s) {
 class SupervisorTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new fs::path(temp_dir());
-    world_ = new World(*dir_ / "emu", 4s);
+    dir_ = new fs::path(temp_dir("lifecycle"));
+    world_ = new World(*dir_ / "emu", 30s);
     first_version_ = new std::string(world_->create_key("kek"));
     second_version_ = new std::string(world_->create_key("kek"));
   }
@@ -237,31 +238,37 @@ TEST_F(SupervisorTest, ClusterLifecycle) {
 }
 
 // A plugin whose key does not exist never becomes healthy: kFailed says why, with its log.
-TEST_F(SupervisorTest, UnhealthyPluginFailsWithItsLog) {
-  ControlPlaneSpec s = spec("broken", {key(std::string(32, '0'))});
+TEST(SupervisorFailure, UnhealthyPluginFailsWithItsLog) {
+  // Its own emulator, with a start timeout short enough to wait out.
+  const fs::path root = temp_dir("broken");
+  World world(root / "emu", 3s);
+  ControlPlaneSpec s = world.spec("broken", {world.key(std::string(32, '0'))});
   // The done removes its own cluster (from the cluster's thread, which cannot join itself).
   std::promise<ControlPlaneState> done;
-  world_->supervisor().apply(s, [&](const ControlPlaneState& state) {
-    world_->supervisor().remove(s.cluster_id);
+  world.supervisor().apply(s, [&](const ControlPlaneState& state) {
+    world.supervisor().remove(s.cluster_id);
     done.set_value(state);
   });
   auto future = done.get_future();
   ASSERT_EQ(future.wait_for(30s), std::future_status::ready);
   const ControlPlaneState st = future.get();
-  const fs::path dir = world_->supervisor().cluster_dir(s.cluster_id);
+  const fs::path dir = world.supervisor().cluster_dir(s.cluster_id);
   EXPECT_TRUE(eventually([&] { return !fs::exists(dir); }));
-  EXPECT_FALSE(world_->supervisor().state(s.cluster_id));
+  EXPECT_FALSE(world.supervisor().state(s.cluster_id));
   ASSERT_EQ(st.phase, Phase::kFailed);
   EXPECT_NE(st.message.find("kmslab-kms-plugin azurekmsprovider did not become ready"),
             std::string::npos)
       << st.message;
   EXPECT_NE(st.message.find("/healthz answered"), std::string::npos) << st.message;
   EXPECT_NE(st.message.find("last log lines"), std::string::npos) << st.message;
+  world.emulator().stop();
+  world.emulator().wait();
+  fs::remove_all(root);
 }
 
 // Stopping the emulator stops every cluster's processes.
 TEST(SupervisorStop, EmulatorStopLeavesNoChild) {
-  const fs::path dir = temp_dir() / "stop";
+  const fs::path dir = temp_dir("stop");
   std::vector<pid_t> pids;
   {
     World world(dir / "emu", 10s);
@@ -274,7 +281,7 @@ TEST(SupervisorStop, EmulatorStopLeavesNoChild) {
     world.emulator().wait();
     for (pid_t p : pids) EXPECT_FALSE(alive(p)) << p;
   }
-  fs::remove_all(dir.parent_path());
+  fs::remove_all(dir);
 }
 
 }  // namespace
