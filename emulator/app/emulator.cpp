@@ -69,6 +69,7 @@ Emulator::Emulator(Config config) : config_(std::move(config)) {
       {*clock_, metrics_, kVersion, [this] { persist_clock(); }, config_.admin_token,
        [this] { return store_->revision(); }, [this] { return store_->check_integrity(); }});
   directory_ = std::make_unique<identity::Directory>(*store_, *rng_);
+  faults_ = std::make_unique<faults::FaultInjector>(*store_, *clock_, *rng_, &metrics_);
   role_assignments_ = std::make_unique<identity::RoleAssignments>(*store_);
   register_identity();
   tokens_ =
@@ -86,7 +87,6 @@ Emulator::Emulator(Config config) : config_(std::move(config)) {
   kv.tokens = tokens_.get();
   kv.role_assignments = role_assignments_.get();
   kv.subnets = &subnets_;
-  faults_ = std::make_unique<faults::FaultInjector>(*store_, *clock_, *rng_, &metrics_);
   faults::register_fault_routes(router_, admin, *faults_);
   kv.faults = faults_.get();
   kv.throttle.enabled = config_.throttling;
@@ -128,6 +128,7 @@ void Emulator::register_identity() {
   services.hosts.insert(services.hosts.end(), config_.host_names.begin(), config_.host_names.end());
   services.signing_key = signing_key_;
   services.default_tenant_id = config_.tenant_id;
+  services.guard_token = token_fault_guard("identity");
   services.validate_credentials = identity::client_validator(
       *directory_, config_.directory == "registered" ? identity::DirectoryMode::kRegistered
                                                      : identity::DirectoryMode::kOpen);
@@ -149,7 +150,20 @@ void Emulator::register_managed_identity() {
   mi.signing_key = signing_key_;
   mi.default_tenant_id = config_.tenant_id;
   mi.identity_header = identity_header_;
+  mi.guard_token = token_fault_guard("imds");
   identity::register_managed_identity_routes(imds_router_, std::move(mi));
+}
+
+// Token requests to Entra ID ("identity") and to the managed identity endpoint ("imds") meet the
+// fault rules of their service, as operation "token", matched on the caller's source address.
+std::function<core::Handler(core::Handler)> Emulator::token_fault_guard(
+    const std::string& service) {
+  faults_->add_operations({"token"}, service);
+  return [f = faults_.get(), service](core::Handler inner) {
+    return f->guard(std::move(inner), [service](const core::RequestContext& ctx) {
+      return faults::FaultTarget{service, "", "", "token", "", ctx.connection.peer_address};
+    });
+  };
 }
 
 // ARM's view of a bearer token: the shared verifier's verdict, with the claims as JSON.

@@ -75,6 +75,7 @@ class Emulator {
   void load_subnets();
   void register_network_admin(core::Router::GroupId admin);
   void register_managed_identity();
+  std::function<core::Handler(core::Handler)> token_fault_guard(const std::string& service);
   void register_arm();
   void create_supervisor();
   identity::jwt::VerifyResult check_token(std::string_view token) const;

@@ -38,9 +38,10 @@ FaultInjector::FaultInjector(store::Store& store, const core::Clock& clock, core
   load();
 }
 
-void FaultInjector::add_operations(const std::vector<std::string>& names) {
+void FaultInjector::add_operations(const std::vector<std::string>& names,
+                                   const std::string& service) {
   std::lock_guard l(mu_);
-  for (const auto& n : names) operations_.insert(core::to_lower(n));
+  for (const auto& n : names) operations_[service].insert(core::to_lower(n));
 }
 
 // A damaged record is skipped rather than refusing to start: faults are test scaffolding, and

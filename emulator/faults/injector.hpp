@@ -5,7 +5,8 @@
 //
 // A surface opts in by wrapping its handlers with guard(), telling the injector how to describe a
 // request; Key Vault does (keyvault/protocol.cpp), after authentication and before the handler,
-// so a fault's 429 costs the vault no quota.
+// so a fault's 429 costs the vault no quota; the app wires the identity token endpoint and IMDS
+// (app/emulator.cpp) through their services' guard hook.
 #include <atomic>
 #include <functional>
 #include <mutex>
@@ -28,8 +29,9 @@ class FaultInjector {
   FaultInjector(store::Store& store, const core::Clock& clock, core::Rng& rng,
                 core::MetricsRegistry* metrics = nullptr);
 
-  /// Operation names a surface accepts in match.operation (lower-case).
-  void add_operations(const std::vector<std::string>& names);
+  /// Operation names a surface (one of kServices) accepts in match.operation (lower-case).
+  void add_operations(const std::vector<std::string>& names,
+                      const std::string& service = "keyvault");
 
   /// Validates and stores a rule; the error is a 400 BadParameter for the admin API.
   core::Result<nlohmann::ordered_json> add(const nlohmann::json& rule);

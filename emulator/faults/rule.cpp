@@ -42,7 +42,32 @@ const std::map<unsigned, StatusDefault> kDefaults = {
     {504, {"GatewayTimeout", "The operation timed out. Please retry the request."}},
 };
 
-StatusDefault default_for(unsigned status) {
+// Entra ID and IMDS answer OAuth errors ({"error","error_description"}). Unverified [U]: the
+// AADSTS texts are Entra ID's published descriptions of AADSTS90055 (TenantThrottlingError) and
+// AADSTS90033 (transient), and IMDS's are its documented meanings of 429 and 5xx
+// (how-to-use-vm-token "Error handling"); a rule that needs a captured text gives "message".
+const std::map<unsigned, StatusDefault> kIdentityDefaults = {
+    {429,
+     {"temporarily_unavailable",
+      "AADSTS90055: TenantThrottlingError - There are too many incoming requests."}},
+    {500, {"server_error", "AADSTS90033: A transient error has occurred. Please try again."}},
+    {503,
+     {"temporarily_unavailable", "AADSTS90033: A transient error has occurred. Please try again."}},
+};
+const std::map<unsigned, StatusDefault> kImdsDefaults = {
+    {429, {"too_many_requests", "IMDS rate limit reached. Retry with exponential back-off."}},
+    {500, {"unknown_error", "Transient error in IMDS. Retry after a period."}},
+    {503, {"unknown_error", "IMDS is temporarily unavailable. Retry after a period."}},
+};
+
+StatusDefault default_for(unsigned status, const std::string& service) {
+  if (service != "keyvault") {
+    const auto& table = service == "imds" ? kImdsDefaults : kIdentityDefaults;
+    if (auto it = table.find(status); it != table.end()) return it->second;
+    return status < 500
+               ? StatusDefault{"invalid_request", "The request could not be processed."}
+               : StatusDefault{"server_error", "The server encountered an internal error."};
+  }
   auto it = kDefaults.find(status);
   if (it != kDefaults.end()) return it->second;
   return status < 500 ? StatusDefault{"BadRequest", "The request could not be processed."}
@@ -61,16 +86,18 @@ bool is_guid(std::string_view s) {
   return true;
 }
 
+std::string join(const std::set<std::string>& names) {
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+  return list;
+}
+
 /// Fails on a member of `j` that is not in `allowed`.
 std::optional<std::string> unknown_member(const Json& j, const std::set<std::string>& allowed,
                                           const std::string& where) {
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (!allowed.count(it.key())) {
-      return "Unknown field '" + it.key() + "' in " + where + "; allowed: " + [&] {
-        std::string list;
-        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-        return list;
-      }() + ".";
+      return "Unknown field '" + it.key() + "' in " + where + "; allowed: " + join(allowed) + ".";
     }
   }
   return std::nullopt;
@@ -124,19 +151,24 @@ std::variant<Match, std::string> parse_match(const Json& j, const OperationNames
       return "'match." + std::string(name) + "' must be a non-empty string.";
     }
   }
-  if (j.contains("service") && to_lower(j["service"].get<std::string>()) != "keyvault") {
-    return std::string(
-        "'match.service' must be \"keyvault\": faults apply to the Key Vault data "
-        "plane only.");
+  if (j.contains("service")) m.service = to_lower(j["service"].get<std::string>());
+  if (!kServices.count(m.service)) {
+    return "'match.service' must be one of " + join(kServices) + "; got '" +
+           j["service"].get<std::string>() + "'.";
+  }
+  for (const char* name : {"vault", "key"}) {
+    if (j.contains(name) && m.service != "keyvault")
+      return "'match." + std::string(name) + "' applies to service \"keyvault\" only.";
   }
   if (j.contains("vault")) m.vault = to_lower(j["vault"].get<std::string>());
   if (j.contains("key")) m.key = to_lower(j["key"].get<std::string>());
   if (j.contains("operation")) {
     m.operation = to_lower(j["operation"].get<std::string>());
-    if (!operations.empty() && !operations.count(*m.operation)) {
-      std::string list;
-      for (const auto& o : operations) list += (list.empty() ? "" : ", ") + o;
-      return "Unknown operation '" + j["operation"].get<std::string>() + "'; one of: " + list + ".";
+    const auto names = operations.find(m.service);
+    if (!operations.empty() && (names == operations.end() || !names->second.count(*m.operation))) {
+      const std::string list = names == operations.end() ? "" : join(names->second);
+      return "Unknown operation '" + j["operation"].get<std::string>() + "' of service " +
+             m.service + "; one of: " + list + ".";
     }
   }
   if (j.contains("caller")) {
@@ -145,7 +177,7 @@ std::variant<Match, std::string> parse_match(const Json& j, const OperationNames
   return m;
 }
 
-std::variant<Action, std::string> parse_error_action(const Json& j) {
+std::variant<Action, std::string> parse_error_action(const Json& j, const std::string& service) {
   if (auto e = unknown_member(j, {"type", "status", "code", "message", "retryAfter"},
                               "an error action")) {
     return *e;
@@ -155,7 +187,8 @@ std::variant<Action, std::string> parse_error_action(const Json& j) {
   if (auto* e = std::get_if<std::string>(&status)) return *e;
   ErrorAction a;
   a.status = static_cast<unsigned>(std::get<int64_t>(status));
-  const StatusDefault d = default_for(a.status);
+  a.oauth = service != "keyvault";
+  const StatusDefault d = default_for(a.status, service);
   a.code = d.code;
   a.message = d.message;
   for (const char* name : {"code", "message"}) {
@@ -175,14 +208,14 @@ std::variant<Action, std::string> parse_error_action(const Json& j) {
   return Action{a};
 }
 
-std::variant<Action, std::string> parse_action(const Json& j) {
+std::variant<Action, std::string> parse_action(const Json& j, const std::string& service) {
   if (!j.is_object()) return std::string("'action' must be an object.");
   if (!j.contains("type") || !j["type"].is_string()) {
     return std::string(
         "'action.type' must be one of \"error\", \"latency\", \"reset\", \"slowBody\".");
   }
   const std::string type = j["type"].get<std::string>();
-  if (type == "error") return parse_error_action(j);
+  if (type == "error") return parse_error_action(j, service);
   if (type == "latency") {
     if (auto e = unknown_member(j, {"type", "ms"}, "a latency action")) return *e;
     if (!j.contains("ms")) return std::string("A latency action needs 'ms'.");
@@ -238,6 +271,7 @@ std::optional<std::string> parse_lifetime(const Json& j, Rule& r) {
 
 nlohmann::ordered_json match_json(const Match& m) {
   nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  if (m.service != "keyvault") j["service"] = m.service;
   if (m.vault) j["vault"] = *m.vault;
   if (m.key) j["key"] = *m.key;
   if (m.operation) j["operation"] = *m.operation;
@@ -319,7 +353,7 @@ std::variant<Rule, std::string> parse_rule(const Json& j, const OperationNames& 
     if (auto* e = std::get_if<std::string>(&m)) return *e;
     r.match = std::get<Match>(std::move(m));
   }
-  auto a = parse_action(j["action"]);
+  auto a = parse_action(j["action"], r.match.service);
   if (auto* e = std::get_if<std::string>(&a)) return *e;
   r.action = std::get<Action>(std::move(a));
   if (auto e = parse_lifetime(j, r)) return *e;
@@ -362,6 +396,12 @@ std::optional<Rule> from_stored(const std::string& text) {
 }
 
 core::Reply error_reply(const ErrorAction& a) {
+  if (a.oauth) {
+    core::Reply r = core::Reply::ordered(
+        nlohmann::ordered_json{{"error", a.code}, {"error_description", a.message}}, a.status);
+    if (a.retry_after) r.headers.emplace_back("Retry-After", std::to_string(*a.retry_after));
+    return r;
+  }
   core::ApiError e{a.status, a.code, a.message, std::nullopt, {}};
   if (a.retry_after) e.headers.emplace_back("Retry-After", std::to_string(*a.retry_after));
   return core::to_reply(e);

@@ -1,7 +1,8 @@
 #pragma once
 // One fault rule: what it matches, what it does, and how long it lives. The JSON form is the
 // admin API's (README "Fault injection"):
-//   {"match": {"vault":"v1","key":"k1","operation":"encrypt","caller":"<oid> | <IPv4 or CIDR>"},
+//   {"match": {"service":"keyvault | identity | imds","vault":"v1","key":"k1",
+//              "operation":"encrypt","caller":"<oid> | <IPv4 or CIDR>"},
 //    "action": {"type":"error","status":429,"code":"Throttled","message":"...","retryAfter":2}
 //            | {"type":"latency","ms":4000} | {"type":"reset"}
 //            | {"type":"slowBody","bytesPerSecond":64},
@@ -9,6 +10,7 @@
 // parse_rule() is the one gate: anything it accepts is a rule the injector can run.
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -21,10 +23,13 @@
 
 namespace kmslab::faults {
 
-/// What a request looks like to the matcher. A surface (Key Vault today; ARM and identity can
-/// opt in) fills it from its own routes.
+/// The surfaces that opt in: the Key Vault data plane, the Entra ID token endpoint, and the
+/// managed identity endpoint (IMDS). Identity and IMDS answer errors in OAuth's flat form.
+inline const std::set<std::string> kServices = {"identity", "imds", "keyvault"};
+
+/// What a request looks like to the matcher. A surface fills it from its own routes.
 struct FaultTarget {
-  std::string service;  // "keyvault"
+  std::string service;  // one of kServices
   std::string vault;
   std::string key;
   std::string operation;         // the surface's operation name ("encrypt", "get", ...)
@@ -34,7 +39,8 @@ struct FaultTarget {
 
 struct Match {
   std::string service = "keyvault";
-  std::optional<std::string> vault, key, operation;  // lower-case; absent = any
+  std::optional<std::string> vault, key, operation;  // lower-case; absent = any (vault and key:
+                                                     // keyvault only)
   std::optional<std::string> caller_object_id;       // lower-case GUID
   std::optional<core::Ipv4Cidr> caller_range;        // an IPv4 address is a /32
   std::optional<std::string> caller_address;         // other addresses (IPv6), exact
@@ -43,6 +49,7 @@ struct Match {
 };
 
 struct ErrorAction {
+  bool oauth = false;  // {"error","error_description"} (identity, imds) instead of Azure's envelope
   unsigned status = 500;
   std::string code;
   std::string message;
@@ -72,8 +79,8 @@ struct Rule {
   bool expired(core::TimePoint now) const;
 };
 
-/// Names the matcher accepts in match.operation, per service (empty set: any name).
-using OperationNames = std::set<std::string>;
+/// Names the matcher accepts in match.operation, per service (an empty map: any name).
+using OperationNames = std::map<std::string, std::set<std::string>>;
 
 /// Validates a rule from the admin API. The error string says what is wrong, for a 400.
 /// `operations`: the valid operation names (lower-case); empty accepts any.
@@ -86,7 +93,8 @@ nlohmann::ordered_json to_json(const Rule& rule);
 std::string to_stored(const Rule& rule);
 std::optional<Rule> from_stored(const std::string& text);
 
-/// The Azure envelope an error action answers with (default code and message per status).
+/// What an error action answers with: Azure's envelope, or OAuth's flat error for identity and
+/// IMDS (default code and message per status and service).
 core::Reply error_reply(const ErrorAction& action);
 
 }  // namespace kmslab::faults

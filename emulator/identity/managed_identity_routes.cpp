@@ -70,8 +70,9 @@ void register_managed_identity_routes(core::Router& router, ManagedIdentityServi
   auto s = std::make_shared<const ManagedIdentityServices>(std::move(services));
   auto add = [&](core::http::verb method, std::string_view pattern, std::string name,
                  MiFlavor flavor) {
-    router.add(group, method, pattern, std::move(name),
-               [s, flavor](RequestContext& ctx) { return issue(s, ctx, flavor); });
+    core::Handler h = [s, flavor](RequestContext& ctx) { return issue(s, ctx, flavor); };
+    if (s->guard_token) h = s->guard_token(std::move(h));
+    router.add(group, method, pattern, std::move(name), std::move(h));
   };
   add(core::http::verb::get, "/metadata/identity/oauth2/token", "mi.imds.token", MiFlavor::kImds);
   add(core::http::verb::get, "/MSI/token", "mi.app_service.token", MiFlavor::kAppService);

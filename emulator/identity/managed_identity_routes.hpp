@@ -27,6 +27,8 @@ struct ManagedIdentityServices {
   /// The IDENTITY_HEADER value App Service clients must echo in X-IDENTITY-HEADER.
   std::string identity_header;
   std::chrono::seconds token_lifetime = kManagedIdentityTokenLifetime;
+  /// Wraps each token route's handler (fault injection opts in here); empty: none.
+  std::function<core::Handler(core::Handler)> guard_token;
 };
 
 /// Registers the group "managed-identity" on every host, on a router of its own: the managed

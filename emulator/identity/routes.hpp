@@ -54,6 +54,9 @@ struct IdentityServices {
   /// Empty: any client id with a non-empty secret gets a token (see client_validator in
   /// service_principals.hpp for the directory's).
   CredentialValidator validate_credentials;
+  /// Wraps each token route's handler (fault injection opts in here, app/emulator.cpp); empty:
+  /// the handlers run as they are.
+  std::function<core::Handler(core::Handler)> guard_token;
 };
 
 /// Registers the group "identity" on `services.hosts`. Throws std::invalid_argument without a

@@ -61,6 +61,9 @@ std::vector<std::string> token_endpoint_urls(const RequestContext& ctx) {
   path = path.substr(0, path.find('?'));
   const std::string base = "https://" + std::string(ctx.request[core::http::field::host]);
   std::vector<std::string> urls = {base + path};
+  // adal names the URL it posted to, query included (?api-version=1.0), and Entra accepts it.
+  if (path.size() != ctx.request.target().size())
+    urls.push_back(base + std::string(ctx.request.target()));
   constexpr std::string_view kV1 = "/oauth2/token", kV2 = "/oauth2/v2.0/token";
   if (path.ends_with(kV1))
     urls.push_back(base + path.substr(0, path.size() - kV1.size()) + std::string(kV2));

@@ -1,5 +1,7 @@
 #include <string_view>
 
+#include "emulator/store/etcd_options.hpp"
+#include "emulator/store/etcd_store.hpp"
 #include "emulator/store/local_store.hpp"
 #include "emulator/store/sqlite_journal.hpp"
 #include "emulator/store/store.hpp"
@@ -34,7 +36,9 @@ std::unique_ptr<Store> open_store(const std::string& spec) {
   if (spec.starts_with(kSqliteScheme)) {
     return open_sqlite(spec, std::string_view(spec).substr(kSqliteScheme.size()));
   }
-  throw StoreError("unknown store '" + spec + "': expected memory or sqlite:PATH");
+  if (spec.starts_with("etcd://")) return std::make_unique<EtcdStore>(parse_etcd_spec(spec));
+  throw StoreError("unknown store '" + spec +
+                   "': expected memory, sqlite:PATH or etcd://host:port[,host:port...]");
 }
 
 }  // namespace kmslab::store

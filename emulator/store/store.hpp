@@ -126,6 +126,8 @@ class Store {
   /// (0 = only future events), in revision order, one call per committed transaction. Calls are
   /// made after the commit, never concurrently for one watch, and never while the store's lock
   /// is held (the callback may read the store). Throws CompactedError if history is gone.
+  /// LocalStore calls before the writing txn() returns (and replays before watch() returns);
+  /// the etcd store, like any etcd client, calls from the watch's own thread a moment later.
   virtual std::unique_ptr<WatchHandle> watch(
       const std::string& prefix, int64_t start_revision,
       std::function<void(const std::vector<Event>&)> on_events) = 0;
@@ -143,7 +145,8 @@ class Store {
   int64_t del(const std::string& key) { return txn({{}, {Op::del(key)}, {}}).revision; }
 };
 
-/// Opens a store from a specification: "memory" or "sqlite:PATH". Throws StoreError with a
+/// Opens a store from a specification: "memory", "sqlite:PATH" or
+/// "etcd://host:port[,host:port...][?timeout=SECONDS]" (etcd_store.hpp). Throws StoreError with a
 /// message naming the problem (unknown scheme, unwritable path, corrupt database).
 std::unique_ptr<Store> open_store(const std::string& spec);
 

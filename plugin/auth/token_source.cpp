@@ -30,6 +30,12 @@ std::string trim_slash(std::string s) {
   return s;
 }
 
+// adal.NewOAuthConfig: <AAD endpoint><tenant>/oauth2/token?api-version=1.0; a client assertion
+// names this same URL as its aud (adal's SignJwt uses TokenEndpoint.String()).
+std::string v1_token_url(const std::string& active_directory, const std::string& tenant) {
+  return trim_slash(active_directory) + "/" + tenant + "/oauth2/token?api-version=1.0";
+}
+
 int64_t number(const nlohmann::json& j, const char* key) {
   if (!j.contains(key)) return 0;
   if (j[key].is_number_integer()) return j[key].get<int64_t>();
@@ -58,10 +64,10 @@ class ImdsSource final : public TokenSource {
 
  protected:
   Request request() const override {
-    std::string url =
-        endpoint_ +
-        "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=" + form_escape(resource_);
+    // adal's MSI request: url.Values.Encode, so the parameters in key order.
+    std::string url = endpoint_ + "/metadata/identity/oauth2/token?api-version=2018-02-01";
     if (!client_id_.empty()) url += "&client_id=" + form_escape(client_id_);
+    url += "&resource=" + form_escape(resource_);
     return {"GET", url, {{"Metadata", "true"}}, ""};
   }
 
@@ -74,7 +80,7 @@ class ClientSecretSource final : public TokenSource {
   ClientSecretSource(const AzureConfig& c, std::string resource, const AuthEndpoints& e,
                      core::client::HttpClient& http, const core::Clock& clock)
       : TokenSource(http, clock),
-        url_(trim_slash(e.active_directory) + "/" + c.tenant_id + "/oauth2/token"),
+        url_(v1_token_url(e.active_directory, c.tenant_id)),
         body_("grant_type=client_credentials&client_id=" + form_escape(c.client_id) +
               "&client_secret=" + form_escape(c.client_secret) +
               "&resource=" + form_escape(resource)),
@@ -102,7 +108,7 @@ class ClientCertificateSource final : public TokenSource {
         clock_(clock),
         cert_(load_pkcs12(c.client_cert_path, c.client_cert_password)),
         client_id_(c.client_id),
-        url_(trim_slash(e.active_directory) + "/" + c.tenant_id + "/oauth2/token"),
+        url_(v1_token_url(e.active_directory, c.tenant_id)),
         resource_(std::move(resource)),
         proxy_mode_(e.proxy_mode) {}
   std::string describe() const override { return "client certificate"; }
@@ -141,17 +147,21 @@ std::string TokenSource::token(core::client::Deadline deadline) {
   try {
     r = http_.send(req);
   } catch (const core::client::TransportError& e) {
-    throw AuthError("failed to refresh the " + describe() + " token: " + e.what());
+    throw AuthError("adal: Failed to execute the refresh request. Error = '" +
+                    std::string(e.what()) + "'");
   }
   const auto j = nlohmann::json::parse(r.body, nullptr, false);
-  if (r.status != 200 || !j.is_object() || !j.contains("access_token") ||
-      !j["access_token"].is_string()) {
-    std::string detail =
-        j.is_object() && j.contains("error_description") && j["error_description"].is_string()
-            ? j["error_description"].get<std::string>()
-            : r.body.substr(0, 512);
-    throw AuthError("failed to refresh the " + describe() +
-                    " token: StatusCode=" + std::to_string(r.status) + " -- " + detail);
+  if (r.status != 200) {
+    // adal's refreshInternal (go-autorest/autorest/adal v0.9.23, token.go).
+    throw AuthError("adal: Refresh request failed. Status Code = '" + std::to_string(r.status) +
+                        "'. Response body: " + r.body + " Endpoint " + req.url,
+                    r.status);
+  }
+  if (!j.is_object() || !j.contains("access_token") || !j["access_token"].is_string()) {
+    throw AuthError(
+        "adal: Failed to unmarshal the service principal token during refresh. "
+        "Error = 'no access_token' JSON = '" +
+        r.body.substr(0, 512) + "'");
   }
   token_ = j["access_token"].get<std::string>();
   expires_on_ = number(j, "expires_on");

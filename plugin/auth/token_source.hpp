@@ -15,9 +15,13 @@
 namespace kmslab::plugin {
 
 /// A token request that failed, worded for the operator (never containing a secret or token).
+/// Token refresh failures are worded as adal's (TokenRefreshError), with the HTTP status of the
+/// token endpoint's answer (0 when there was none), which go-autorest reports beside them.
 class AuthError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit AuthError(const std::string& what, unsigned http_status = 0)
+      : std::runtime_error(what), status(http_status) {}
+  unsigned status;
 };
 
 class TokenSource {

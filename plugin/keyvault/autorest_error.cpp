@@ -1,41 +1,8 @@
 #include "plugin/keyvault/autorest_error.hpp"
 
-#include <cstdio>
 #include <nlohmann/json.hpp>
 
 namespace kmslab::plugin {
-
-std::string go_quote(const std::string& text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\x%02x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
 
 std::string autorest_response_error(const std::string& client, const std::string& method,
                                     unsigned status, const std::string& body) {

@@ -7,6 +7,8 @@
 // (autorest.DetailedError.Error() around azure.RequestError.Error()).
 #include <string>
 
+#include "emulator/core/go_quote.hpp"
+
 namespace kmslab::plugin {
 
 /// From an HTTP answer with Azure's error envelope (or any body).
@@ -16,7 +18,6 @@ std::string autorest_response_error(const std::string& client, const std::string
 /// ...".
 std::string autorest_sending_error(const std::string& client, const std::string& method,
                                    const std::string& cause);
-/// Go's %q for the ASCII/UTF-8 texts Azure sends.
-std::string go_quote(const std::string& text);
+using core::go_quote;  // go-autorest quotes Azure's code and message with %q
 
 }  // namespace kmslab::plugin

@@ -10,9 +10,13 @@ namespace {
 
 constexpr const char* kClient = "keyvault.BaseClient";
 
-std::string result_field(const core::client::Response& r, const std::string& method,
-                         const char* key) {
-  const auto j = nlohmann::json::parse(r.body, nullptr, false);
+// One parse of the answer body per call (encrypt reads two fields from it).
+nlohmann::json result_body(const core::client::Response& r) {
+  return nlohmann::json::parse(r.body, nullptr, false);
+}
+
+std::string result_field(const nlohmann::json& j, const core::client::Response& r,
+                         const std::string& method, const char* key) {
   if (!j.is_object() || !j.contains(key) || !j[key].is_string()) {
     throw KeyVaultError(std::string(kClient) + "#" + method +
                         ": Failure responding to request: StatusCode=" + std::to_string(r.status) +
@@ -42,9 +46,13 @@ core::client::Response KeyVaultClient::call(const std::string& op, const std::st
     try {
       token = tokens_.token(deadline);
     } catch (const AuthError& e) {
-      throw KeyVaultError(
-          std::string(kClient) + "#" + method +
-          ": Failure preparing request: StatusCode=0 -- Original Error: " + e.what());
+      // go-autorest: BearerAuthorizer's DetailedError inside the client's "Failure preparing".
+      throw KeyVaultError(std::string(kClient) + "#" + method +
+                          ": Failure preparing request: StatusCode=0 -- Original Error: "
+                          "azure.BearerAuthorizer#WithAuthorization: Failed to refresh the Token "
+                          "for request to " +
+                          req.url + ": StatusCode=" + std::to_string(e.status) +
+                          " -- Original Error: " + e.what());
     }
     auto attempt = req;
     attempt.headers.emplace_back("Authorization", "Bearer " + token);
@@ -69,8 +77,9 @@ EncryptResult KeyVaultClient::encrypt(const std::string& plaintext, const std::s
   const nlohmann::json body = {{"alg", algorithm}, {"value", core::base64url_encode(plaintext)}};
   auto r = call("encrypt", "Encrypt", body.dump(), deadline);
   EncryptResult out;
-  out.ciphertext = result_field(r, "Encrypt", "value");
-  out.kid = result_field(r, "Encrypt", "kid");
+  const auto j = result_body(r);
+  out.ciphertext = result_field(j, r, "Encrypt", "value");
+  out.kid = result_field(j, r, "Encrypt", "kid");
   out.date = r.header("date");
   out.request_id = r.header("x-ms-request-id");
   out.region = r.header("x-ms-keyvault-region");
@@ -82,7 +91,7 @@ std::string KeyVaultClient::decrypt(const std::string& ciphertext, const std::st
   const nlohmann::json body = {{"alg", algorithm}, {"value", ciphertext}};
   auto r = call("decrypt", "Decrypt",
                 body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), deadline);
-  auto plain = core::base64url_decode(result_field(r, "Decrypt", "value"));
+  auto plain = core::base64url_decode(result_field(result_body(r), r, "Decrypt", "value"));
   if (!plain) throw KeyVaultError("failed to base64 decode result, error: illegal base64 data");
   return *plain;
 }

@@ -12,8 +12,11 @@ namespace {
 using namespace kmslab;
 
 const faults::OperationNames& operations() {
-  static const faults::OperationNames ops = {"encrypt", "decrypt", "wrapkey", "unwrapkey",
-                                             "sign",    "verify",  "get",     "create"};
+  static const faults::OperationNames ops = {
+      {"keyvault",
+       {"encrypt", "decrypt", "wrapkey", "unwrapkey", "sign", "verify", "get", "create"}},
+      {"identity", {"token"}},
+      {"imds", {"token"}}};
   return ops;
 }
 
@@ -39,9 +42,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const auto reply = faults::error_reply(*e);
     if (reply.status < 400 || reply.status > 599) __builtin_trap();
     const auto body = nlohmann::json::parse(reply.body);
-    if (!body["error"]["code"].is_string() || !body["error"]["message"].is_string()) {
-      __builtin_trap();
-    }
+    // identity and IMDS answer OAuth's flat error, Key Vault Azure's envelope.
+    const bool shaped =
+        e->oauth ? body["error"].is_string() && body["error_description"].is_string()
+                 : body["error"]["code"].is_string() && body["error"]["message"].is_string();
+    if (!shaped) __builtin_trap();
   }
   return 0;
 }

@@ -10,6 +10,9 @@ pytest_plugins = ["ci_skips"]  # under CI=true a skip is a failure (ci_skips.py)
 
 def pytest_addoption(parser):
     parser.addoption("--emulator", required=True, help="path to the kmslab-emulator binary")
+    # The apiserver part of test_log_secrets.py (the apiserver's own suite is apiserver/).
+    parser.addoption("--apiserver", default=None, help="path to the kmslab-apiserver binary")
+    parser.addoption("--mock-plugin", default=None, help="path to kmslab-mock-kms-plugin")
 
 
 @pytest.fixture(scope="session")

@@ -108,3 +108,121 @@ def test_nothing_secret_reaches_a_debug_log(emulator_binary, tmp_path):
         assert f'"route":"{route}"' in log, route
     leaked = [s[:12] + "..." for s in seen if s in log]
     assert not leaked, f"secrets in the log: {leaked}"
+
+
+# ---- kmslab-apiserver (issue #11): the same rule at --log-level debug, through writes under
+# KMS v1, KMS v2 (the Base64 mock plugin, whose "ciphertext" is base64 of the key, so each DEK
+# and seed can be read back out of the stored value) and aescbc.
+
+import os  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+
+import pytest  # noqa: E402
+
+SECRET_VALUE = "apiserver-secret-5e1d9a77-never-logged"
+AESCBC_KEY = "bG9nLXNlY3JldHMtYWVzY2JjLWtleS0zMi1ieXRlcyE="  # 32 bytes
+
+
+def varint(data, i):
+    value = shift = 0
+    while True:
+        b = data[i]
+        value |= (b & 0x7F) << shift
+        i += 1
+        if b < 0x80:
+            return value, i
+        shift += 7
+
+
+def proto_fields(data):
+    """{field number: bytes} of a protobuf message's length-delimited fields (EncryptedObject)."""
+    fields, i = {}, 0
+    while i < len(data):
+        tag, i = varint(data, i)
+        if tag & 7 == 2:
+            n, i = varint(data, i)
+            fields[tag >> 3], i = data[i:i + n], i + n
+        elif tag & 7 == 0:
+            _, i = varint(data, i)
+        else:
+            raise AssertionError(f"unexpected wire type in {data[:40]!r}")
+    return fields
+
+
+def key_material(stored):
+    """The DEK (KMS v1) or seed (KMS v2) behind a stored value, through the Base64 mock."""
+    if stored.startswith(b"k8s:enc:kms:v1:"):
+        rest = stored[len(b"k8s:enc:kms:v1:logs:"):]
+        edek = rest[2:2 + int.from_bytes(rest[:2], "big")]
+    else:
+        edek = proto_fields(stored[len(b"k8s:enc:kms:v2:logs:"):])[3]  # encryptedDEKSource
+    return base64.b64decode(edek)
+
+
+def apiserver_options(request):
+    binary, mock = request.config.getoption("--apiserver"), request.config.getoption("--mock-plugin")
+    if not binary or not mock or shutil.which("kubectl") is None:
+        pytest.skip("needs --apiserver, --mock-plugin and kubectl")
+    return os.path.abspath(binary), os.path.abspath(mock)
+
+
+@pytest.mark.parametrize("mode", ["kms-v1", "kms-v2", "aescbc"])
+def test_nothing_secret_reaches_an_apiserver_debug_log(request, tmp_path, mode):
+    binary, mock = apiserver_options(request)
+    socket = tmp_path / "kms.sock"
+    plugin = None
+    if mode.startswith("kms"):
+        plugin = subprocess.Popen([mock, "--listen-addr", f"unix://{socket}", "--status-version",
+                                   "v2beta1" if mode == "kms-v1" else "v2"], stdout=subprocess.PIPE, text=True)
+        assert plugin.stdout.readline().strip() == "ready"
+        provider = {"kms": {"apiVersion": mode[-2:], "name": "logs", "endpoint": f"unix://{socket}"}}
+    else:
+        provider = {"aescbc": {"keys": [{"name": "k1", "secret": AESCBC_KEY}]}}
+    config = tmp_path / "enc.json"
+    config.write_text(json.dumps({"apiVersion": "apiserver.config.k8s.io/v1", "kind": "EncryptionConfiguration",
+                                  "resources": [{"resources": ["secrets"], "providers": [provider]}]}))
+    data = tmp_path / "data"
+    version = "1.28.0" if mode == "kms-v1" else "1.32.0"
+    server = subprocess.Popen([binary, "--data-dir", str(data), "--secure-port", "0", "--log-level", "debug",
+                               "--log-file", str(data / "apiserver.log"), "--kubernetes-version", version,
+                               "--encryption-provider-config", str(config)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while not (data / "kubeconfig").exists():
+            assert server.poll() is None, server.stderr.read()
+            assert time.monotonic() < deadline, "apiserver did not become ready"
+            time.sleep(0.02)
+        env = dict(os.environ, KUBECONFIG=str(data / "kubeconfig"), HOME=str(tmp_path))
+
+        def kubectl(*args):
+            out = subprocess.run(["kubectl", *args], env=env, capture_output=True, timeout=60)
+            assert out.returncode == 0, out.stderr
+            return out.stdout
+
+        kubectl("create", "secret", "generic", "s1", f"--from-literal=a={SECRET_VALUE}")
+        kubectl("create", "secret", "generic", "s2", f"--from-literal=a={SECRET_VALUE}-2")
+        kubectl("get", "secrets", "-o", "json")
+        kubectl("label", "secret", "s1", "x=y")
+        stored = [kubectl("get", "--raw", f"/_kmslab/raw?key=/registry/secrets/default/{n}") for n in ("s1", "s2")]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        if plugin:
+            plugin.terminate()
+            plugin.wait(timeout=30)
+    secrets = [SECRET_VALUE, base64.b64encode(SECRET_VALUE.encode()).decode(),
+               (data / "token").read_text().strip()]
+    if mode == "aescbc":
+        secrets += [AESCBC_KEY, base64.b64decode(AESCBC_KEY).hex()]
+    else:
+        for value in stored:
+            key = key_material(value)
+            assert len(key) == 32, (mode, value[:40])  # a 32-byte DEK (v1) or seed (v2)
+            secrets += [key.hex(), base64.b64encode(key).decode(), b64url(key)]
+    log = (data / "apiserver.log").read_text(errors="replace")
+    assert '"level":"debug"' in log or '"msg"' in log, "the debug log is empty"
+    leaked = [s[:12] + "..." for s in secrets if s in log]
+    assert not leaked, f"secrets in the {mode} log: {leaked}"

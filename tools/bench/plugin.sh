@@ -2,12 +2,16 @@
 # v2 Encrypt/Decrypt through kmslab-kms-plugin at concurrency 1, 8, 32, against the same Key Vault
 # calls made directly (the plugin's own Key Vault client, same machine, same run), so the
 # difference is the plugin itself: gRPC over the Unix socket and the KMS contract.
-#   tools/bench/plugin.sh [build-dir] [pairs-per-level]
-# Prints one JSON line per (mode, concurrency) and a summary of the ratios.
+#   tools/bench/plugin.sh [build-dir] [pairs-per-level] [runs]
+# Prints one JSON line per (run, mode, concurrency) and a summary: median ratios over the runs
+# (plugin and direct alternate within each run, so a shared machine's load falls on both), and
+# the plugin's and the emulator's CPU time per Key Vault call (from /proc, steadier than
+# throughput when other work shares the cores), with the load average.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build}
 pairs=${2:-400}
+runs=${3:-1}
 emulator=$build/emulator/kmslab-emulator
 plugin=$build/plugin/kmslab-kms-plugin
 load=$build/tests/integration/plugin/kmslab-kms-load
@@ -36,23 +40,37 @@ HTTPS_PROXY=$proxy "$plugin" --listen-addr "unix://$work/kms.sock" --keyvault-na
 for _ in $(seq 1 400); do grep -q "Listening for connections" "$work/plugin.log" && break; sleep 0.05; done
 
 results=$work/results.jsonl
-for c in 1 8 32; do
-  "$load" bench --socket "unix://$work/kms.sock" --concurrency "$c" --requests "$pairs" | sed 's/^{/{"mode":"plugin",/' | tee -a "$results"
-  "$load" bench-direct --vault benchvault --key kek --version "$version" --azure-json "$work/azure.json" \
-    --ca-bundle "$ca" --proxy "$proxy" --concurrency "$c" --requests "$pairs" |
-    sed 's/^{/{"mode":"direct",/' | tee -a "$results"
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime, in clock ticks
+tick=$(getconf CLK_TCK)
+for run in $(seq 1 "$runs"); do
+  for c in 1 8 32; do
+    e0=$(cpu_ticks "${pids[0]}") p0=$(cpu_ticks "${pids[1]}")
+    out=$("$load" bench --socket "unix://$work/kms.sock" --concurrency "$c" --requests "$pairs")
+    e1=$(cpu_ticks "${pids[0]}") p1=$(cpu_ticks "${pids[1]}")
+    cpu="\"plugin_cpu_us_per_call\":$(( (p1 - p0) * 1000000 / tick / (2 * pairs) )),\"emulator_cpu_us_per_call\":$(( (e1 - e0) * 1000000 / tick / (2 * pairs) )),"
+    echo "$out" | sed "s/^{/{\"run\":$run,\"mode\":\"plugin\",$cpu/" | tee -a "$results"
+    "$load" bench-direct --vault benchvault --key kek --version "$version" --azure-json "$work/azure.json" \
+      --ca-bundle "$ca" --proxy "$proxy" --concurrency "$c" --requests "$pairs" |
+      sed "s/^{/{\"run\":$run,\"mode\":\"direct\",/" | tee -a "$results"
+  done
 done
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$results" <<'PY'
-import json, sys
+import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
-by = {(r["mode"], r["concurrency"]): r for r in rows}
-print("concurrency  op       p50 plugin/direct ms  overhead  throughput ratio (pairs/s)")
+runs = sorted({r["run"] for r in rows})
+by = {(r["run"], r["mode"], r["concurrency"]): r for r in rows}
+med = statistics.median
+print(f"medians over {len(runs)} run(s)")
+print("concurrency  op       p50 plugin/direct ms  overhead  throughput ratio   plugin/emulator CPU us per call")
 for c in (1, 8, 32):
-    p, d = by[("plugin", c)], by[("direct", c)]
+    pairs = [(by[(n, "plugin", c)], by[(n, "direct", c)]) for n in runs]
+    ratio = med(p["pairs_per_second"] / d["pairs_per_second"] for p, d in pairs)
+    cpu = f"{med(p['plugin_cpu_us_per_call'] for p, _ in pairs):.0f} / {med(p['emulator_cpu_us_per_call'] for p, _ in pairs):.0f}"
     for op in ("encrypt", "decrypt"):
-        pp, dp = p[op]["p50_ms"], d[op]["p50_ms"]
-        print(f"{c:>11}  {op:<7} {pp:8.3f} / {dp:8.3f}   {100*(pp-dp)/dp:+6.1f}%   "
-              f"{p['pairs_per_second']/d['pairs_per_second']:.2f} ({p['pairs_per_second']:.0f} vs {d['pairs_per_second']:.0f})")
-    if p["errors"] or d["errors"]:
-        print(f"             errors: plugin {p['errors']} direct {d['errors']}: {p['first_error'] or d['first_error']}")
+        pp, dp = med(p[op]["p50_ms"] for p, _ in pairs), med(d[op]["p50_ms"] for _, d in pairs)
+        print(f"{c:>11}  {op:<7} {pp:8.3f} / {dp:8.3f}   {100*(pp-dp)/dp:+6.1f}%   {ratio:.2f}              {cpu}")
+    errors = sum(p["errors"] + d["errors"] for p, d in pairs)
+    if errors:
+        print(f"             errors: {errors}: " + next(x["first_error"] for pd in pairs for x in pd if x["first_error"]))
 PY

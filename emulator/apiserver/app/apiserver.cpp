@@ -8,7 +8,9 @@
 
 #include "emulator/apiserver/k8s/kinds.hpp"
 #include "emulator/apiserver/k8s/status.hpp"
+#include "emulator/core/constant_time.hpp"
 #include "emulator/core/files.hpp"
+#include "emulator/store/etcd_options.hpp"
 
 namespace kmslab::apiserver::app {
 
@@ -49,19 +51,20 @@ Apiserver::Apiserver(Config config) : config_(std::move(config)) {
     sink = log_file_.get();
   }
   logger_ = std::make_unique<core::Logger>(sink, config_.log_level);
-  if (!config_.etcd_servers.empty()) {
-    throw std::runtime_error(
-        "--etcd-servers: the etcd v3 backend is not built yet; use the embedded store");
-  }
   clock_ = std::make_unique<core::VirtualClock>(core::VirtualClock::Mode::kSystem);
   rng_ = core::make_rng(0);
   try {
-    store_ = store::open_store(config_.store_spec());
+    // --etcd-servers: real etcd v3 (emulator/store/etcd_store.hpp), as kube-apiserver.
+    if (!config_.etcd_servers.empty() && !config_.store.empty())
+      throw store::StoreError("--etcd-servers and --store name two stores; give one");
+    store_ = store::open_store(config_.etcd_servers.empty()
+                                   ? config_.store_spec()
+                                   : store::etcd_spec_from_urls(config_.etcd_servers));
   } catch (const store::StoreError& e) {
     throw std::runtime_error(e.what());
   }
-  storage_ =
-      std::make_unique<storage::ObjectStorage>(*store_, config_.etcd_prefix, load_encryption());
+  storage_ = std::make_unique<storage::ObjectStorage>(*store_, config_.etcd_prefix,
+                                                      load_encryption(), &metrics_);
   ca_ = std::make_unique<core::tls::CertificateAuthority>(
       core::tls::CertificateAuthority::load_or_create(config_.data_dir, core::wall_clock_now()));
   std::vector<std::string> names = {"localhost",  "127.0.0.1",          "::1",
@@ -80,7 +83,9 @@ Apiserver::Apiserver(Config config) : config_(std::move(config)) {
   api_ = std::make_unique<k8s::KubeApi>(*storage_, *clock_, *rng_, std::move(options));
   api_->ensure_default_namespaces();
   prime_watch_cache();
+  observe_object_counts();
   api_->register_routes(router_);
+  register_metrics_route();
   dispatcher_ = std::make_unique<core::Dispatcher>(router_, *clock_, *rng_, *logger_, metrics_,
                                                    k8s::status_from_api_error);
 }
@@ -130,24 +135,65 @@ void Apiserver::schedule_config_poll() {
 }
 
 // kube-apiserver fills its watch cache at start by listing every resource from storage, which
-// decrypts every object (the KMS v1 cold-start storm). This pass does the same reads; LISTs are
-// still served from storage afterwards (there is no cache to serve them from).
+// decrypts every object (the KMS v1 cold-start storm). This pass does the same reads, a page at a
+// time so that memory does not grow with the number of objects; LISTs are still served from
+// storage afterwards (there is no cache to serve them from).
 void Apiserver::prime_watch_cache() {
+  constexpr size_t kPage = 500;
   for (const auto& kind : k8s::served_kinds()) {
     if (kind.read_only) continue;
-    auto page = storage_->list(kind.resource, "", {});
-    if (auto* e = std::get_if<storage::StorageError>(&page)) {
-      logger_->error("apiserver", "initial list failed",
-                     {{"resource", kind.resource}, {"error", e->message}});
-    } else {
-      logger_->info("apiserver", "initial list",
-                    {{"resource", kind.resource},
-                     {"objects", std::get<storage::ListPage>(page).items.size()}});
+    size_t objects = 0;
+    std::string after;
+    // Bounded: every page moves `after` forward, and an empty continuation ends the pass.
+    while (true) {
+      auto page = storage_->list(kind.resource, "", {kPage, after, {}});
+      if (auto* e = std::get_if<storage::StorageError>(&page)) {
+        logger_->error("apiserver", "initial list failed",
+                       {{"resource", kind.resource}, {"error", e->message}});
+        break;
+      }
+      auto& listed = std::get<storage::ListPage>(page);
+      objects += listed.items.size();
+      if (listed.continue_after.empty()) {
+        logger_->info("apiserver", "initial list",
+                      {{"resource", kind.resource}, {"objects", objects}});
+        break;
+      }
+      after = std::move(listed.continue_after);
     }
   }
 }
 
+// /metrics, for the bearer token as kube-apiserver serves it to an authorised caller: the
+// apiserver_storage_*, apiserver_envelope_encryption_* and HTTP series.
+void Apiserver::register_metrics_route() {
+  const auto group = router_.add_group("k8s-metrics", {"*"});
+  router_.add_filter(group, [this](core::RequestContext& ctx) -> std::optional<core::ApiError> {
+    const std::string_view auth = ctx.request[core::http::field::authorization];
+    if (core::constant_time_equal(auth, "Bearer " + token_)) return std::nullopt;
+    return core::ApiError{401, "Unauthorized", "Unauthorized", std::nullopt, {}};
+  });
+  router_.add(group, core::http::verb::get, "/metrics", "k8s.metrics",
+              [this](core::RequestContext&) -> core::Result<core::Reply> {
+                core::Reply r = core::Reply::text(metrics_.render());
+                r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+                return r;
+              });
+}
+
+// apiserver_storage_objects: at start, then every poll period on the (virtual) clock.
+void Apiserver::observe_object_counts() {
+  std::vector<std::string> resources;
+  for (const auto& kind : k8s::served_kinds())
+    if (!kind.read_only) resources.push_back(kind.resource);
+  storage_->observe_object_counts(resources);
+  count_timer_ =
+      clock_->schedule_at(clock_->now() + std::chrono::seconds(storage::kCountPollSeconds),
+                          [this] { observe_object_counts(); });
+}
+
 Apiserver::~Apiserver() {
+  if (count_timer_) clock_->cancel(count_timer_);
   if (poll_timer_) clock_->cancel(poll_timer_);
   stop();
   for (auto& t : threads_) {

@@ -40,6 +40,8 @@ class Apiserver {
  private:
   void write_kubeconfig() const;
   void prime_watch_cache();
+  void observe_object_counts();
+  void register_metrics_route();
   std::shared_ptr<const encryption::TransformerRegistry> load_encryption();
   void schedule_config_poll();
   std::string load_or_create_token();
@@ -54,6 +56,7 @@ class Apiserver {
   std::unique_ptr<encryption::ConfigWatcher> watcher_;  // with automatic reload
   std::vector<encryption::HealthCheck> kms_checks_;
   core::VirtualClock::TimerId poll_timer_ = 0;
+  core::VirtualClock::TimerId count_timer_ = 0;
   std::unique_ptr<storage::ObjectStorage> storage_;
   std::unique_ptr<core::tls::CertificateAuthority> ca_;
   std::unique_ptr<core::tls::ServerTls> tls_;

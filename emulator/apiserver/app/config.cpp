@@ -38,9 +38,11 @@ po::options_description describe() {
     ("etcd-prefix", po::value<std::string>()->default_value("/registry"),
      "the prefix of every storage key")
     ("etcd-servers", po::value<std::vector<std::string>>()->composing()->multitoken(),
-     "etcd members, URL[,URL...] (default: the embedded store)")
+     "etcd v3 members, http://HOST:PORT[,...] (kube-apiserver's syntax; no TLS): store in real "
+     "etcd, failing over between members (default: the embedded store)")
     ("store", po::value<std::string>()->default_value(""),
-     "embedded store: memory | sqlite:PATH (default sqlite:<data-dir>/apiserver.db)")
+     "embedded store: memory | sqlite:PATH (default sqlite:<data-dir>/apiserver.db), or "
+     "etcd://HOST:PORT[,...][?timeout=SECONDS]")
     ("encryption-provider-config", po::value<std::string>()->default_value(""),
      "EncryptionConfiguration file (YAML or JSON)")
     ("encryption-provider-config-automatic-reload", po::bool_switch(),

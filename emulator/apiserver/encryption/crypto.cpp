@@ -1,5 +1,6 @@
 #include "emulator/apiserver/encryption/crypto.hpp"
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/sha.h>
@@ -22,26 +23,40 @@ CipherCtx new_ctx() {
   return ctx;
 }
 
+// OpenSSL 3 looks a legacy EVP_aes_*() cipher up in its provider tables on every init; fetched
+// once, the per-object cost is the cipher itself (tools/bench/apiserver.sh, KMS v2 reads).
+const EVP_CIPHER* fetched(const char* name) {
+  EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, name, nullptr);
+  if (!cipher) throw std::runtime_error(std::string("OpenSSL: no cipher ") + name);
+  return cipher;  // kept for the process's life
+}
+
 const EVP_CIPHER* gcm_cipher(size_t key_size) {
+  static const EVP_CIPHER* const c128 = fetched("AES-128-GCM");
+  static const EVP_CIPHER* const c192 = fetched("AES-192-GCM");
+  static const EVP_CIPHER* const c256 = fetched("AES-256-GCM");
   switch (key_size) {
     case 16:
-      return EVP_aes_128_gcm();
+      return c128;
     case 24:
-      return EVP_aes_192_gcm();
+      return c192;
     case 32:
-      return EVP_aes_256_gcm();
+      return c256;
   }
   throw TransformError(aes_key_size_error(key_size));
 }
 
 const EVP_CIPHER* cbc_cipher(size_t key_size) {
+  static const EVP_CIPHER* const c128 = fetched("AES-128-CBC");
+  static const EVP_CIPHER* const c192 = fetched("AES-192-CBC");
+  static const EVP_CIPHER* const c256 = fetched("AES-256-CBC");
   switch (key_size) {
     case 16:
-      return EVP_aes_128_cbc();
+      return c128;
     case 24:
-      return EVP_aes_192_cbc();
+      return c192;
     case 32:
-      return EVP_aes_256_cbc();
+      return c256;
   }
   throw TransformError(aes_key_size_error(key_size));
 }
@@ -149,20 +164,31 @@ std::string cbc_decrypt_blocks(std::string_view key, std::string_view iv, std::s
   return cbc_blocks(key, iv, data, 0);
 }
 
+// HKDF-Expand (RFC 5869 §2.3): T(i) = HMAC(PRK, T(i-1) || info || i), with the HMAC fetched
+// once (EVP_PKEY_HKDF fetched its KDF on every call, the largest cost of a KMS v2 read).
 std::string hkdf_sha256_expand(std::string_view prk, std::string_view info, size_t length) {
-  std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(
-      EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, nullptr), EVP_PKEY_CTX_free);
+  static EVP_MAC* const hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  if (!hmac) throw std::runtime_error("OpenSSL: no HMAC");
+  if (length > 255 * 32) throw std::invalid_argument("HKDF: output too long");
+  std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(EVP_MAC_CTX_new(hmac),
+                                                                EVP_MAC_CTX_free);
   if (!ctx) throw std::bad_alloc();
-  check(EVP_PKEY_derive_init(ctx.get()), "HKDF init");
-  check(EVP_PKEY_CTX_set_hkdf_mode(ctx.get(), EVP_PKEY_HKDEF_MODE_EXPAND_ONLY), "HKDF mode");
-  check(EVP_PKEY_CTX_set_hkdf_md(ctx.get(), EVP_sha256()), "HKDF md");
-  check(EVP_PKEY_CTX_set1_hkdf_key(ctx.get(), bytes(prk), static_cast<int>(prk.size())),
-        "HKDF key");
-  check(EVP_PKEY_CTX_add1_hkdf_info(ctx.get(), bytes(info), static_cast<int>(info.size())),
-        "HKDF info");
-  std::string out(length, '\0');
-  size_t n = length;
-  check(EVP_PKEY_derive(ctx.get(), bytes(out), &n), "HKDF derive");
+  char digest[] = "SHA256";
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0),
+                               OSSL_PARAM_construct_end()};
+  std::string out, block;
+  for (unsigned char i = 1; out.size() < length; ++i) {
+    check(EVP_MAC_init(ctx.get(), bytes(prk), prk.size(), params), "HKDF init");
+    const unsigned char counter[1] = {i};
+    check(EVP_MAC_update(ctx.get(), bytes(block), block.size()), "HKDF update");
+    check(EVP_MAC_update(ctx.get(), bytes(info), info.size()), "HKDF update");
+    check(EVP_MAC_update(ctx.get(), counter, 1), "HKDF update");
+    block.assign(32, '\0');
+    size_t n = 0;
+    check(EVP_MAC_final(ctx.get(), bytes(block), &n, block.size()), "HKDF final");
+    out += block;
+  }
+  out.resize(length);
   return out;
 }
 
@@ -184,7 +210,15 @@ std::string hex(std::string_view b) {
 }
 
 std::string hash_if_not_empty(std::string_view value) {
-  return value.empty() ? std::string() : "sha256:" + hex(sha256(value));
+  if (value.empty()) return {};
+  // Metric labels hash the same key_id and apiserver id on every object: remember the last few.
+  thread_local std::pair<std::string, std::string> memo[2];
+  thread_local size_t next = 0;
+  for (const auto& [v, h] : memo)
+    if (!h.empty() && v == value) return h;
+  auto& slot = memo[next++ % 2];
+  slot = {std::string(value), "sha256:" + hex(sha256(value))};
+  return slot.second;
 }
 
 }  // namespace kmslab::apiserver::encryption

@@ -7,6 +7,10 @@
 
 #include "emulator/core/metrics.hpp"
 
+namespace kmslab::core {
+class Rng;
+}
+
 namespace kmslab::apiserver::encryption {
 
 // Labels in kms.md §4.6 order; "..." stands for apiserver_envelope_encryption.
@@ -24,6 +28,10 @@ struct EncryptionMetrics {
   core::CounterVec& transformations;
   // apiserver_storage_data_key_generation_failures_total
   core::CounterVec& dek_generation_failures;
+  // apiserver_storage_data_key_generation_duration_seconds
+  core::HistogramVec& dek_generation_duration;
+  // apiserver_storage_transformation_duration_seconds{transformation_type, transformer_prefix}
+  core::HistogramVec& transformation_duration;
   // apiserver_encryption_config_controller_automatic_reloads_total{status, apiserver_id_hash}
   core::CounterVec& reloads;
   // ..._dek_cache_fill_percent (v1 LRU)
@@ -44,6 +52,11 @@ struct EncryptionMetrics {
   void record_status_key_id(const std::string& provider, std::string_view key_id,
                             const std::string& apiserver_id, double now_unix);
 };
+
+/// A new DEK (KMS v1) or seed (KMS v2) of `size` random bytes, timed and counted as
+/// aes.GenerateKey / envelope generateKey record it (failures are the randomness failing, not the
+/// plugin: [AS] storage/value/encrypt/aes/aes.go). `metrics` may be null.
+std::string generate_data_key(core::Rng& rng, size_t size, EncryptionMetrics* metrics);
 
 /// Go's codes.Code names, by gRPC C++ status code number.
 std::string grpc_code_name(int code);

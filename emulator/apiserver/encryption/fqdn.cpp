@@ -1,6 +1,5 @@
 #include "emulator/apiserver/encryption/fqdn.hpp"
 
-#include <cstdio>
 #include <vector>
 
 namespace kmslab::apiserver::encryption {
@@ -42,27 +41,6 @@ std::string invalid(std::string_view path, std::string_view value, std::string_v
 }
 
 }  // namespace
-
-std::string go_quote(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c < 0x20 || c == 0x7f || c >= 0x80) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
 
 std::string fqdn_error(std::string_view path, std::string_view name) {
   if (name.empty()) return std::string(path) + ": Required value";

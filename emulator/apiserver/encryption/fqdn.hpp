@@ -4,12 +4,13 @@
 #include <string>
 #include <string_view>
 
+#include "emulator/core/go_quote.hpp"
+
 namespace kmslab::apiserver::encryption {
 
 /// "" when `name` is a fully qualified domain name; else the field error under `path`.
 std::string fqdn_error(std::string_view path, std::string_view name);
 
-/// Go's %q of a string (printable ASCII kept, others escaped), as field errors quote values.
-std::string go_quote(std::string_view s);
+using core::go_quote;  // field errors quote values with Go's %q
 
 }  // namespace kmslab::apiserver::encryption

@@ -88,7 +88,7 @@ FromStorage KmsV1Transformer::from_storage(std::string_view stored, std::string_
 }
 
 std::string KmsV1Transformer::to_storage(std::string_view plain, std::string_view context) {
-  std::string dek = random_bytes(rng_, kDekSize);
+  std::string dek = generate_data_key(rng_, kDekSize, metrics_);
   std::string edek = service_->encrypt(dek);
   if (edek.size() > 0xffff)
     throw TransformError("cryptobyte: pending child length " + std::to_string(edek.size()) +

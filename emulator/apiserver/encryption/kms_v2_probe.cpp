@@ -174,13 +174,13 @@ std::optional<std::string> KmsV2Probe::rotate(const std::string& status_key_id,
   }
   std::string err_gen = "<nil>", encrypt_key_id;
   try {
-    std::string plain = random_bytes(rng_, kSeedSize);  // a seed, or the AES-256 key of type 0
+    // a seed, or the AES-256 key of type 0
+    std::string plain = generate_data_key(rng_, kSeedSize, metrics_);
     auto transformer = dek_source_transformer(type, plain, rng_, profile_.counter_nonce);
     V2EncryptResult r;
     try {
       r = service_->encrypt(uid, plain);
     } catch (const TransformError& e) {
-      if (metrics_) metrics_->dek_generation_failures.inc({});
       throw TransformError(std::string("failed to encrypt DEK, error: ") + e.what());
     }
     encrypt_key_id = r.key_id;

@@ -1,6 +1,7 @@
 #include "emulator/apiserver/encryption/prefix.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
 
 #include "emulator/apiserver/encryption/kms_service.hpp"
@@ -16,6 +17,14 @@ std::string_view status_of(const TransformError& e) {
 std::string_view label(const std::string& prefix) {
   return prefix.empty() ? std::string_view("identity") : std::string_view(prefix);
 }
+
+// The start of one transformation, on the steady clock (a duration, not a time of day).
+struct Started {
+  std::chrono::steady_clock::time_point at = std::chrono::steady_clock::now();
+  double seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - at).count();
+  }
+};
 
 }  // namespace
 
@@ -35,36 +44,43 @@ PrefixTransformer::PrefixTransformer(std::vector<PrefixEntry> entries, std::stri
   if (entries_.empty()) throw std::invalid_argument("PrefixTransformer needs at least one entry");
 }
 
+std::shared_ptr<PrefixTransformer> PrefixTransformer::with_observer(
+    TransformObserver observer) const {
+  return std::make_shared<PrefixTransformer>(entries_, no_match_, std::move(observer));
+}
+
 FromStorage PrefixTransformer::from_storage(std::string_view stored, std::string_view context) {
+  const Started started;
   std::vector<std::string> errors;
   for (size_t i = 0; i < entries_.size(); ++i) {
     const auto& e = entries_[i];
     if (!stored.starts_with(e.prefix)) continue;
     try {
       FromStorage out = e.transformer->from_storage(stored.substr(e.prefix.size()), context);
-      if (observer_) observer_("from_storage", label(e.prefix), "OK");
+      if (observer_) observer_("from_storage", label(e.prefix), "OK", started.seconds());
       out.stale = out.stale || i != 0;
       return out;
     } catch (const TransformError& err) {
       // identity's "tried to read encrypted data" lets a later provider try, silently.
       if (e.prefix.empty()) continue;
-      if (observer_) observer_("from_storage", e.prefix, status_of(err));
+      if (observer_) observer_("from_storage", e.prefix, status_of(err), started.seconds());
       errors.push_back(err.what());
     }
   }
   if (!errors.empty()) throw TransformError(aggregate(errors));
-  if (observer_) observer_("from_storage", "unknown", "Unknown");
+  if (observer_) observer_("from_storage", "unknown", "Unknown", started.seconds());
   throw TransformError(no_match_);
 }
 
 std::string PrefixTransformer::to_storage(std::string_view plain, std::string_view context) {
+  const Started started;
   const auto& e = entries_.front();
   try {
     std::string out = e.prefix + e.transformer->to_storage(plain, context);
-    if (observer_) observer_("to_storage", label(e.prefix), "OK");
+    if (observer_) observer_("to_storage", label(e.prefix), "OK", started.seconds());
     return out;
   } catch (const TransformError& err) {
-    if (observer_) observer_("to_storage", label(e.prefix), status_of(err));
+    if (observer_) observer_("to_storage", label(e.prefix), status_of(err), started.seconds());
     throw;
   }
 }

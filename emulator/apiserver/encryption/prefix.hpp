@@ -17,11 +17,12 @@ struct PrefixEntry {
   std::shared_ptr<Transformer> transformer;
 };
 
-/// Called once per transformation: (transformation_type, transformer_prefix, status), status
-/// "OK" or the failure's gRPC code name ("Unknown" for errors that carry none), as kube-apiserver
-/// labels apiserver_storage_transformation_operations_total.
-using TransformObserver =
-    std::function<void(std::string_view type, std::string_view prefix, std::string_view status)>;
+/// Called once per transformation: (transformation_type, transformer_prefix, status, seconds),
+/// status "OK" or the failure's gRPC code name ("Unknown" for errors that carry none), as
+/// kube-apiserver labels apiserver_storage_transformation_operations_total; seconds since the
+/// transformation began (apiserver_storage_transformation_duration_seconds).
+using TransformObserver = std::function<void(std::string_view type, std::string_view prefix,
+                                             std::string_view status, double seconds)>;
 
 class PrefixTransformer final : public Transformer {
  public:
@@ -31,6 +32,8 @@ class PrefixTransformer final : public Transformer {
                     TransformObserver observer = {});
   FromStorage from_storage(std::string_view stored, std::string_view context) override;
   std::string to_storage(std::string_view plain, std::string_view context) override;
+  /// The same entries, reporting to another observer (one per resource a wildcard rule serves).
+  std::shared_ptr<PrefixTransformer> with_observer(TransformObserver observer) const;
 
  private:
   std::vector<PrefixEntry> entries_;

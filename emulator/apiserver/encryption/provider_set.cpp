@@ -1,6 +1,7 @@
 #include "emulator/apiserver/encryption/provider_set.hpp"
 
 #include <map>
+#include <mutex>
 
 #include "emulator/apiserver/encryption/aescbc.hpp"
 #include "emulator/apiserver/encryption/aesgcm.hpp"
@@ -21,20 +22,49 @@ namespace {
 
 constexpr int kNewestMinor = 32;
 
+TransformObserver observer_for(EncryptionMetrics metrics, std::string resource) {
+  return [metrics, resource](std::string_view type, std::string_view prefix,
+                             std::string_view status, double seconds) mutable {
+    metrics.transformations.inc(
+        {resource, std::string(type), std::string(prefix), std::string(status)});
+    if (status == "OK")
+      metrics.transformation_duration.observe({std::string(type), std::string(prefix)}, seconds);
+  };
+}
+
 // Resource lookup: exact, then *.group, then *.*, then identity that refuses encrypted data
-// ([AS] config.go transformerFromOverrides).
+// ([AS] config.go transformerFromOverrides). Each resource gets its own view of its rule's
+// transformer, so the transformation metric names the resource ("secrets", "deployments.apps"),
+// not the rule that matched it ("*.*"), as requestInfoTransformer does.
 class Registry final : public TransformerRegistry {
  public:
-  std::map<GroupResource, std::shared_ptr<Transformer>> by_resource;
+  std::map<GroupResource, std::shared_ptr<PrefixTransformer>> by_resource;
   std::shared_ptr<Transformer> fallback = std::make_shared<IdentityTransformer>();
   std::vector<std::shared_ptr<void>> keep_alive;  // the metrics handles, the rng if owned
+  std::shared_ptr<EncryptionMetrics> metrics;
 
   std::shared_ptr<Transformer> for_resource(std::string_view group_resource) const override {
+    std::lock_guard lock(mu_);
+    if (auto it = views_.find(group_resource); it != views_.end()) return it->second;
     const GroupResource gr = parse_group_resource(group_resource);
-    for (const auto& key : {gr, GroupResource{"*", gr.group}, GroupResource{"*", "*"}})
-      if (auto it = by_resource.find(key); it != by_resource.end()) return it->second;
-    return fallback;
+    std::shared_ptr<Transformer> out = fallback;
+    for (const auto& key : {gr, GroupResource{"*", gr.group}, GroupResource{"*", "*"}}) {
+      if (auto it = by_resource.find(key); it != by_resource.end()) {
+        out = it->second->with_observer(observer_for(*metrics, metric_label(gr)));
+        break;
+      }
+    }
+    views_.emplace(std::string(group_resource), out);
+    return out;
   }
+
+ private:
+  // schema.GroupResource.String(): "secrets", "deployments.apps".
+  static std::string metric_label(const GroupResource& gr) {
+    return gr.group.empty() ? gr.resource : gr.resource + "." + gr.group;
+  }
+  mutable std::mutex mu_;
+  mutable std::map<std::string, std::shared_ptr<Transformer>, std::less<>> views_;
 };
 
 struct Built {
@@ -117,14 +147,6 @@ struct Builder {
   }
 };
 
-TransformObserver observer_for(EncryptionMetrics metrics, std::string resource) {
-  return [metrics, resource](std::string_view type, std::string_view prefix,
-                             std::string_view status) mutable {
-    metrics.transformations.inc(
-        {resource, std::string(type), std::string(prefix), std::string(status)});
-  };
-}
-
 }  // namespace
 
 int kubernetes_minor(const std::string& version) {
@@ -158,9 +180,10 @@ ProviderSet load_provider_set(const std::string& path, const ProviderDeps& deps)
   }
   auto metrics = std::make_shared<EncryptionMetrics>(EncryptionMetrics::declare(deps.metrics));
   registry->keep_alive.push_back(metrics);
+  registry->metrics = metrics;
   Builder builder{deps, *rng, *metrics, minor};
   std::vector<HealthCheck> checks;
-  std::map<GroupResource, std::pair<std::string, std::vector<PrefixEntry>>> lists;
+  std::map<GroupResource, std::vector<PrefixEntry>> lists;
   bool v1 = false, v2 = false;
   try {
     for (const auto& rule : loaded.config.resources) {
@@ -176,8 +199,7 @@ ProviderSet load_provider_set(const std::string& path, const ProviderDeps& deps)
             throw ConfigError("resource \"" + yaml_string(gr) + "\" is masked by earlier rule \"" +
                               yaml_string(mask) + "\"");
         // A resource named in several rules reads with all of them, in order.
-        auto& [label, entries] = lists[gr];
-        label = res;
+        auto& entries = lists[gr];
         entries.insert(entries.end(), built.entries.begin(), built.entries.end());
       }
     }
@@ -185,8 +207,8 @@ ProviderSet load_provider_set(const std::string& path, const ProviderDeps& deps)
     throw ConfigError(std::string("error while building transformers: ") + e.what());
   }
   for (auto& [gr, list] : lists)
-    registry->by_resource[gr] = std::make_shared<PrefixTransformer>(
-        list.second, "no matching prefix found", observer_for(builder.metrics, list.first));
+    registry->by_resource[gr] =
+        std::make_shared<PrefixTransformer>(list, "no matching prefix found");
   for (size_t i = 0; i < checks.size(); ++i) {
     checks[i].name = "kms-provider-" + std::to_string(i);
     // A check may outlive the set's registry; the rng and metrics its probe uses live there.

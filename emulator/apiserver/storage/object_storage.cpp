@@ -1,6 +1,6 @@
 #include "emulator/apiserver/storage/object_storage.hpp"
 
-#include "emulator/core/json_input.hpp"
+#include "emulator/apiserver/storage/object_codec.hpp"
 
 namespace kmslab::apiserver::storage {
 
@@ -27,19 +27,42 @@ std::string aggregate(const std::vector<std::string>& errors) {
 
 }  // namespace
 
-std::string encode_plain(const json& object) {
-  json copy = object;
-  if (auto m = copy.find("metadata"); m != copy.end() && m->is_object()) {
-    m->erase("resourceVersion");
-  }
-  return copy.dump(-1, ' ', false, json::error_handler_t::replace);
+Stored<std::string> encode_plain(const json& object) {
+  auto encoded = encode_object(object);
+  if (auto* err = std::get_if<CodecError>(&encoded))
+    return StorageError{StorageError::Kind::kInvalid, err->message};
+  return std::get<std::string>(std::move(encoded));
 }
 
 ObjectStorage::ObjectStorage(store::Store& store, std::string etcd_prefix,
-                             std::shared_ptr<const encryption::TransformerRegistry> transformers)
+                             std::shared_ptr<const encryption::TransformerRegistry> transformers,
+                             core::MetricsRegistry* metrics)
     : store_(store),
       prefix_(normalise_prefix(etcd_prefix)),
-      transformers_(std::move(transformers)) {}
+      transformers_(std::move(transformers)) {
+  if (metrics) metrics_.emplace(StorageMetrics::declare(*metrics));
+}
+
+void ObjectStorage::observe_object_counts(const std::vector<std::string>& resources) {
+  if (!metrics_) return;
+  for (const auto& resource : resources) {
+    const std::string prefix = collection_prefix(prefix_, resource, "");
+    double count = 0;
+    try {
+      std::string after;
+      // Bounded by the store: every page moves `after` forward or ends.
+      while (true) {
+        auto page = store_.range(prefix, kListPage, after);
+        count += static_cast<double>(page.kvs.size());
+        if (!page.more || page.kvs.empty()) break;
+        after = page.kvs.back().key;
+      }
+    } catch (const store::StoreError&) {
+      count = -1;
+    }
+    metrics_->objects.set({resource}, count);
+  }
+}
 
 void ObjectStorage::set_transformers(
     std::shared_ptr<const encryption::TransformerRegistry> transformers) {
@@ -63,18 +86,20 @@ Stored<ObjectStorage::Decoded> ObjectStorage::decode(const std::string& resource
   } catch (const encryption::TransformError& e) {
     return internal(e.what());
   }
-  json object = core::parse_untrusted_json(out.plain);
-  if (object.is_discarded() || !object.is_object()) {
-    return internal("unable to decode " + kv.key + ": the stored value is not a JSON object");
+  auto decoded = decode_object(out.plain);
+  if (auto* err = std::get_if<CodecError>(&decoded)) {
+    if (metrics_) metrics_->decode_errors.inc({resource});
+    return internal("unable to decode " + kv.key + ": " + err->message);
   }
+  json& object = std::get<json>(decoded);
+  if (!object["metadata"].is_object()) object["metadata"] = json::object();
   object["metadata"]["resourceVersion"] = std::to_string(kv.mod_revision);
   out.object = {std::move(object), kv.mod_revision};
   return out;
 }
 
-Stored<std::string> ObjectStorage::encode(const std::string& resource, const std::string& key,
-                                          const json& object, std::string& plain) const {
-  plain = encode_plain(object);
+Stored<std::string> ObjectStorage::to_storage(const std::string& resource, const std::string& key,
+                                              const std::string& plain) const {
   try {
     return transformer(resource)->to_storage(plain, key);
   } catch (const encryption::TransformError& e) {
@@ -93,8 +118,9 @@ Stored<ObjectStorage::Current> ObjectStorage::read_current(const std::string& re
 
 Stored<StoredObject> ObjectStorage::create(const ObjectRef& ref, json object) {
   const std::string key = key_of(ref);
-  std::string plain;
-  auto value = encode(ref.resource, key, object, plain);
+  auto plain = encode_plain(object);
+  if (auto* err = std::get_if<StorageError>(&plain)) return *err;
+  auto value = to_storage(ref.resource, key, std::get<std::string>(plain));
   if (auto* err = std::get_if<StorageError>(&value)) return *err;
   const auto result =
       store_.txn({{store::Compare::create_revision(key, store::Compare::Op::kEqual, 0)},
@@ -118,11 +144,13 @@ Stored<ListPage> ObjectStorage::list(const std::string& resource, const std::str
   const std::string prefix = collection_prefix(prefix_, resource, ns);
   ListPage page;
   std::vector<std::string> errors;
+  size_t fetched = 0, evaluated = 0;
   std::string after = options.start_after.empty() ? "" : prefix + options.start_after;
   // Bounded by the store: every round moves `after` forward or ends.
   while (true) {
     auto range = store_.range(prefix, kListPage, after);
     if (page.revision == 0) page.revision = range.revision;
+    fetched += range.kvs.size();
     for (const auto& kv : range.kvs) {
       after = kv.key;
       auto decoded = decode(resource, kv);
@@ -131,6 +159,7 @@ Stored<ListPage> ObjectStorage::list(const std::string& resource, const std::str
         continue;
       }
       auto& object = std::get<Decoded>(decoded).object.object;
+      ++evaluated;
       if (options.matches && !options.matches(object)) continue;
       page.items.push_back(std::move(object));
       if (options.limit != 0 && page.items.size() == options.limit) break;
@@ -144,6 +173,7 @@ Stored<ListPage> ObjectStorage::list(const std::string& resource, const std::str
     }
     if (!range.more) break;
   }
+  if (metrics_) metrics_->record_list(resource, fetched, evaluated, page.items.size());
   if (!errors.empty()) return internal(aggregate(errors));
   return page;
 }
@@ -157,11 +187,12 @@ Stored<StoredObject> ObjectStorage::update(const ObjectRef& ref, const UpdateFn&
     auto next = update(current.object);
     if (auto* err = std::get_if<StorageError>(&next)) return *err;
     json& object = std::get<json>(next);
-    std::string plain;
-    if (encode_plain(object) == current.plain && !current.stale) {
+    auto plain = encode_plain(object);
+    if (auto* err = std::get_if<StorageError>(&plain)) return *err;
+    if (std::get<std::string>(plain) == current.plain && !current.stale) {
       return std::move(current.object);  // §2.4: nothing to write, resourceVersion unchanged
     }
-    auto value = encode(ref.resource, key, object, plain);
+    auto value = to_storage(ref.resource, key, std::get<std::string>(plain));
     if (auto* err = std::get_if<StorageError>(&value)) return *err;
     const auto result = store_.txn(
         {{store::Compare::mod_revision(key, store::Compare::Op::kEqual, kv.mod_revision)},

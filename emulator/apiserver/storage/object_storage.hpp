@@ -4,9 +4,9 @@
 // swap on that revision, and every value passes through the resource's transformer with the key
 // as authenticated data (reference kms.md §2.2-§2.4).
 //
-// Values are the object's JSON without metadata.resourceVersion (kube-apiserver clears it before
-// encoding too), dumped with sorted keys so that re-encoding an unchanged object gives the same
-// bytes: that is what the no-op update rule compares.
+// Values are kube-apiserver's own storage encoding (object_codec.hpp: "k8s\0" + runtime.Unknown,
+// without resourceVersion), deterministic so that re-encoding an unchanged object gives the same
+// bytes: that is what the no-op update rule compares. JSON values are read too.
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -18,6 +18,7 @@
 
 #include "emulator/apiserver/encryption/transformer.hpp"
 #include "emulator/apiserver/storage/keys.hpp"
+#include "emulator/apiserver/storage/storage_metrics.hpp"
 #include "emulator/store/store.hpp"
 
 namespace kmslab::apiserver::storage {
@@ -58,8 +59,10 @@ using UpdateFn = std::function<std::variant<nlohmann::json, StorageError>(const 
 
 class ObjectStorage {
  public:
+  /// `metrics`: where the apiserver_storage_* series go (storage_metrics.hpp); null for none.
   ObjectStorage(store::Store& store, std::string etcd_prefix,
-                std::shared_ptr<const encryption::TransformerRegistry> transformers);
+                std::shared_ptr<const encryption::TransformerRegistry> transformers,
+                core::MetricsRegistry* metrics = nullptr);
 
   const std::string& prefix() const { return prefix_; }
   std::string key_of(const ObjectRef& ref) const { return object_key(prefix_, ref); }
@@ -81,6 +84,10 @@ class ObjectStorage {
   /// Deletes every key under the collection (a namespace's contents), in one transaction.
   void remove_collection(const std::string& resource, const std::string& ns);
 
+  /// Counts the stored objects of each resource into apiserver_storage_objects (-1 when the
+  /// store fails), as kube-apiserver's count poll does; pages through keys, memory bounded.
+  void observe_object_counts(const std::vector<std::string>& resources);
+
   /// The bytes stored under `key`, untransformed (what `etcdctl get` prints).
   std::optional<store::KeyValue> raw(const std::string& key);
   int64_t revision() { return store_.revision(); }
@@ -101,16 +108,18 @@ class ObjectStorage {
   Stored<Current> read_current(const std::string& resource, const std::string& key) const;
   std::shared_ptr<encryption::Transformer> transformer(const std::string& resource) const;
   Stored<Decoded> decode(const std::string& resource, const store::KeyValue& kv) const;
-  Stored<std::string> encode(const std::string& resource, const std::string& key,
-                             const nlohmann::json& object, std::string& plain) const;
+  Stored<std::string> to_storage(const std::string& resource, const std::string& key,
+                                 const std::string& plain) const;
 
   store::Store& store_;
   const std::string prefix_;
   mutable std::mutex mu_;
   std::shared_ptr<const encryption::TransformerRegistry> transformers_;
+  std::optional<StorageMetrics> metrics_;
 };
 
-/// The bytes an object is stored as before transformation (sorted keys, no resourceVersion).
-std::string encode_plain(const nlohmann::json& object);
+/// The bytes an object is stored as before transformation (object_codec.hpp: protobuf for the
+/// built-in kinds), or kInvalid when the object cannot be encoded.
+Stored<std::string> encode_plain(const nlohmann::json& object);
 
 }  // namespace kmslab::apiserver::storage

@@ -16,6 +16,7 @@ pytest_plugins = ["ci_skips"]  # under CI=true a skip is a failure (../ci_skips.
 
 def pytest_addoption(parser):
     parser.addoption("--apiserver", required=True, help="path to the kmslab-apiserver binary")
+    parser.addoption("--mock-plugin", default=None, help="path to kmslab-mock-kms-plugin")
 
 
 class Apiserver:
@@ -75,6 +76,14 @@ class Apiserver:
 @pytest.fixture(scope="session")
 def apiserver_binary(request):
     return os.path.abspath(request.config.getoption("--apiserver"))
+
+
+@pytest.fixture(scope="session")
+def mock_plugin_binary(request):
+    path = request.config.getoption("--mock-plugin")
+    if not path:
+        pytest.fail("--mock-plugin is required for the KMS tests")
+    return os.path.abspath(path)
 
 
 @pytest.fixture(scope="session")

@@ -45,18 +45,24 @@ def pb(tmp_path_factory):
 
 
 @pytest.fixture
-def started(plugin_binary, emulator_binary, tmp_path):
-    """An emulator with one vault and an RSA-2048 key, and a plugin using it: (emu, plugin, version)."""
+def emu_key(emulator_binary, tmp_path):
+    """An emulator (manual clock) with one vault and an RSA-2048 key: (emu, key version)."""
     from keyvault_support import START, VAULT, Vault
     from kmslab_harness import Emulator
-    from plugin_support import Plugin
     emu = Emulator(emulator_binary, tmp_path / "emu", ["--clock", "manual", "--clock-start", START,
                                                       "--vault", VAULT]).start()
     status, _, key = Vault(emu).request("POST", "/keys/kek/create?api-version=7.4",
                                         {"kty": "RSA", "key_size": 2048})
     assert status == 200, key
-    version = key["key"]["kid"].rsplit("/", 1)[1]
+    yield emu, key["key"]["kid"].rsplit("/", 1)[1]
+    emu.stop()
+
+
+@pytest.fixture
+def started(plugin_binary, emu_key, tmp_path):
+    """emu_key and a plugin using it: (emu, plugin, version)."""
+    from plugin_support import Plugin
+    emu, version = emu_key
     p = Plugin(plugin_binary, tmp_path, emu, version).start()
     yield emu, p, version
     assert p.stop() == 0, p.log.read_text()
-    emu.stop()

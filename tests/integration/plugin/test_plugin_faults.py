@@ -50,3 +50,81 @@ def test_latency_beyond_the_deadline(pb, setup):
     assert e.value.code() in (grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.UNKNOWN)
     # The plugin gave up within the deadline and serves the next request.
     assert v2(pb, p).Status(m.StatusRequest(), timeout=20).healthz == "ok"
+
+
+# Entra ID's token endpoint and IMDS opt in to the same rules (match.service "identity" / "imds",
+# operation "token"): a transient failure is retried, a lasting one reaches kube-apiserver in
+# go-autorest's and adal's words (BearerAuthorizer around adal's TokenRefreshError).
+@pytest.fixture
+def mi_plugin(plugin_binary, emu_key, tmp_path):
+    from plugin_support import Plugin
+    emu, version = emu_key
+    status, _, mi = emu.curl("/_kmslab/identity/managed-identities", "-H", "Content-Type: application/json",
+                             "-d", json.dumps({"name": "kms-mi", "resourceGroup": "rg"}))
+    assert status == 201, mi
+    client_id = json.loads(mi)["properties"]["clientId"]
+    p = Plugin(plugin_binary, tmp_path, emu, version, extra=["--imds-endpoint", emu.endpoints["imds"]],
+               azure={"useManagedIdentityExtension": True, "userAssignedIdentityID": client_id}).start()
+    yield emu, p, client_id
+    assert p.stop() == 0, p.log.read_text()
+
+
+def encrypt_error(pb, p):
+    with pytest.raises(grpc.RpcError) as e:
+        v2(pb, p).Encrypt(pb["kms.v2.api_pb2"].EncryptRequest(plaintext=b"dek", uid="u"), timeout=20)
+    assert e.value.code() == grpc.StatusCode.UNKNOWN
+    return e.value.details()
+
+
+def preparing(p, status):
+    return ("failed to encrypt, error: keyvault.BaseClient#Encrypt: Failure preparing request: StatusCode=0 -- "
+            "Original Error: azure.BearerAuthorizer#WithAuthorization: Failed to refresh the Token for request to "
+            f"{p.key_url}/encrypt?api-version=2016-10-01: StatusCode={status} -- Original Error: adal: Refresh "
+            f"request failed. Status Code = '{status}'. Response body: ")
+
+
+@pytest.mark.parametrize("service", ["imds", "identity"])
+def test_token_faults_are_retried_then_succeed(pb, request, service):
+    emu, p = (request.getfixturevalue("mi_plugin") if service == "imds" else request.getfixturevalue("setup"))[:2]
+    status = 500 if service == "imds" else 429
+    add_rule(emu, {"match": {"service": service, "operation": "token"},
+                   "action": {"type": "error", "status": status}, "count": 1})
+    enc = v2(pb, p).Encrypt(pb["kms.v2.api_pb2"].EncryptRequest(plaintext=b"dek", uid="u"), timeout=20)
+    assert enc.key_id == p.key_id
+    assert rules(emu) == []  # the fault was met, and retried past
+
+
+def test_lasting_imds_500_in_upstreams_words(pb, mi_plugin):
+    emu, p, client_id = mi_plugin
+    add_rule(emu, {"match": {"service": "imds", "operation": "token"},
+                   "action": {"type": "error", "status": 500, "retryAfter": 0}})
+    text = encrypt_error(pb, p)
+    body = '{"error":"unknown_error","error_description":"Transient error in IMDS. Retry after a period."}'
+    endpoint = (f"{emu.endpoints['imds']}/metadata/identity/oauth2/token?api-version=2018-02-01"
+                f"&client_id={client_id}&resource=https%3A%2F%2Fvault.azure.net")
+    assert text == preparing(p, 500) + body + " Endpoint " + endpoint, text
+    assert rules(emu)[0]["fired"] == 4  # the first try and three retries
+    emu.curl("/_kmslab/faults", "-X", "DELETE")
+    assert v2(pb, p).Status(pb["kms.v2.api_pb2"].StatusRequest(), timeout=20).healthz == "ok"
+
+
+def test_lasting_token_429_in_upstreams_words(pb, setup):
+    from plugin_support import TENANT
+    emu, p = setup
+    add_rule(emu, {"match": {"service": "identity"}, "action": {"type": "error", "status": 429, "retryAfter": 0}})
+    text = encrypt_error(pb, p)
+    assert text.startswith(preparing(p, 429) + '{"error":"temporarily_unavailable","error_description":"AADSTS90055'), text
+    assert text.endswith(f" Endpoint https://login.microsoftonline.com/{TENANT}/oauth2/token?api-version=1.0"), text
+    # A Key Vault rule leaves the token endpoint alone, and the reverse.
+    assert all(r["match"] == {"service": "identity"} for r in rules(emu))
+
+
+def test_service_rules_are_validated(setup):
+    emu, _ = setup
+    for rule, says in [({"service": "imds", "vault": "v"}, "applies to service \\\"keyvault\\\" only"),
+                       ({"service": "imds", "operation": "encrypt"}, "Unknown operation 'encrypt' of service imds"),
+                       ({"service": "arm"}, "'match.service' must be one of identity, imds, keyvault")]:
+        status, _, body = emu.curl("/_kmslab/faults", "-H", "Content-Type: application/json",
+                                   "-d", json.dumps({"match": rule, "action": {"type": "reset"}}))
+        assert status == 400 and says in body, body
+    assert rules(emu) == []

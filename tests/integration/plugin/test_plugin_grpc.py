@@ -6,6 +6,8 @@ import os
 import signal
 import socket
 import stat
+import subprocess
+import threading
 
 import grpc
 import pytest
@@ -283,3 +285,36 @@ def test_cpp_grpc_client_round_trips(plugin, load_binary):
     assert result["status"] == {"version": "v2beta1", "healthz": "ok", "key_id": plugin.key_id}
     assert result["version"] == {"version": "v1beta1", "runtime_name": "Microsoft AzureKMS"}
     assert result["v2_ciphertext_sizes"] == [342, 342, 342, 342]
+
+
+def test_server_threads_outlive_their_calls(load_binary, started):
+    """gRPC's sync server ends a thread per call under concurrency unless its idle pollers may
+    stay (main.cpp kMaxPollers): after a warm-up, a second burst of concurrent calls (the C++
+    client, 8 at a time) must be served by the threads already there, not by new ones."""
+    _, p, _ = started
+
+    def burst():
+        out = subprocess.run([load_binary, "bench", "--socket", f"unix://{p.socket}", "--concurrency", "8",
+                              "--requests", "150"], capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0 and json.loads(out.stdout)["errors"] == 0, out.stdout + out.stderr
+
+    def tids():
+        return set(os.listdir(f"/proc/{p.proc.pid}/task"))
+
+    burst()
+    before = tids()
+    # Threads that start and end within the burst are caught by listing the tasks throughout.
+    seen, done = set(), threading.Event()
+
+    def watch():
+        while not done.is_set():
+            seen.update(tids())
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        burst()
+    finally:
+        done.set()
+        watcher.join()
+    assert len(seen - before) <= 4, f"{len(seen - before)} threads came and went for 150 calls"

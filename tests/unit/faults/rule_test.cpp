@@ -9,7 +9,8 @@ namespace {
 
 using nlohmann::json;
 
-const OperationNames kOps = {"encrypt", "decrypt", "get", "create"};
+const OperationNames kOps = {{"keyvault", {"encrypt", "decrypt", "get", "create"}},
+                             {"imds", {"token"}}};
 
 Rule parse_ok(const json& j) {
   auto r = parse_rule(j, kOps);
@@ -118,6 +119,13 @@ TEST(FaultRule, RefusesBadRulesWithAClearReason) {
       {{{"action", error}, {"match", {{"caller", "10.0.0.0/33"}}}}, "'match.caller'"},
       {{{"action", error}, {"match", {{"service", "arm"}}}}, "'match.service'"},
       {{{"action", error}, {"match", "v1"}}, "'match' must be an object"},
+      {{{"action", error}, {"match", {{"service", "imds"}, {"vault", "v1"}}}},
+       "'match.vault' applies to service \"keyvault\" only"},
+      {{{"action", error}, {"match", {{"service", "imds"}, {"key", "k"}}}}, "'match.key' applies"},
+      {{{"action", error}, {"match", {{"service", "imds"}, {"operation", "encrypt"}}}},
+       "Unknown operation 'encrypt' of service imds; one of: token."},
+      {{{"action", error}, {"match", {{"service", "identity"}, {"operation", "token"}}}},
+       "Unknown operation 'token' of service identity; one of: ."},  // kOps has none for it
   };
   for (const auto& c : cases) {
     const std::string message = parse_error(c.rule);
@@ -145,6 +153,29 @@ TEST(FaultRule, MatchesEachFieldAndTreatsAbsentAsAny) {
   FaultTarget arm = t;
   arm.service = "arm";  // a surface that has not opted in matches nothing
   EXPECT_FALSE(parse_ok({{"action", {{"type", "reset"}}}}).match.matches(arm));
+}
+
+TEST(FaultRule, IdentityAndImdsRulesAnswerOAuthErrors) {
+  const Rule r = parse_ok(json::parse(R"({"match": {"service": "IMDS", "operation": "token"},
+      "action": {"type": "error", "status": 500}, "count": 1})"));
+  EXPECT_TRUE(r.match.matches({"imds", "", "", "token", "", "127.0.0.1"}));
+  EXPECT_FALSE(r.match.matches({"keyvault", "v", "k", "token", "", "127.0.0.1"}));
+  const auto& e = std::get<ErrorAction>(r.action);
+  const core::Reply reply = error_reply(e);
+  EXPECT_EQ(reply.status, 500u);
+  EXPECT_EQ(json::parse(reply.body),
+            json({{"error", "unknown_error"},
+                  {"error_description", "Transient error in IMDS. Retry after a period."}}));
+  const Rule aad = parse_ok(json::parse(R"({"match": {"service": "identity"},
+      "action": {"type": "error", "status": 429, "retryAfter": 1}})"));
+  const core::Reply throttled = error_reply(std::get<ErrorAction>(aad.action));
+  EXPECT_EQ(json::parse(throttled.body)["error"], "temporarily_unavailable");
+  EXPECT_EQ(throttled.headers.size(), 1u);
+  EXPECT_FALSE(aad.match.matches({"imds", "", "", "token", "", "127.0.0.1"}));
+  // The service survives the stored form and shows in the listing; keyvault's stays implicit.
+  EXPECT_EQ(json(to_json(*from_stored(to_stored(r)))["match"]),
+            json({{"service", "imds"}, {"operation", "token"}}));
+  EXPECT_TRUE(std::get<ErrorAction>(from_stored(to_stored(r))->action).oauth);
 }
 
 TEST(FaultRule, StoredFormRoundTrips) {

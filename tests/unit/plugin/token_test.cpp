@@ -104,8 +104,8 @@ TEST_F(TokenTest, ImdsRequestShapeAndCaching) {
   EXPECT_EQ(tokens_->token(soon()), "tok1");
   EXPECT_EQ(azure_.last_token_target,
             "/metadata/identity/oauth2/"
-            "token?api-version=2018-02-01&resource=https%3A%2F%2Fvault.azure.net"
-            "&client_id=client-id-1");
+            "token?api-version=2018-02-01&client_id=client-id-1"
+            "&resource=https%3A%2F%2Fvault.azure.net");
   EXPECT_EQ(azure_.metadata_header, "true");
   EXPECT_EQ(tokens_->token(soon()), "tok1");
   clock_.advance(std::chrono::minutes(54));  // 6 minutes left: still outside the refresh window

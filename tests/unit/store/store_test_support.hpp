@@ -4,38 +4,107 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "emulator/store/local_store.hpp"
 #include "emulator/store/sqlite_journal.hpp"
 #include "emulator/store/store.hpp"
+#include "tests/support/etcd_cluster.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace kmslab::store::testing {
 
 using TempDir = kmslab::testing::TempDir;
 
-enum class Backend { kMemory, kSqlite };
+enum class Backend { kMemory, kSqlite, kEtcd };
 
 inline std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
-  return info.param == Backend::kMemory ? "Memory" : "Sqlite";
+  switch (info.param) {
+    case Backend::kMemory:
+      return "Memory";
+    case Backend::kSqlite:
+      return "Sqlite";
+    case Backend::kEtcd:
+      return "Etcd";
+  }
+  return "Unknown";
 }
 
-/// A fixture running each test against a fresh store of the parameter's backend.
+inline const auto kAllBackends =
+    ::testing::Values(Backend::kMemory, Backend::kSqlite, Backend::kEtcd);
+inline const auto kLocalBackends = ::testing::Values(Backend::kMemory, Backend::kSqlite);
+
+/// Skips a test without etcd, or fails it under CI=true (where tools/setup.sh installs etcd).
+#define KMSLAB_REQUIRE_ETCD()                                                  \
+  do {                                                                         \
+    const std::string missing = kmslab::testing::etcd_missing_reason();        \
+    if (!missing.empty()) {                                                    \
+      if (const char* ci = std::getenv("CI"); ci && std::string(ci) == "true") \
+        FAIL() << missing << " (CI=true: tools/setup.sh installs it)";         \
+      GTEST_SKIP() << missing;                                                 \
+    }                                                                          \
+  } while (0)
+
+/// One single-member etcd for the whole test process, started on first use.
+inline kmslab::testing::EtcdCluster& shared_etcd() {
+  static kmslab::testing::EtcdCluster cluster(1);
+  return cluster;
+}
+
+/// Polls `done` until it holds or 10 s pass (etcd delivers watch events asynchronously; the local
+/// backends before the write returns, so for them the first poll holds).
+inline bool eventually(const std::function<bool()>& done) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
+
+/// A fixture running each test against a fresh store of the parameter's backend. Revisions are
+/// relative to `base_`, the store's revision at the start (etcd's first revision is 1, and the
+/// etcd of a process is shared by its tests: each starts by deleting every key).
 class StoreTest : public ::testing::TestWithParam<Backend> {
  protected:
+  void SetUp() override {
+    if (GetParam() == Backend::kEtcd) KMSLAB_REQUIRE_ETCD();
+    store_ = open();
+    if (GetParam() == Backend::kEtcd) store_->txn({{}, {Op::del_prefix("")}, {}});
+    base_ = store_->revision();
+  }
+
   std::unique_ptr<Store> open(LocalStoreOptions options = {}) {
-    if (GetParam() == Backend::kMemory) return std::make_unique<LocalStore>(nullptr, options);
-    return std::make_unique<LocalStore>(std::make_unique<SqliteJournal>(db_path()), options);
+    switch (GetParam()) {
+      case Backend::kMemory:
+        return std::make_unique<LocalStore>(nullptr, options);
+      case Backend::kSqlite:
+        return std::make_unique<LocalStore>(std::make_unique<SqliteJournal>(db_path()), options);
+      case Backend::kEtcd:
+        return open_store(shared_etcd().spec());
+    }
+    return nullptr;
   }
   std::string db_path() const { return dir_.file("store.db"); }
+  /// The revision `n` writes after the start.
+  int64_t rev(int64_t n) const { return base_ + n; }
+  std::vector<int64_t> revs(std::initializer_list<int64_t> ns) const {
+    std::vector<int64_t> out;
+    for (int64_t n : ns) out.push_back(rev(n));
+    return out;
+  }
 
   TempDir dir_;
-  std::unique_ptr<Store> store_ = open();
+  std::unique_ptr<Store> store_;
+  int64_t base_ = 0;
 };
 
 /// Records every watch callback; safe to read once the writers are done.
@@ -50,6 +119,14 @@ class Recorder {
   std::vector<std::vector<Event>> batches() {
     std::lock_guard lock(mu_);
     return batches_;
+  }
+  size_t calls() {
+    std::lock_guard lock(mu_);
+    return batches_.size();
+  }
+  /// Waits (bounded) for at least `n` calls; true if they came.
+  bool wait_calls(size_t n) {
+    return eventually([&] { return calls() >= n; });
   }
   /// The revision of each call (all events of one call share it).
   std::vector<int64_t> revisions() {

@@ -198,6 +198,44 @@ TEST_F(Config, ResourceLookupOrder) {
   EXPECT_TRUE(set.content_hash.starts_with("sha256:"));
 }
 
+// The transformation metric names the resource a wildcard rule served, as kube-apiserver's
+// requestInfoTransformer does ("secrets", "deployments.apps"), never the rule ("*.*"); successful
+// transformations are timed under apiserver_storage_transformation_duration_seconds.
+TEST_F(Config, WildcardRuleMetricsNameTheResource) {
+  ProviderDeps deps{clock, metrics, "1.29"};
+  deps.rng = &rng;
+  auto set = load_provider_set(
+      write(kHead +
+            "resources:\n- resources: ['*.*']\n  providers:\n  - aesgcm: {keys: [{name: k, "
+            "secret: " +
+            kKey32 + "}]}\n"),
+      deps);
+  for (const char* resource : {"secrets", "deployments.apps"}) {
+    auto t = set.registry->for_resource(resource);
+    t->from_storage(t->to_storage("x", "/k"), "/k");
+  }
+  const std::string text = metrics.render();
+  for (const char* resource : {"secrets", "deployments.apps"}) {
+    EXPECT_NE(
+        text.find(std::string("apiserver_storage_transformation_operations_total{resource=\"") +
+                  resource +
+                  "\",transformation_type=\"to_storage\",transformer_prefix=\"k8s:enc:"
+                  "aesgcm:v1:\",status=\"OK\"} 1\n"),
+        std::string::npos)
+        << text;
+  }
+  EXPECT_EQ(text.find("resource=\"*.*\""), std::string::npos) << text;
+  EXPECT_NE(text.find("apiserver_storage_transformation_duration_seconds_count{transformation_type="
+                      "\"from_storage\",transformer_prefix=\"k8s:enc:aesgcm:v1:\"} 2\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(
+      text.find("apiserver_storage_transformation_duration_seconds_bucket{transformation_"
+                "type=\"to_storage\",transformer_prefix=\"k8s:enc:aesgcm:v1:\",le=\"5e-06\"}"),
+      std::string::npos)
+      << text;
+}
+
 TEST(GoDuration, Strings) {
   EXPECT_EQ(go_duration_string(std::chrono::seconds(3)), "3s");
   EXPECT_EQ(go_duration_string(std::chrono::seconds(90)), "1m30s");

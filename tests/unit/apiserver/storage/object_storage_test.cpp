@@ -65,7 +65,8 @@ TEST_F(ObjectStorageTest, CreateStoresTransformedValueUnderRegistryKeyWithKeyAsC
   EXPECT_EQ(transformer->last_context, "/registry/secrets/default/s1");
   auto raw = storage.raw("/registry/secrets/default/s1");
   ASSERT_TRUE(raw);
-  EXPECT_TRUE(raw->value.starts_with("new:{"));
+  // kube-apiserver's protobuf storage encoding (object_codec_test.cpp checks the bytes).
+  EXPECT_TRUE(raw->value.starts_with(std::string("new:k8s\0", 8)));
   EXPECT_EQ(raw->value.find("resourceVersion"), std::string::npos);
   EXPECT_EQ(created.object["metadata"]["resourceVersion"], std::to_string(raw->mod_revision));
 }
@@ -167,6 +168,37 @@ TEST_F(ObjectStorageTest, RemoveHonoursPreconditionAndReturnsObject) {
   auto removed = must(storage.remove(ref));
   EXPECT_EQ(removed.object["metadata"]["name"], "s1");
   EXPECT_FALSE(storage.raw(storage.key_of(ref)));
+}
+
+}  // namespace
+}  // namespace kmslab::apiserver::storage
+
+namespace kmslab::apiserver::storage {
+namespace {
+
+// apiserver_storage_* as kube-apiserver 1.32 exposes them (storage/etcd3/metrics/metrics.go).
+TEST_F(ObjectStorageTest, StorageMetricsCountObjectsListsAndDecodeErrors) {
+  core::MetricsRegistry registry;
+  ObjectStorage measured(store, "/registry", std::make_shared<OneTransformer>(transformer),
+                         &registry);
+  for (const char* n : {"a", "b", "c"})
+    must(measured.create({"secrets", "default", n}, secret(n, "YQ==")));
+  measured.observe_object_counts({"secrets", "configmaps"});
+  const auto ok = [](const json& o) { return o["metadata"]["name"] != "b"; };
+  std::get<ListPage>(measured.list("secrets", "", {0, "", ok}));
+  store.put("/registry/secrets/default/c", std::string("new:k8s\0garbage", 15));
+  EXPECT_TRUE(std::holds_alternative<StorageError>(measured.get({"secrets", "default", "c"})));
+  const std::string text = registry.render();
+  for (const char* line :
+       {"# TYPE apiserver_storage_objects gauge\n",
+        "apiserver_storage_objects{resource=\"secrets\"} 3\n",
+        "apiserver_storage_objects{resource=\"configmaps\"} 0\n",
+        "apiserver_storage_list_total{resource=\"secrets\"} 1\n",
+        "apiserver_storage_list_fetched_objects_total{resource=\"secrets\"} 3\n",
+        "apiserver_storage_list_evaluated_objects_total{resource=\"secrets\"} 3\n",
+        "apiserver_storage_list_returned_objects_total{resource=\"secrets\"} 2\n",
+        "apiserver_storage_decode_errors_total{resource=\"secrets\"} 1\n"})
+    EXPECT_NE(text.find(line), std::string::npos) << line << text;
 }
 
 }  // namespace

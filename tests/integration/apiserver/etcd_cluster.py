@@ -1,0 +1,111 @@
+"""Debian's /usr/bin/etcd (3.4) for the apiserver tests: one member or a cluster, member i on
+127.0.0.(i+1) with client and peer ports found free, data in a temp dir, SIGKILLed at the end."""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from kmslab_harness import wait_for  # noqa: E402
+
+ETCD = "/usr/bin/etcd"
+
+
+def require_etcd():
+    """Skips without etcd, except under CI=true, where tools/setup.sh installs it."""
+    if os.access(ETCD, os.X_OK) and shutil.which("etcdctl"):
+        return
+    reason = f"{ETCD} / etcdctl not installed (apt-get install etcd-server etcd-client)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason + " (CI=true: tools/setup.sh installs it)")
+    pytest.skip(reason)
+
+
+def free_port(address):
+    with socket.socket() as s:
+        s.bind((address, 0))
+        return s.getsockname()[1]
+
+
+class EtcdCluster:
+    def __init__(self, size=1):
+        self.dir = Path(tempfile.mkdtemp(prefix="kmslab-etcd-"))
+        self.members = []
+        for i in range(size):
+            address = f"127.0.0.{i + 1}"
+            self.members.append({"name": f"m{i}", "address": address,
+                                 "client": free_port(address), "peer": free_port(address),
+                                 "proc": None})
+        initial = ",".join(f"{m['name']}=http://{m['address']}:{m['peer']}" for m in self.members)
+        alone = size == 1
+        for m in self.members:
+            client = f"http://{m['address']}:{m['client']}"
+            peer = f"http://{m['address']}:{m['peer']}"
+            m["proc"] = subprocess.Popen(
+                [ETCD, "--name", m["name"], "--data-dir", str(self.dir / m["name"]),
+                 "--listen-client-urls", client, "--advertise-client-urls", client,
+                 "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+                 "--initial-cluster", initial, "--initial-cluster-state", "new",
+                 "--heartbeat-interval", "10" if alone else "50",
+                 "--election-timeout", "100" if alone else "750",
+                 "--logger", "zap", "--log-outputs", str(self.dir / f"{m['name']}.log")],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for i in range(size):
+            wait_for(lambda i=i: self._healthy(i), f"etcd member {i} healthy", timeout=30)
+
+    def endpoint(self, i):
+        m = self.members[i]
+        return f"{m['address']}:{m['client']}"
+
+    def url(self, i):
+        return "http://" + self.endpoint(i)
+
+    def _healthy(self, i):
+        if self.members[i]["proc"].poll() is not None:
+            raise AssertionError(f"etcd member {i} exited; log in {self.dir}")
+        return self.etcdctl("endpoint", "health", endpoints=[i], check=False).returncode == 0
+
+    def alive(self):
+        return [i for i, m in enumerate(self.members) if m["proc"] and m["proc"].poll() is None]
+
+    def etcdctl(self, *args, endpoints=None, check=True):
+        """etcdctl (API v3) against the given members (default: every live one); stdout bytes."""
+        eps = ",".join(self.endpoint(i) for i in (endpoints if endpoints is not None
+                                                   else self.alive()))
+        out = subprocess.run(["etcdctl", "--endpoints", eps, "--command-timeout", "5s", *args],
+                             capture_output=True, env=dict(os.environ, ETCDCTL_API="3"),
+                             timeout=30)
+        if check and out.returncode != 0:
+            raise AssertionError(f"etcdctl {' '.join(args)}: {out.stderr.decode()}")
+        return out
+
+    def get(self, key):
+        """The stored bytes of `key`, as `etcdctl get --print-value-only` prints them."""
+        out = self.etcdctl("get", key, "--print-value-only").stdout
+        return out[:-1] if out.endswith(b"\n") else out
+
+    def leader(self):
+        import json
+        status = json.loads(self.etcdctl("endpoint", "status", "-w", "json").stdout)
+        leader_id = status[0]["Status"]["leader"]
+        for s in status:
+            if s["Status"]["header"]["member_id"] == leader_id:
+                return [self.endpoint(i) for i in range(len(self.members))].index(s["Endpoint"])
+        raise AssertionError("no leader")
+
+    def kill(self, i):
+        proc = self.members[i]["proc"]
+        if proc and proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=20)
+
+    def close(self):
+        for i in range(len(self.members)):
+            self.kill(i)
+        shutil.rmtree(self.dir, ignore_errors=True)
