@@ -52,14 +52,5 @@ void ArmOnlyControlPlanes::run() {
   }
 }
 
-std::unique_ptr<ControlPlanes> make_control_planes(const std::string& mode) {
-  if (mode == "none") return std::make_unique<ArmOnlyControlPlanes>();
-  if (mode == "processes") {
-    throw std::invalid_argument(
-        "--aks-control-planes=processes: this build has no AKS process supervisor "
-        "(emulator/aks/supervisor); use --aks-control-planes=none");
-  }
-  throw std::invalid_argument("--aks-control-planes: '" + mode + "' is not one of processes, none");
-}
 
 }  // namespace kmslab::aks

@@ -35,8 +35,4 @@ class ArmOnlyControlPlanes : public ControlPlanes {
   std::thread thread_;  // last: starts after the members it uses
 };
 
-/// "processes" | "none". Throws std::invalid_argument for another mode, and for "processes"
-/// when this build has no supervisor.
-std::unique_ptr<ControlPlanes> make_control_planes(const std::string& mode);
-
 }  // namespace kmslab::aks

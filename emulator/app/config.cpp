@@ -130,7 +130,7 @@ po::options_description describe() {
      "CIDR=SUBNET_ID: callers from CIDR are in that virtual subnet (network rules and private "
      "endpoints), e.g. 127.0.1.0/24=/subscriptions/S/resourceGroups/G/providers/"
      "Microsoft.Network/virtualNetworks/V/subnets/X (repeatable)")
-    ("aks-control-planes", po::value<std::string>()->default_value("none"),
+    ("aks-control-planes", po::value<std::string>()->default_value("processes"),
      "processes: each AKS cluster runs a kmslab-apiserver (and kmslab-kms-plugin with KMS); "
      "none: ARM-only clusters (resources only, operations succeed at once, no Kubernetes API)")
     ("lro-retry-after", po::value<int>()->default_value(1),
@@ -140,7 +140,16 @@ po::options_description describe() {
      "EncryptionConfiguration name of a cluster's second KMS key after a rotation (the first is "
      "azurekmsprovider; AKS's real name is unverified)")
     ("aks-kms-cachesize", po::value<int>()->default_value(1000),
-     "cachesize of KMS v1 providers (AKS's real value is unverified)");
+     "cachesize of KMS v1 providers (AKS's real value is unverified)")
+
+    ("apiserver-binary", po::value<std::string>()->default_value(""),
+     "kmslab-apiserver for AKS clusters (default: beside this binary, then the build tree's "
+     "emulator/apiserver/, then PATH)")
+    ("kms-plugin-binary", po::value<std::string>()->default_value(""),
+     "kmslab-kms-plugin for AKS clusters (default: beside this binary, then the build tree's "
+     "plugin/, then PATH)")
+    ("aks-start-timeout", po::value<std::string>()->default_value("20s"),
+     "how long a cluster's processes get to serve before the operation fails");
   // clang-format on
   return d;
 }
@@ -286,6 +295,12 @@ std::optional<Config> parse_flags(int argc, char** argv) {
     throw std::invalid_argument("--aks-control-planes must be processes or none, not '" +
                                 c.aks_control_planes + "'");
   }
+  c.apiserver_binary = vm["apiserver-binary"].as<std::string>();
+  c.kms_plugin_binary = vm["kms-plugin-binary"].as<std::string>();
+  const auto aks_timeout = core::parse_duration(vm["aks-start-timeout"].as<std::string>());
+  if (!aks_timeout || *aks_timeout <= core::Duration::zero())
+    throw std::invalid_argument("--aks-start-timeout must be a duration such as 20s");
+  c.aks_start_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*aks_timeout);
   return c;
 }
 

@@ -57,12 +57,14 @@ struct Config {
   uint16_t imds_port = 0;                 // plain-HTTP IMDS listener; 0 = pick a free port
   bool imds = true;                       // serve IMDS at all
   std::vector<std::string> subnets;       // CIDR=SUBNET_RESOURCE_ID
-  // AKS: processes (the supervisor) | none (ARM-only clusters). Default none on this branch
-  // (no supervisor yet); the lead switches it to processes at merge.
-  std::string aks_control_planes = "none";
+  // AKS: processes (the supervisor) | none (ARM-only clusters).
+  std::string aks_control_planes = "processes";
   int lro_retry_after = 1;  // Retry-After on ARM long-running operations (AKS sends none)
   std::string aks_second_provider = "azurekmsprovider-2";  // [U] AKS's name is not public
   int aks_kms_cachesize = 1000;                            // KMS v1 cachesize [U]
+  std::string apiserver_binary;   // empty: found (aks::locate_binary)
+  std::string kms_plugin_binary;  // empty: found
+  std::chrono::milliseconds aks_start_timeout{20'000};
 
   std::string store_spec() const;
   std::filesystem::path endpoints_path() const;

@@ -122,6 +122,7 @@ Emulator::~Emulator() {
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
   }
+  if (supervisor_) supervisor_->stop();
 }
 
 void Emulator::register_identity() {
@@ -192,12 +193,14 @@ void Emulator::register_arm(core::Router::GroupId admin) {
   if (!config_.vault_dns_suffixes.empty()) o.vault_dns_suffix = config_.vault_dns_suffixes.front();
   o.accept_any_api_version = config_.accept_any_api_version;
   o.check_token = [this](std::string_view token) { return check_token(token); };
-  try {
-    control_planes_ = aks::make_control_planes(config_.aks_control_planes);
-  } catch (const std::invalid_argument& e) {
-    throw std::runtime_error(e.what());
+  // --aks-control-planes (config.cpp checks the value): processes = the supervisor, none = ARM-only.
+  if (config_.aks_control_planes == "none") {
+    control_planes_ = std::make_unique<aks::ArmOnlyControlPlanes>();
+    o.control_planes = control_planes_.get();
+  } else {
+    create_supervisor();
+    o.control_planes = supervisor_.get();
   }
-  o.control_planes = control_planes_.get();
   o.retry_after_seconds = config_.lro_retry_after;
   o.aks.second_provider_name = config_.aks_second_provider;
   o.aks.cachesize = config_.aks_kms_cachesize;
@@ -207,6 +210,38 @@ void Emulator::register_arm(core::Router::GroupId admin) {
   arm_->register_routes(router_);
   arm_->register_admin_routes(router_, admin);
   arm_->resume_timers();
+}
+
+// Each binary is found now, so --help's order is what runs; one not found fails clusters (with
+// the places looked at), not the emulator.
+void Emulator::create_supervisor() {
+  aks::SupervisorOptions o;
+  o.data_dir = config_.data_dir;
+  o.start_timeout = config_.aks_start_timeout;
+  o.tunnels = &tunnels_;
+  // Every cluster's apiserver follows this emulator's virtual clock (core/clock_protocol.md).
+  o.follow_clock = true;
+  if (!config_.admin_token.empty()) {
+    o.clock_token_file = config_.data_dir / "admin-token";
+    core::write_file_atomic(o.clock_token_file, config_.admin_token, 0600);
+  }
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec).parent_path();
+  const char* path = std::getenv("PATH");
+  auto find = [&](const std::string& flag, const char* name, const char* relative) -> fs::path {
+    try {
+      return aks::locate_binary(flag, name, self, relative, path ? path : "");
+    } catch (const std::runtime_error& e) {
+      logger_->log(core::LogLevel::kWarn, "emulator", "AKS clusters cannot start",
+                   {{"why", e.what()}});
+      return flag.empty() ? fs::path(name) : fs::path(flag);
+    }
+  };
+  o.apiserver_binary =
+      find(config_.apiserver_binary, "kmslab-apiserver", "apiserver/kmslab-apiserver");
+  o.kms_plugin_binary =
+      find(config_.kms_plugin_binary, "kmslab-kms-plugin", "../plugin/kmslab-kms-plugin");
+  supervisor_ = std::make_unique<aks::ProcessSupervisor>(std::move(o), *logger_, *clock_);
 }
 
 void Emulator::create_flag_vaults() {
@@ -300,6 +335,7 @@ void Emulator::start() {
   options.body_limit = config_.max_body_bytes;
   options.read_timeout = config_.read_timeout;
   options.proxy_allow = certificate_names();
+  options.tunnel_routes = &tunnels_;
   server_ =
       std::make_unique<core::HttpServer>(ioc_, *main_sink_, &tls_->context(), options, metrics_);
   const auto kind =
@@ -330,6 +366,10 @@ void Emulator::start() {
     if (!ec) stop();
   });
   for (unsigned i = 0; i < config_.threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
+  if (supervisor_) supervisor_->start({endpoints_.main_url, endpoints_.proxy_url, endpoints_.imds_url,
+                      endpoints_.ca_path,
+                      config_.vault_dns_suffixes.empty() ? std::string("vault.azure.net")
+                                                         : config_.vault_dns_suffixes.front()});
   write_endpoints_file();
   // The clusters' processes need the listeners (IMDS, Key Vault) bound first.
   arm_->resume_clusters();
@@ -376,6 +416,7 @@ void Emulator::wait() {
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
   }
+  if (supervisor_) supervisor_->stop();  // no cluster process outlives the emulator
   std::error_code ec;
   fs::remove(config_.endpoints_path(), ec);  // a stopped emulator has no endpoints
   logger_->info("emulator", "stopped");

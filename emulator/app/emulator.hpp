@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "emulator/aks/arm_only_control_planes.hpp"
+#include "emulator/aks/supervisor/supervisor.hpp"
 #include "emulator/app/config.hpp"
 #include "emulator/arm/service.hpp"
 #include "emulator/core/client/clock_link.hpp"
@@ -25,6 +26,7 @@
 #include "emulator/core/server.hpp"
 #include "emulator/core/tls/ca.hpp"
 #include "emulator/core/tls/server_tls.hpp"
+#include "emulator/core/tunnel_routes.hpp"
 #include "emulator/faults/injector.hpp"
 #include "emulator/identity/directory.hpp"
 #include "emulator/identity/jwt.hpp"
@@ -63,6 +65,8 @@ class Emulator {
   const Endpoints& endpoints() const { return endpoints_; }
   core::VirtualClock& clock() { return *clock_; }
   store::Store& store() { return *store_; }
+  /// The AKS clusters' process supervisor (with --aks-control-planes=processes, the default).
+  aks::ProcessSupervisor& supervisor() { return *supervisor_; }
   std::string banner() const;
 
  private:
@@ -75,6 +79,7 @@ class Emulator {
   void register_managed_identity();
   std::function<core::Handler(core::Handler)> token_fault_guard(const std::string& service);
   void register_arm(core::Router::GroupId admin);
+  void create_supervisor();
   identity::jwt::VerifyResult check_token(std::string_view token) const;
   void persist_clock();
   void start_clock_hub();
@@ -102,6 +107,10 @@ class Emulator {
   std::unique_ptr<identity::RoleAssignments> role_assignments_;
   std::unique_ptr<keyvault::VaultRegistry> vaults_;
   std::unique_ptr<faults::FaultInjector> faults_;
+  // Before the supervisor (which fills it) and the proxy (which reads it).
+  core::TunnelRoutes tunnels_;
+  // Before arm_, which drives it.
+  std::unique_ptr<aks::ProcessSupervisor> supervisor_;
   std::unique_ptr<keyvault::KeyVaultService> keyvault_;
   std::unique_ptr<aks::ControlPlanes> control_planes_;  // before arm_: outlives it
   std::unique_ptr<arm::ArmService> arm_;

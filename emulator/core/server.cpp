@@ -18,6 +18,7 @@
 
 #include "emulator/core/proxy_policy.hpp"
 #include "emulator/core/stream_body.hpp"
+#include "emulator/core/tcp_splice.hpp"
 
 namespace kmslab::core {
 
@@ -27,6 +28,10 @@ namespace ssl = boost::asio::ssl;
 using net::awaitable;
 using net::ip::tcp;
 using error_code = boost::system::error_code;
+
+namespace {
+constexpr std::string_view kEstablished = "HTTP/1.1 200 Connection Established\r\n\r\n";
+}  // namespace
 
 /// Lives on the connection's strand; everything in it is touched only there.
 struct HttpServer::ConnState {
@@ -464,13 +469,18 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
     const auto& request = parser.get();
     const std::string target(request.target());
     ProxyDecision decision = proxy_policy_.decide(request.method_string(), target);
+    if (decision.target && options_.tunnel_routes) {
+      if (auto to = options_.tunnel_routes->find(decision.target->host, decision.target->port)) {
+        co_await pass_through(stream, buffer, *to, state);
+        co_return;
+      }
+    }
     if (decision.status != 200) {
       tunnels_.inc({"refused"});
       co_await write_proxy_answer(stream, decision.status, std::move(decision.text));
       co_return;
     }
     tunnels_.inc({"accepted"});
-    static constexpr std::string_view kEstablished = "HTTP/1.1 200 Connection Established\r\n\r\n";
     co_await net::async_write(stream, net::buffer(kEstablished.data(), kEstablished.size()),
                               net::redirect_error(net::use_awaitable, ec));
     if (ec) co_return;
@@ -480,6 +490,49 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
     auto tunneled = std::make_shared<beast::tcp_stream>(std::move(stream));
     state.close_now = [tunneled] { tunneled->close(); };
     co_await serve_detected(tunneled, buffer, info, state, /*plain_ok=*/true);
+  }
+
+  // A routed name: the bytes go, untouched, to the endpoint's own listener (it does the TLS).
+  awaitable<void> pass_through(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                               TunnelEndpoint to, ConnState& state) {
+    error_code ec;
+    tcp::socket upstream(stream.get_executor());
+    const tcp::endpoint endpoint(net::ip::make_address(to.address, ec), to.port);
+    if (!ec) {
+      stream.expires_after(options_.handshake_timeout);
+      co_await upstream.async_connect(endpoint, net::redirect_error(net::use_awaitable, ec));
+    }
+    if (ec) {
+      tunnels_.inc({"unreachable"});
+      co_await write_proxy_answer(stream, 502,
+                                  "the tunnel's endpoint " + to.address + ":" +
+                                      std::to_string(to.port) +
+                                      " is not answering: " + ec.message());
+      co_return;
+    }
+    tunnels_.inc({"passthrough"});
+    co_await net::async_write(stream, net::buffer(kEstablished.data(), kEstablished.size()),
+                              net::redirect_error(net::use_awaitable, ec));
+    if (ec) co_return;
+    upstream.set_option(tcp::no_delay(true), ec);
+    if (buffer.size() > 0) {  // bytes the client sent after its CONNECT, already read
+      co_await net::async_write(upstream, buffer.data(),
+                                net::redirect_error(net::use_awaitable, ec));
+      if (ec) co_return;
+      buffer.consume(buffer.size());
+    }
+    stream.expires_never();
+    tcp::socket& client = stream.socket();
+    state.close_now = [&client, &upstream] {
+      error_code ignored;
+      client.close(ignored);
+      upstream.close(ignored);
+    };
+    co_await splice(client, upstream);
+    state.close_now = [&client] {
+      error_code ignored;
+      client.close(ignored);
+    };
   }
 
   awaitable<void> write_proxy_answer(beast::tcp_stream& stream, unsigned status, std::string text) {

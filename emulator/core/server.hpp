@@ -8,7 +8,9 @@
 //  - http:  plain HTTP (`--plain-http`)
 //  - proxy: an HTTP CONNECT proxy that never forwards anywhere: a tunnel to an allowed host
 //    (*.vault.azure.net, management.azure.com, ...) ends here, in this process, as if the client
-//    had reached that host; other destinations get a 403 (the decision: proxy_policy.hpp).
+//    had reached that host; other destinations get a 403 (the decision: proxy_policy.hpp). The
+//    names of `tunnel_routes` (AKS API servers) are passed through, as TCP, to their loopback
+//    endpoint (tunnel_routes.hpp).
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -23,6 +25,7 @@
 
 #include "emulator/core/dispatcher.hpp"
 #include "emulator/core/metrics.hpp"
+#include "emulator/core/tunnel_routes.hpp"
 
 namespace kmslab::core {
 
@@ -37,6 +40,9 @@ struct ServerOptions {
   std::chrono::milliseconds accept_backoff_max{1'000};
   /// Host patterns ("*.vault.azure.net", "localhost") the proxy tunnels to.
   std::vector<std::string> proxy_allow;
+  /// host:port -> loopback endpoint passthroughs, checked before proxy_allow; may be null. Must
+  /// outlive the server.
+  const TunnelRoutes* tunnel_routes = nullptr;
 };
 
 class HttpServer {

@@ -78,6 +78,7 @@ Apiserver::Apiserver(Config config) : config_(std::move(config)) {
   if (config_.bind_address != "0.0.0.0" && config_.bind_address != "::" &&
       std::find(names.begin(), names.end(), config_.bind_address) == names.end())
     names.push_back(config_.bind_address);
+  if (!config_.external_hostname.empty()) names.push_back(config_.external_hostname);
   tls_ = std::make_unique<core::tls::ServerTls>(*ca_, names, core::wall_clock_now);
   token_ = load_or_create_token();
   k8s::ApiOptions options;

@@ -33,6 +33,9 @@ po::options_description describe() {
     ("data-dir", po::value<std::string>()->default_value("kmslab-apiserver-data"),
      "directory for the CA, the token, the embedded store and the kubeconfig")
     ("bind-address", po::value<std::string>()->default_value("127.0.0.1"), "address to serve on")
+    ("external-hostname", po::value<std::string>()->default_value(""),
+     "the hostname clients use to reach this server (kube-apiserver's flag); the serving "
+     "certificate covers it too")
     ("secure-port", po::value<unsigned>()->default_value(6443), "HTTPS port (0 = pick a free port)")
     ("etcd-prefix", po::value<std::string>()->default_value("/registry"),
      "the prefix of every storage key")
@@ -191,6 +194,7 @@ std::optional<Config> parse_flags(int argc, char** argv) {
   Config c;
   c.data_dir = vm["data-dir"].as<std::string>();
   c.bind_address = vm["bind-address"].as<std::string>();
+  c.external_hostname = vm["external-hostname"].as<std::string>();
   c.secure_port = vm["secure-port"].as<unsigned>();
   if (c.secure_port > 65535) throw std::invalid_argument("--secure-port must be 0-65535");
   c.etcd_prefix = vm["etcd-prefix"].as<std::string>();

@@ -23,6 +23,7 @@ FeatureGates parse_feature_gates(const std::string& text, int minor);
 struct Config {
   std::filesystem::path data_dir = "kmslab-apiserver-data";
   std::string bind_address = "127.0.0.1";
+  std::string external_hostname;  // also in the serving certificate (an AKS cluster's FQDN)
   unsigned secure_port = 6443;
   std::string etcd_prefix = "/registry";
   std::vector<std::string> etcd_servers;

@@ -48,12 +48,6 @@ TEST(ArmOnlyControlPlanes, ReportsFromItsOwnThreadAndServesNoApi) {
   EXPECT_FALSE(planes.provider_in_use("/c1", "azurekmsprovider"));
 }
 
-TEST(ArmOnlyControlPlanes, FactoryRefusesWhatThisBuildCannotRun) {
-  EXPECT_NE(aks::make_control_planes("none"), nullptr);
-  EXPECT_THROW(aks::make_control_planes("processes"), std::invalid_argument);
-  EXPECT_THROW(aks::make_control_planes("docker"), std::invalid_argument);
-}
-
 TEST(ArmOnlyControlPlanes, ClustersOperationsSucceedWithoutProcesses) {
   ArmWorld w;  // no control planes given: the service's own ARM-only ones
   const std::string sub = std::string("/subscriptions/") + kArmSubscription;

@@ -1,0 +1,126 @@
+#include "emulator/aks/supervisor/supervisor.hpp"
+
+#include <stdexcept>
+
+#include "emulator/aks/supervisor/cluster_files.hpp"
+#include "emulator/core/files.hpp"
+#include "emulator/core/process.hpp"
+
+namespace kmslab::aks {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A `done` that removes its own cluster runs on that cluster's thread, which cannot join itself:
+// the cluster is then destroyed (and its directory deleted) from a thread of its own.
+void destroy(std::unique_ptr<Cluster> cluster, fs::path dir, core::Logger& log) {
+  auto finish = [&log](std::unique_ptr<Cluster> c, const fs::path& d) {
+    c.reset();
+    if (d.empty()) return;
+    std::error_code ec;
+    fs::remove_all(d, ec);
+    if (ec)
+      log.error("aks-supervisor", "cannot delete", {{"dir", d.string()}, {"error", ec.message()}});
+  };
+  if (cluster && cluster->on_own_thread()) {
+    std::thread(finish, std::move(cluster), std::move(dir)).detach();
+    return;
+  }
+  finish(std::move(cluster), dir);
+}
+
+}  // namespace
+
+ProcessSupervisor::ProcessSupervisor(SupervisorOptions options, core::Logger& log,
+                                     const core::Clock& clock)
+    : options_(std::move(options)), log_(log), clock_(clock) {}
+
+ProcessSupervisor::~ProcessSupervisor() {
+  stop();
+}
+
+void ProcessSupervisor::start(SupervisorEndpoints endpoints) {
+  std::lock_guard l(mu_);
+  endpoints_ = std::move(endpoints);
+  core::ensure_directory(options_.data_dir / "clusters", 0700);
+  for (auto& [spec, done] : early_) apply_locked(spec, std::move(done));
+  early_.clear();
+}
+
+void ProcessSupervisor::stop() {
+  std::map<std::string, std::unique_ptr<Cluster>> clusters;
+  {
+    std::lock_guard l(mu_);
+    clusters.swap(clusters_);
+  }
+  for (auto& [id, cluster] : clusters) destroy(std::move(cluster), {}, log_);
+}
+
+void ProcessSupervisor::apply(const ControlPlaneSpec& spec, Done done) {
+  std::lock_guard l(mu_);
+  if (!endpoints_) {
+    early_.emplace_back(spec, std::move(done));
+    return;
+  }
+  apply_locked(spec, std::move(done));
+}
+
+void ProcessSupervisor::apply_locked(const ControlPlaneSpec& spec, Done done) {
+  auto& cluster = clusters_[spec.cluster_id];
+  if (!cluster) {
+    cluster = std::make_unique<Cluster>(
+        options_.data_dir / "clusters" / cluster_dir_name(spec.cluster_id), options_, *endpoints_,
+        log_, clock_);
+  }
+  cluster->apply(spec, std::move(done));
+}
+
+void ProcessSupervisor::remove(const std::string& cluster_id) {
+  std::unique_ptr<Cluster> cluster;
+  {
+    std::lock_guard l(mu_);
+    std::erase_if(early_, [&](const auto& e) { return e.first.cluster_id == cluster_id; });
+    auto it = clusters_.find(cluster_id);
+    if (it != clusters_.end()) {
+      cluster = std::move(it->second);
+      clusters_.erase(it);
+    }
+  }
+  destroy(std::move(cluster), options_.data_dir / "clusters" / cluster_dir_name(cluster_id), log_);
+}
+
+std::optional<ControlPlaneState> ProcessSupervisor::state(const std::string& cluster_id) const {
+  std::lock_guard l(mu_);
+  const auto it = clusters_.find(cluster_id);
+  if (it != clusters_.end()) return it->second->state();
+  for (const auto& [spec, done] : early_)
+    if (spec.cluster_id == cluster_id) return ControlPlaneState{};
+  return std::nullopt;
+}
+
+std::vector<pid_t> ProcessSupervisor::pids(const std::string& cluster_id) const {
+  std::lock_guard l(mu_);
+  const auto it = clusters_.find(cluster_id);
+  return it == clusters_.end() ? std::vector<pid_t>{} : it->second->pids();
+}
+
+fs::path ProcessSupervisor::cluster_dir(const std::string& cluster_id) const {
+  return options_.data_dir / "clusters" / cluster_dir_name(cluster_id);
+}
+
+fs::path locate_binary(const std::string& flag_value, const std::string& name,
+                       const fs::path& self_dir, const fs::path& build_relative,
+                       const std::string& path_env) {
+  if (!flag_value.empty()) {
+    if (auto found = core::find_program({flag_value}, "", "")) return *found;
+    throw std::runtime_error(flag_value + " is not an executable file");
+  }
+  const fs::path beside = self_dir / name;
+  const fs::path built = (self_dir / build_relative).lexically_normal();
+  if (auto found = core::find_program({beside, built}, name, path_env)) return *found;
+  throw std::runtime_error(name + " not found: not beside the emulator (" + beside.string() +
+                           "), not in the build tree (" + built.string() + "), not on PATH");
+}
+
+}  // namespace kmslab::aks

@@ -1,0 +1,23 @@
+// What the AKS supervisor parses from its children: the plugin's log (health port, listening
+// line) and the apiserver's kubeconfig; and the directory names it derives from resource ids.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "emulator/aks/supervisor/cluster_files.hpp"
+#include "emulator/aks/supervisor/probes.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  if (auto port = kmslab::aks::plugin_healthz_port(text); port && *port == 0) __builtin_trap();
+  (void)kmslab::aks::plugin_listening(text);
+  if (auto a = kmslab::aks::parse_kubeconfig(text); a && a->url.empty() && a->token.empty()) {
+    // Empty strings are valid JSON values; nothing to check beyond not crashing.
+  }
+  const std::string name = kmslab::aks::cluster_dir_name(std::string(text));
+  if (name.find('/') != std::string::npos || name.find('\0') != std::string::npos || name == ".." ||
+      name.size() > 24 + 13)
+    __builtin_trap();
+  return 0;
+}
