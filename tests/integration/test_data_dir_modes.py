@@ -32,6 +32,9 @@ def assert_owner_only(data_dir):
     found = modes(data_dir)
     assert "store.db" in found and "store.db-wal" in found, found
     for name, mode in found.items():
+        if os.path.isdir(os.path.join(data_dir, name)):
+            assert mode == 0o700, f"directory {name} is {oct(mode)}"
+            continue
         limit = 0o644 if name in ALLOWED_0644 else 0o600
         assert mode & ~limit == 0, f"{name} is {oct(mode)}"
         assert mode & 0o600 == 0o600, f"{name} is {oct(mode)}"

@@ -43,7 +43,12 @@ ProcessSupervisor::~ProcessSupervisor() {
 void ProcessSupervisor::start(SupervisorEndpoints endpoints) {
   std::lock_guard l(mu_);
   endpoints_ = std::move(endpoints);
-  core::ensure_directory(options_.data_dir / "clusters", 0700);
+  const auto clusters = options_.data_dir / "clusters";
+  core::ensure_directory(clusters, 0700);
+  // Tightened too when it exists (made by an older version, or loosened by hand): the cluster
+  // directories hold tokens, kubeconfigs and the clusters' stores.
+  std::filesystem::permissions(clusters, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace);
   for (auto& [spec, done] : early_) apply_locked(spec, std::move(done));
   early_.clear();
 }

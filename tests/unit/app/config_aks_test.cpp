@@ -18,7 +18,7 @@ Config parse(std::vector<std::string> args) {
 
 TEST(ConfigAks, Defaults) {
   const auto c = parse({});
-  EXPECT_EQ(c.aks_control_planes, "none");  // this branch has no supervisor
+  EXPECT_EQ(c.aks_control_planes, "processes");  // the supervisor
   EXPECT_EQ(c.lro_retry_after, 1);
   EXPECT_EQ(c.aks_second_provider, "azurekmsprovider-2");
   EXPECT_EQ(c.aks_kms_cachesize, 1000);
