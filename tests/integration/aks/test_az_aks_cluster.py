@@ -1,0 +1,57 @@
+"""The seed's story end to end with real cluster processes (--aks-control-planes=processes, the
+default): `az aks create --enable-azure-keyvault-kms` starts a kmslab-apiserver and a
+kmslab-kms-plugin for the cluster, `az aks get-credentials` writes a kubeconfig whose server is
+the cluster's FQDN, kubectl reaches it through the emulator's CONNECT proxy, and a secret it
+creates is stored under the cluster's KMS v2 provider (P5, F1). Keys go through `az rest` (see
+test_az_aks.py for why)."""
+import json
+import os
+import subprocess
+
+import pytest
+
+from arm_support import GROUP, emulator_fixture
+from test_az_aks import kms_flags, new_key
+
+
+@pytest.fixture(scope="module")
+def emu(request, tmp_path_factory):
+    yield from emulator_fixture(request, tmp_path_factory, "aks-processes", [])
+
+
+@pytest.fixture(scope="module")
+def world(az):
+    ident = az.json("identity", "create", "-g", GROUP, "-n", "id-run")
+    az.json("keyvault", "create", "-g", GROUP, "-n", "kv-run", "-l", "eastus")
+    az.ok("keyvault", "set-policy", "-n", "kv-run", "--object-id", ident["principalId"],
+          "--key-permissions", "decrypt", "encrypt")
+    return {"identity": ident, "key": new_key(az, "kv-run", "k1")}
+
+
+def kubectl(emu, kubeconfig, *args, text=True):
+    env = {k: v for k, v in os.environ.items() if k.lower() not in ("no_proxy", "https_proxy")}
+    env["HTTPS_PROXY"] = emu.proxy  # the FQDN resolves nowhere else (aks.md, issue #12 item 4)
+    return subprocess.run(["kubectl", "--kubeconfig", str(kubeconfig), *args], env=env,
+                          capture_output=True, text=text, timeout=60)
+
+
+def test_a_kms_cluster_stores_secrets_under_its_vault_key(az, emu, world, tmp_path):
+    az.ok("aks", "create", "-g", GROUP, "-n", "run1", "-l", "eastus", "--no-ssh-key",
+          "--kubernetes-version", "1.29.7", "--assign-identity", world["identity"]["id"],
+          *kms_flags(world["key"]))
+    assert az.tsv("aks", "show", "-g", GROUP, "-n", "run1", "--query",
+                  "provisioningState") == "Succeeded"
+    kubeconfig = tmp_path / "kubeconfig"
+    az.ok("aks", "get-credentials", "-g", GROUP, "-n", "run1", "--file", str(kubeconfig))
+    made = kubectl(emu, kubeconfig, "create", "secret", "generic", "db", "--from-literal=pw=hunter2")
+    assert made.returncode == 0, made.stderr
+    got = kubectl(emu, kubeconfig, "get", "secret", "db", "-o", "json")
+    assert got.returncode == 0, got.stderr
+    assert json.loads(got.stdout)["data"]["pw"] == "aHVudGVyMg=="
+    raw = kubectl(emu, kubeconfig, "get", "--raw", "/_kmslab/raw?key=/registry/secrets/default/db",
+                  text=False)
+    assert raw.returncode == 0, raw.stderr
+    assert raw.stdout.startswith(b"k8s:enc:kms:v2:azurekmsprovider:"), raw.stdout[:64]
+    assert b"hunter2" not in raw.stdout
+    # The plugin's annotations name the vault key's region (EncryptedObject, kms.md §4.3).
+    assert b"azure.akv.io" in raw.stdout
