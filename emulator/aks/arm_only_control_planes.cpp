@@ -52,5 +52,4 @@ void ArmOnlyControlPlanes::run() {
   }
 }
 
-
 }  // namespace kmslab::aks

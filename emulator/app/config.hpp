@@ -62,8 +62,8 @@ struct Config {
   int lro_retry_after = 1;  // Retry-After on ARM long-running operations (AKS sends none)
   std::string aks_second_provider = "azurekmsprovider-2";  // [U] AKS's name is not public
   int aks_kms_cachesize = 1000;                            // KMS v1 cachesize [U]
-  std::string apiserver_binary;   // empty: found (aks::locate_binary)
-  std::string kms_plugin_binary;  // empty: found
+  std::string apiserver_binary;                            // empty: found (aks::locate_binary)
+  std::string kms_plugin_binary;                           // empty: found
   std::chrono::milliseconds aks_start_timeout{20'000};
 
   std::string store_spec() const;

@@ -193,7 +193,8 @@ void Emulator::register_arm(core::Router::GroupId admin) {
   if (!config_.vault_dns_suffixes.empty()) o.vault_dns_suffix = config_.vault_dns_suffixes.front();
   o.accept_any_api_version = config_.accept_any_api_version;
   o.check_token = [this](std::string_view token) { return check_token(token); };
-  // --aks-control-planes (config.cpp checks the value): processes = the supervisor, none = ARM-only.
+  // --aks-control-planes (config.cpp checks the value): processes = the supervisor, none =
+  // ARM-only.
   if (config_.aks_control_planes == "none") {
     control_planes_ = std::make_unique<aks::ArmOnlyControlPlanes>();
     o.control_planes = control_planes_.get();
@@ -366,10 +367,11 @@ void Emulator::start() {
     if (!ec) stop();
   });
   for (unsigned i = 0; i < config_.threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
-  if (supervisor_) supervisor_->start({endpoints_.main_url, endpoints_.proxy_url, endpoints_.imds_url,
-                      endpoints_.ca_path,
-                      config_.vault_dns_suffixes.empty() ? std::string("vault.azure.net")
-                                                         : config_.vault_dns_suffixes.front()});
+  if (supervisor_)
+    supervisor_->start({endpoints_.main_url, endpoints_.proxy_url, endpoints_.imds_url,
+                        endpoints_.ca_path,
+                        config_.vault_dns_suffixes.empty() ? std::string("vault.azure.net")
+                                                           : config_.vault_dns_suffixes.front()});
   write_endpoints_file();
   // The clusters' processes need the listeners (IMDS, Key Vault) bound first.
   arm_->resume_clusters();
