@@ -226,3 +226,8 @@ def test_nothing_secret_reaches_an_apiserver_debug_log(request, tmp_path, mode):
     assert '"level":"debug"' in log or '"msg"' in log, "the debug log is empty"
     leaked = [s[:12] + "..." for s in secrets if s in log]
     assert not leaked, f"secrets in the {mode} log: {leaked}"
+    if mode.startswith("kms"):  # every plugin call is logged: method, duration, status (issue #11)
+        calls = [json.loads(line) for line in log.splitlines() if '"plugin call"' in line]
+        service = "/v1beta1.KeyManagementService/" if mode == "kms-v1" else "/v2.KeyManagementService/"
+        assert {c["method"] for c in calls} >= {service + "Encrypt"}, calls[:3]
+        assert all(c["code"] == "OK" and c["provider"] == "logs" and c["seconds"] >= 0 for c in calls)

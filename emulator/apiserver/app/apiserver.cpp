@@ -179,6 +179,12 @@ std::shared_ptr<const encryption::TransformerRegistry> Apiserver::load_encryptio
   encryption::ProviderDeps deps{*clock_, metrics_, config_.kubernetes_version,
                                 config_.feature_gates.kms_v1,
                                 config_.encryption_provider_config_automatic_reload};
+  // Every plugin call at debug level: method, duration, status, never the payload.
+  deps.kms_calls = [this](const encryption::KmsCall& c) {
+    logger_->log(
+        core::LogLevel::kDebug, "kms", "plugin call",
+        {{"provider", c.provider}, {"method", c.method}, {"seconds", c.seconds}, {"code", c.code}});
+  };
   try {
     if (!config_.encryption_provider_config_automatic_reload) {
       auto set = encryption::load_provider_set(path, deps);

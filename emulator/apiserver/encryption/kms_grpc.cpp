@@ -36,10 +36,34 @@ void prepare(grpc::ClientContext& ctx, std::chrono::milliseconds timeout) {
   throw RpcError(grpc_code_name(static_cast<int>(s.error_code())), s.error_message());
 }
 
+/// Runs one unary call with the provider's deadline and reports it to the log (and, for v2, the
+/// latency histogram). Latency is real time: it measures the plugin, not the simulated cluster.
+template <typename F>
+grpc::Status timed_call(const std::string& provider, const std::string& method,
+                        std::chrono::milliseconds timeout, EncryptionMetrics* metrics,
+                        const KmsCallLog& log, F&& rpc) {
+  grpc::ClientContext ctx;
+  prepare(ctx, timeout);
+  const auto start = std::chrono::steady_clock::now();
+  grpc::Status s = rpc(ctx);
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+  const std::string code = grpc_code_name(static_cast<int>(s.error_code()));
+  if (metrics) metrics->kms_latency.observe({provider, method, code}, took.count());
+  if (log) log({provider, method, took.count(), code});
+  return s;
+}
+
+constexpr std::string_view kV1Service = "/v1beta1.KeyManagementService/";
+constexpr std::string_view kV2Service = "/v2.KeyManagementService/";
+
 class GrpcKmsV1 final : public KmsV1Service {
  public:
-  GrpcKmsV1(const std::string& endpoint, std::chrono::milliseconds timeout)
-      : stub_(v1beta1::KeyManagementService::NewStub(dial(endpoint, false))), timeout_(timeout) {}
+  GrpcKmsV1(const std::string& endpoint, std::string name, std::chrono::milliseconds timeout,
+            KmsCallLog log)
+      : stub_(v1beta1::KeyManagementService::NewStub(dial(endpoint, false))),
+        name_(std::move(name)),
+        timeout_(timeout),
+        log_(std::move(log)) {}
 
   std::string encrypt(std::string_view plain) override {
     check_version();
@@ -47,9 +71,8 @@ class GrpcKmsV1 final : public KmsV1Service {
     req.set_version(kV1ApiVersion);
     req.set_plain(std::string(plain));
     v1beta1::EncryptResponse resp;
-    grpc::ClientContext ctx;
-    prepare(ctx, timeout_);
-    if (auto s = stub_->Encrypt(&ctx, req, &resp); !s.ok()) fail(s);
+    if (auto s = call("Encrypt", [&](auto& c) { return stub_->Encrypt(&c, req, &resp); }); !s.ok())
+      fail(s);
     return resp.cipher();
   }
 
@@ -59,9 +82,8 @@ class GrpcKmsV1 final : public KmsV1Service {
     req.set_version(kV1ApiVersion);
     req.set_cipher(std::string(cipher));
     v1beta1::DecryptResponse resp;
-    grpc::ClientContext ctx;
-    prepare(ctx, timeout_);
-    if (auto s = stub_->Decrypt(&ctx, req, &resp); !s.ok()) fail(s);
+    if (auto s = call("Decrypt", [&](auto& c) { return stub_->Decrypt(&c, req, &resp); }); !s.ok())
+      fail(s);
     return resp.plain();
   }
 
@@ -72,9 +94,7 @@ class GrpcKmsV1 final : public KmsV1Service {
     v1beta1::VersionRequest req;
     req.set_version(kV1ApiVersion);
     v1beta1::VersionResponse resp;
-    grpc::ClientContext ctx;
-    prepare(ctx, timeout_);
-    if (auto s = stub_->Version(&ctx, req, &resp); !s.ok())
+    if (auto s = call("Version", [&](auto& c) { return stub_->Version(&c, req, &resp); }); !s.ok())
       throw TransformError("failed get version from remote KMS provider: rpc error: code = " +
                            grpc_code_name(static_cast<int>(s.error_code())) +
                            " desc = " + s.error_message());
@@ -84,8 +104,15 @@ class GrpcKmsV1 final : public KmsV1Service {
     version_checked_ = true;
   }
 
+  template <typename F>
+  grpc::Status call(const char* method, F&& rpc) {
+    return timed_call(name_, std::string(kV1Service) + method, timeout_, nullptr, log_, rpc);
+  }
+
   std::unique_ptr<v1beta1::KeyManagementService::Stub> stub_;
+  std::string name_;
   std::chrono::milliseconds timeout_;
+  KmsCallLog log_;
   std::mutex mu_;
   bool version_checked_ = false;
 };
@@ -93,11 +120,12 @@ class GrpcKmsV1 final : public KmsV1Service {
 class GrpcKmsV2 final : public KmsV2Service {
  public:
   GrpcKmsV2(const std::string& endpoint, std::string name, std::chrono::milliseconds timeout,
-            EncryptionMetrics* metrics)
+            EncryptionMetrics* metrics, KmsCallLog log)
       : stub_(v2::KeyManagementService::NewStub(dial(endpoint, true))),
         name_(std::move(name)),
         timeout_(timeout),
-        metrics_(metrics) {}
+        metrics_(metrics),
+        log_(std::move(log)) {}
 
   V2Status status() override {
     v2::StatusRequest req;
@@ -131,17 +159,8 @@ class GrpcKmsV2 final : public KmsV2Service {
  private:
   template <typename F>
   void call(const char* method, F&& rpc) {
-    grpc::ClientContext ctx;
-    prepare(ctx, timeout_);
-    // Latency is real time: it measures the plugin, not the simulated cluster.
-    const auto start = std::chrono::steady_clock::now();
-    grpc::Status s = rpc(ctx);
-    if (metrics_) {
-      const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-      metrics_->kms_latency.observe({name_, std::string("/v2.KeyManagementService/") + method,
-                                     grpc_code_name(static_cast<int>(s.error_code()))},
-                                    took.count());
-    }
+    const auto s =
+        timed_call(name_, std::string(kV2Service) + method, timeout_, metrics_, log_, rpc);
     if (!s.ok()) fail(s);
   }
 
@@ -149,6 +168,7 @@ class GrpcKmsV2 final : public KmsV2Service {
   std::string name_;
   std::chrono::milliseconds timeout_;
   EncryptionMetrics* metrics_;
+  KmsCallLog log_;
 };
 
 }  // namespace
@@ -166,15 +186,16 @@ std::string grpc_target(const std::string& endpoint) {
 }
 
 std::shared_ptr<KmsV1Service> make_grpc_kms_v1(const std::string& endpoint,
-                                               std::chrono::milliseconds timeout) {
-  return std::make_shared<GrpcKmsV1>(endpoint, timeout);
+                                               const std::string& provider_name,
+                                               std::chrono::milliseconds timeout, KmsCallLog log) {
+  return std::make_shared<GrpcKmsV1>(endpoint, provider_name, timeout, std::move(log));
 }
 
 std::shared_ptr<KmsV2Service> make_grpc_kms_v2(const std::string& endpoint,
                                                const std::string& provider_name,
                                                std::chrono::milliseconds timeout,
-                                               EncryptionMetrics* metrics) {
-  return std::make_shared<GrpcKmsV2>(endpoint, provider_name, timeout, metrics);
+                                               EncryptionMetrics* metrics, KmsCallLog log) {
+  return std::make_shared<GrpcKmsV2>(endpoint, provider_name, timeout, metrics, std::move(log));
 }
 
 }  // namespace kmslab::apiserver::encryption

@@ -20,12 +20,16 @@ struct EncryptionMetrics;
 /// for anything that is not unix://.
 std::string grpc_target(const std::string& endpoint);
 
+/// `log` (optional) hears of every call, Version included.
 std::shared_ptr<KmsV1Service> make_grpc_kms_v1(const std::string& endpoint,
-                                               std::chrono::milliseconds timeout);
-/// `metrics` (optional) gets kms_operations_latency_seconds per call.
+                                               const std::string& provider_name,
+                                               std::chrono::milliseconds timeout,
+                                               KmsCallLog log = {});
+/// `metrics` (optional) gets kms_operations_latency_seconds per call; `log` hears of every call.
 std::shared_ptr<KmsV2Service> make_grpc_kms_v2(const std::string& endpoint,
                                                const std::string& provider_name,
                                                std::chrono::milliseconds timeout,
-                                               EncryptionMetrics* metrics = nullptr);
+                                               EncryptionMetrics* metrics = nullptr,
+                                               KmsCallLog log = {});
 
 }  // namespace kmslab::apiserver::encryption

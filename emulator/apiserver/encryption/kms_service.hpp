@@ -3,6 +3,7 @@
 // gRPC clients (kms_grpc.hpp) implement these over the Unix socket, tests may implement them in
 // memory. Failures are RpcError, whose text is Go's gRPC status text
 // ("rpc error: code = Unavailable desc = ..."), which kube-apiserver surfaces verbatim.
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -24,6 +25,17 @@ class RpcError : public TransformError {
  private:
   std::string code_, desc_;
 };
+
+/// One finished call to a plugin, for the apiserver's log: what was called, how long it took (real
+/// time) and how it ended. Never the payload.
+struct KmsCall {
+  std::string provider;  // the provider's name in the EncryptionConfiguration
+  std::string
+      method;  // "/v2.KeyManagementService/Encrypt", "/v1beta1.KeyManagementService/Version"
+  double seconds = 0;
+  std::string code;  // Go's codes.Code name: "OK", "Unavailable", ...
+};
+using KmsCallLog = std::function<void(const KmsCall&)>;
 
 /// KMS v1 (v1beta1): the client checks Version lazily before its first other call.
 class KmsV1Service {

@@ -104,7 +104,7 @@ struct Builder {
             "KMSv1 is deprecated and will only receive security updates going forward. Use "
             "KMSv2 instead.  Set --feature-gates=KMSv1=true to use the deprecated KMSv1 "
             "feature.");
-      auto service = make_grpc_kms_v1(k.endpoint, timeout);
+      auto service = make_grpc_kms_v1(k.endpoint, k.name, timeout, deps.kms_calls);
       auto probe = std::make_shared<KmsV1Probe>(k.name, service, deps.clock);
       out.checks.push_back({"", [probe] { return probe->check(); }});
       out.v1 = true;
@@ -117,7 +117,7 @@ struct Builder {
                         "\", KMSv2 feature is not enabled");
     KmsV2Profile profile;
     if (minor < 29) profile = {false, true, {"v2beta1"}, "v2beta1"};
-    auto service = make_grpc_kms_v2(k.endpoint, k.name, timeout, &metrics);
+    auto service = make_grpc_kms_v2(k.endpoint, k.name, timeout, &metrics, deps.kms_calls);
     auto probe = std::make_shared<KmsV2Probe>(k.name, service, deps.clock, rng, profile, &metrics,
                                               deps.apiserver_id);
     probe->start();

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "emulator/apiserver/encryption/kms_service.hpp"
 #include "emulator/apiserver/encryption/transformer.hpp"
 
 namespace kmslab::core {
@@ -52,6 +53,8 @@ struct ProviderDeps {
   core::Rng* rng = nullptr;
   /// kube-apiserver's identity ("apiserver-<hash>"), a metric label (kms.md §4.6).
   std::string apiserver_id;
+  /// Hears of every plugin call (the apiserver logs them); empty = not logged.
+  KmsCallLog kms_calls;
 };
 
 /// The Kubernetes minor version ProviderDeps::kubernetes_version names ("1.29", "v1.27.3");

@@ -7,6 +7,7 @@
 
 #include <fstream>
 #include <thread>
+#include <vector>
 
 #include "emulator/apiserver/encryption/kms_grpc.hpp"
 #include "emulator/core/clock.hpp"
@@ -50,7 +51,18 @@ TEST(MockPluginBinary, ServesAndReloadsItsControlFileOnSighup) {
   EXPECT_EQ(s.version, "v2");
   EXPECT_EQ(s.key_id, "1");
   EXPECT_EQ(v2->decrypt("uid", {v2->encrypt("uid", "seed").ciphertext, "1", {}}), "seed");
-  EXPECT_EQ(make_grpc_kms_v1(endpoint, 2s)->encrypt("dek"), "ZGVr");
+  std::vector<KmsCall> calls;
+  EXPECT_EQ(
+      make_grpc_kms_v1(endpoint, "p1", 2s, [&](const KmsCall& call) { calls.push_back(call); })
+          ->encrypt("dek"),
+      "ZGVr");
+  // Every call is reported, the lazy Version check first, with its provider and outcome.
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0].method, "/v1beta1.KeyManagementService/Version");
+  EXPECT_EQ(calls[1].method, "/v1beta1.KeyManagementService/Encrypt");
+  EXPECT_EQ(calls[1].provider, "p1");
+  EXPECT_EQ(calls[1].code, "OK");
+  EXPECT_GE(calls[1].seconds, 0.0);
 
   std::ofstream(control) << "key_id=7\nfailed=true\n";
   ASSERT_EQ(kill(pid, SIGHUP), 0);
