@@ -80,6 +80,9 @@ double CounterVec::value(const std::vector<std::string>& label_values) const {
 void CounterVec::render(std::string& out) const {
   header(out, name_, help_, type_.c_str());
   std::lock_guard l(mu_);
+  // A metric without labels exists from its declaration, as client_golang's plain Counter and
+  // Gauge do: it shows 0 before anything counted.
+  if (labels_.empty() && values_.empty()) out += name_ + " 0\n";
   for (const auto& [labels, v] : values_) {
     out += name_ + label_set(labels_, labels) + " " + format_number(v) + "\n";
   }
@@ -114,11 +117,10 @@ uint64_t HistogramVec::count(const std::vector<std::string>& label_values) const
 
 void HistogramVec::render(std::string& out) const {
   header(out, name_, help_, "histogram");
-  std::lock_guard l(mu_);
-  for (const auto& [labels, s] : series_) {
+  auto series = [&](const std::vector<std::string>& labels, const Series& s) {
     uint64_t cumulative = 0;
     for (size_t i = 0; i < bounds_.size(); ++i) {
-      cumulative += s.buckets[i];
+      cumulative += s.buckets.empty() ? 0 : s.buckets[i];
       out += name_ + "_bucket" +
              label_set(labels_, labels, "le=\"" + format_number(bounds_[i]) + "\"") + " " +
              std::to_string(cumulative) + "\n";
@@ -127,7 +129,11 @@ void HistogramVec::render(std::string& out) const {
            std::to_string(s.count) + "\n";
     out += name_ + "_sum" + label_set(labels_, labels) + " " + format_number(s.sum) + "\n";
     out += name_ + "_count" + label_set(labels_, labels) + " " + std::to_string(s.count) + "\n";
-  }
+  };
+  std::lock_guard l(mu_);
+  // As for counters: a histogram without labels shows its empty buckets from the start.
+  if (labels_.empty() && series_.empty()) series({}, Series{});
+  for (const auto& [labels, s] : series_) series(labels, s);
 }
 
 namespace {

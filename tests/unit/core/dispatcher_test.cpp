@@ -158,6 +158,20 @@ TEST(MetricsRegistryTest, ADeclarationRepeatedReturnsTheFamilyDeclaredFirst) {
   EXPECT_THROW(metrics.counter("kmslab_http_requests_total", "h", {"other"}), std::logic_error);
 }
 
+TEST(MetricsRegistryTest, MetricsWithoutLabelsShowZeroBeforeAnyObservation) {
+  MetricsRegistry metrics;
+  metrics.counter("misses_total", "h", {});
+  metrics.histogram("took_seconds", "h", {}, {0.5, 1});
+  metrics.counter("by_code_total", "h", {"code"});
+  const std::string text = metrics.render();
+  EXPECT_NE(text.find("\nmisses_total 0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\ntook_seconds_bucket{le=\"0.5\"} 0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\ntook_seconds_bucket{le=\"+Inf\"} 0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\ntook_seconds_count 0\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("by_code_total{"), std::string::npos)
+      << "a labelled family has no series yet";
+}
+
 TEST_F(DispatcherTest, CountsRequestsByRouteAndStatus) {
   get("/echo/a?api-version=1");
   get("/echo/b?api-version=1");
