@@ -180,10 +180,16 @@ json table_cells(const Kind& kind, const json& object) {
     auto it = object.find(member);
     return it != object.end() && it->is_object() ? static_cast<int64_t>(it->size()) : 0;
   };
-  if (kind.kind == "Secret") return {object.value("type", ""), count("data")};
+  // Stored values are decoded, not validated: a field of another type shows as empty.
+  const auto text = [](const json& j, const char* member) {
+    auto it = j.is_object() ? j.find(member) : j.end();
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  if (kind.kind == "Secret") return {text(object, "type"), count("data")};
   if (kind.kind == "ConfigMap") return {count("data") + count("binaryData")};
   if (kind.kind == "Namespace") {
-    return {object.contains("status") ? object["status"].value("phase", "") : ""};
+    auto status = object.find("status");
+    return {status != object.end() ? text(*status, "phase") : ""};
   }
   // Pods: what the AKS control plane sets for them (ready, phase, restarts).
   const json status = object.value("status", json::object());

@@ -48,9 +48,22 @@ ordered_json column(const std::string& name, const std::string& type, const std:
           {"priority", 0}};
 }
 
+// The object's metadata, or an empty object: a stored value may lack it or hold another type,
+// and a Table row is still made for it (the watch and list paths must not throw on odd data).
+const json& metadata_of(const json& object) {
+  static const json kEmpty = json::object();
+  if (!object.is_object()) return kEmpty;
+  const auto it = object.find("metadata");
+  return it != object.end() && it->is_object() ? *it : kEmpty;
+}
+
+std::string string_field(const json& object, const char* key) {
+  const auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 std::string age(const json& object, core::TimePoint now) {
-  const auto meta = object.value("metadata", json::object());
-  auto created = core::parse_rfc3339(meta.value("creationTimestamp", ""));
+  auto created = core::parse_rfc3339(string_field(metadata_of(object), "creationTimestamp"));
   return created ? human_duration(now - *created) : "<unknown>";
 }
 
@@ -79,14 +92,15 @@ ordered_json make_table(const Kind& kind, const std::vector<json>& objects,
                            "api-conventions.md#metadata"));
   ordered_json rows = ordered_json::array();
   for (const auto& object : objects) {
-    ordered_json cells = ordered_json::array({object["metadata"].value("name", "")});
+    const json& meta = metadata_of(object);
+    ordered_json cells = ordered_json::array({string_field(meta, "name")});
     for (auto& cell : table_cells(kind, object)) cells.push_back(ordered_json::parse(cell.dump()));
     cells.push_back(age(object, now));
-    rows.push_back(ordered_json{
-        {"cells", cells},
-        {"object", ordered_json{{"kind", "PartialObjectMetadata"},
-                                {"apiVersion", "meta.k8s.io/v1"},
-                                {"metadata", ordered_json::parse(object["metadata"].dump())}}}});
+    rows.push_back(
+        ordered_json{{"cells", cells},
+                     {"object", ordered_json{{"kind", "PartialObjectMetadata"},
+                                             {"apiVersion", "meta.k8s.io/v1"},
+                                             {"metadata", ordered_json::parse(meta.dump())}}}});
   }
   return ordered_json{{"kind", "Table"},
                       {"apiVersion", "meta.k8s.io/v1"},
