@@ -377,14 +377,17 @@ std::string kubeconfig(const aks::ManagedCluster& c, const aks::ControlPlaneStat
         "# control plane is not running); the server below does not answer.\n";
   }
   out += "apiVersion: v1\nclusters:\n- cluster:\n";
-  if (serving && !state->ca_pem.empty()) {
+  // The CA and token are the cluster's, known while its apiserver restarts too: a kubeconfig
+  // fetched then works once it serves again.
+  const bool known = state && !state->ca_pem.empty() && !state->token.empty();
+  if (known) {
     out += "    certificate-authority-data: " + core::base64_encode(state->ca_pem) + "\n";
   }
   out += "    server: " + server + "\n  name: " + c.name +
          "\ncontexts:\n- context:\n    cluster: " + c.name + "\n    user: " + user +
          "\n  name: " + context + "\ncurrent-context: " + context +
          "\nkind: Config\npreferences: {}\nusers:\n- name: " + user + "\n  user:\n";
-  out += "    token: " + (serving ? state->token : std::string("kmslab-no-kubernetes-api")) + "\n";
+  out += "    token: " + (known ? state->token : std::string("kmslab-no-kubernetes-api")) + "\n";
   return out;
 }
 

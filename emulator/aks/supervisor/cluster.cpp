@@ -1,5 +1,7 @@
 #include "emulator/aks/supervisor/cluster.hpp"
 
+#include <cctype>
+
 #include <signal.h>
 
 #include <charconv>
@@ -89,8 +91,32 @@ void Cluster::apply(ControlPlaneSpec spec, Done done) {
 }
 
 ControlPlaneState Cluster::state() const {
-  std::lock_guard l(mu_);
-  return state_;
+  ControlPlaneState s;
+  {
+    std::lock_guard l(mu_);
+    s = state_;
+  }
+  if (s.ca_pem.empty()) saved_access(s);
+  return s;
+}
+
+// The apiserver's CA and token outlive its process (its data directory keeps them), so a
+// kubeconfig handed out while it starts again, after an emulator restart or a crash, works once
+// it serves: as on AKS, credentials do not change when the control plane restarts.
+void Cluster::saved_access(ControlPlaneState& s) const {
+  const auto data = dir_ / "apiserver";
+  std::error_code ec;
+  if (!fs::exists(data / "ca.pem", ec) || !fs::exists(data / "token", ec)) return;
+  try {
+    std::string ca = core::read_file(data / "ca.pem");
+    std::string token = core::read_file(data / "token");
+    while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back())))
+      token.pop_back();
+    s.ca_pem = std::move(ca);
+    s.token = std::move(token);
+  } catch (const std::exception&) {
+    // Unreadable: no credentials yet; the next state() tries again.
+  }
 }
 
 std::vector<pid_t> Cluster::pids() const {

@@ -38,6 +38,8 @@ class Cluster {
   /// called with the outcome of the newest spec.
   void apply(ControlPlaneSpec spec, Done done);
   ControlPlaneState state() const;
+  /// Fills `s` with the CA and token the apiserver keeps in its data directory, when there.
+  void saved_access(ControlPlaneState& s) const;
   /// The running processes' ids (tests check /proc with them).
   std::vector<pid_t> pids() const;
   const std::filesystem::path& dir() const { return dir_; }

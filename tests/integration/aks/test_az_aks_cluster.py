@@ -4,14 +4,21 @@ kmslab-kms-plugin for the cluster, `az aks get-credentials` writes a kubeconfig 
 the cluster's FQDN, kubectl reaches it through the emulator's CONNECT proxy, and a secret it
 creates is stored under the cluster's KMS v2 provider (P5, F1). Keys go through `az rest` (see
 test_az_aks.py for why)."""
+import base64
 import json
 import os
+import ssl
 import subprocess
+import time
+import urllib.request
 
 import pytest
 
-from arm_support import GROUP, emulator_fixture
+from arm_support import GROUP, SUBSCRIPTION, emulator_fixture, get_token
 from test_az_aks import kms_flags, new_key
+
+RG = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{GROUP}"
+MC = "providers/Microsoft.ContainerService/managedClusters"
 
 
 @pytest.fixture(scope="module")
@@ -55,3 +62,60 @@ def test_a_kms_cluster_stores_secrets_under_its_vault_key(az, emu, world, tmp_pa
     assert b"hunter2" not in raw.stdout
     # The plugin's annotations name the vault key's region (EncryptedObject, kms.md §4.3).
     assert b"azure.akv.io" in raw.stdout
+
+
+def arm_post(emu, path):
+    """An ARM POST straight to the emulator (az's cloud registration names the old port after a
+    restart, so this step does without az)."""
+    request = urllib.request.Request(f"{emu.url}{path}", data=b"", method="POST", headers={
+        "Authorization": f"Bearer {get_token(emu)}"})
+    context = ssl.create_default_context(cafile=emu.ca)
+    with urllib.request.urlopen(request, context=context, timeout=30) as answer:
+        return json.loads(answer.read())
+
+
+def test_clusters_come_back_after_a_kill_9_of_the_emulator(emu, world, tmp_path):  # crash harness
+    """kill -9 the emulator with the cluster running: its processes die with it, and on restart
+    the cluster runs again from its own store. Credentials fetched at once (while its processes
+    start again) carry the cluster's CA and token, as on AKS, and the secret written before the
+    crash still reads through them."""
+    old_children = children_of(emu.proc.pid)
+    assert old_children, "the cluster's apiserver and plugin run as the emulator's children"
+    emu.proc.kill()
+    emu.proc.wait(timeout=20)
+    deadline = time.monotonic() + 20
+    while any(os.path.exists(f"/proc/{pid}") and not zombie(pid) for pid in old_children):
+        assert time.monotonic() < deadline, "cluster processes outlived the emulator"
+        time.sleep(0.05)
+    emu.start()
+    creds = arm_post(emu, f"{RG}/{MC}/run1/listClusterUserCredential?api-version=2022-11-01")
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_bytes(base64.b64decode(creds["kubeconfigs"][0]["value"]))
+    deadline = time.monotonic() + 60
+    while True:  # the cluster's processes start again after the listeners are up
+        got = kubectl(emu, kubeconfig, "get", "secret", "db", "-o", "json")
+        if got.returncode == 0:
+            break
+        assert time.monotonic() < deadline, got.stderr
+        time.sleep(0.2)
+    assert json.loads(got.stdout)["data"]["pw"] == "aHVudGVyMg=="
+
+
+def children_of(pid):
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = open(f"/proc/{entry}/stat").read()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(entry))
+    return out
+
+
+def zombie(pid):
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
