@@ -1,5 +1,7 @@
 #include "emulator/store/etcd_members.hpp"
 
+#include "emulator/store/etcd_tls.hpp"
+
 #include <algorithm>
 #include <climits>
 #include <thread>
@@ -18,7 +20,8 @@ constexpr std::string_view kRefusedBeforeProposal[] = {
     "etcdserver: no leader", "etcdserver: too many requests", "etcdserver: not capable",
     "etcdserver: rpc not supported for learner", "etcdserver: unhealthy cluster"};
 
-std::unique_ptr<EtcdMember> dial(const std::string& endpoint) {
+std::unique_ptr<EtcdMember> dial(const std::string& endpoint,
+                                 const std::shared_ptr<grpc::ChannelCredentials>& credentials) {
   grpc::ChannelArguments args;
   // A whole list of secrets may exceed gRPC's 4 MiB default; etcd's clientv3 sets no limit.
   args.SetMaxReceiveMessageSize(INT_MAX);
@@ -27,7 +30,7 @@ std::unique_ptr<EtcdMember> dial(const std::string& endpoint) {
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   auto member = std::make_unique<EtcdMember>();
   member->endpoint = endpoint;
-  member->channel = grpc::CreateCustomChannel(endpoint, grpc::InsecureChannelCredentials(), args);
+  member->channel = grpc::CreateCustomChannel(endpoint, credentials, args);
   member->kv = etcdserverpb::KV::NewStub(member->channel);
   member->watch = etcdserverpb::Watch::NewStub(member->channel);
   member->maintenance = etcdserverpb::Maintenance::NewStub(member->channel);
@@ -75,7 +78,8 @@ bool etcd_not_applied(const grpc::Status& status) {
 
 EtcdMembers::EtcdMembers(EtcdOptions options) : options_(std::move(options)) {
   if (options_.endpoints.empty()) throw StoreError("etcd: no member endpoints");
-  for (const auto& endpoint : options_.endpoints) members_.push_back(dial(endpoint));
+  const auto credentials = etcd_channel_credentials(options_);
+  for (const auto& endpoint : options_.endpoints) members_.push_back(dial(endpoint, credentials));
   connector_ = std::thread([this] { keep_connecting(); });
 }
 

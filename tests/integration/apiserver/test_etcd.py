@@ -58,12 +58,14 @@ def mock_plugin(mock_plugin_binary):
 
 def test_help_says_how_to_use_etcd(apiserver_binary):
     out = subprocess.run([apiserver_binary, "--help"], capture_output=True, text=True, check=True)
-    assert "--etcd-servers" in out.stdout and "http://HOST:PORT" in out.stdout
+    assert "--etcd-servers" in out.stdout and "https://HOST:PORT" in out.stdout
+    for flag in ("--etcd-cafile", "--etcd-certfile", "--etcd-keyfile"):
+        assert flag in out.stdout
 
 
 @pytest.mark.parametrize("url,message", [
-    ("https://127.0.0.1:2379", "TLS to etcd is not supported"),
-    ("127.0.0.1:2379", "expected http://host:port"),
+    ("127.0.0.1:2379", "expected http://host:port or https://host:port"),
+    ("http://127.0.0.1:2379,https://127.0.0.2:2379", "every URL must be http:// or every one"),
 ])
 def test_refuses_etcd_urls_it_cannot_use(apiserver_binary, tmp_path, url, message):
     out = subprocess.run([apiserver_binary, "--data-dir", str(tmp_path), "--secure-port", "0",
