@@ -42,18 +42,29 @@ def etcd3():
     yield from started_etcd(3)
 
 
+class MockPlugin:
+    """kmslab-mock-kms-plugin (KMS v2) with `key_id` on a short socket path (.sock)."""
+
+    def __init__(self, binary, key_id="1"):
+        self.dir = tempfile.mkdtemp(prefix="kms-", dir="/tmp")
+        self.sock = os.path.join(self.dir, "kms.sock")
+        self.proc = subprocess.Popen([binary, "--listen-addr", "unix://" + self.sock, "--key-id",
+                                      key_id, "--status-version", "v2"], stdout=subprocess.PIPE,
+                                     text=True)
+        assert self.proc.stdout.readline().strip() == "ready"
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=20)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 @pytest.fixture
 def mock_plugin(mock_plugin_binary):
-    """kmslab-mock-kms-plugin (KMS v2) on a short socket path; yields the socket path."""
-    sock_dir = tempfile.mkdtemp(prefix="kms-", dir="/tmp")
-    sock = os.path.join(sock_dir, "kms.sock")
-    proc = subprocess.Popen([mock_plugin_binary, "--listen-addr", "unix://" + sock, "--key-id",
-                             "1", "--status-version", "v2"], stdout=subprocess.PIPE, text=True)
-    assert proc.stdout.readline().strip() == "ready"
-    yield sock
-    proc.terminate()
-    proc.wait(timeout=20)
-    shutil.rmtree(sock_dir, ignore_errors=True)
+    """A MockPlugin with key_id 1; yields its socket path."""
+    plugin = MockPlugin(mock_plugin_binary)
+    yield plugin.sock
+    plugin.stop()
 
 
 def test_help_says_how_to_use_etcd(apiserver_binary):

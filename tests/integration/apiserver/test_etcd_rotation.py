@@ -1,0 +1,100 @@
+"""A KMS v2 provider rotation on real etcd 3.4, as an operator runs it (kms.md §6.1, seed P6):
+secrets written under provider A; the EncryptionConfiguration rewritten with B first and A
+second (picked up by --encryption-provider-config-automatic-reload); the seed's
+`kubectl get secrets -A -o json | kubectl replace -f -`; `etcdctl get --prefix /registry/secrets`
+shows every value under B's prefix; then A is dropped from the file and every secret still reads.
+The apiserver's own manual clock moves the reload's 1-minute poll without real waiting."""
+import base64
+import json
+import os
+import subprocess
+
+import pytest
+
+from conftest import Apiserver
+from etcd_cluster import EtcdCluster, require_etcd
+from test_etcd import MockPlugin
+from test_virtual_clock import own_clock
+
+RELOADS = "apiserver_encryption_config_controller_automatic_reloads_total"
+
+
+@pytest.fixture(scope="module")
+def etcd():
+    require_etcd()
+    cluster = EtcdCluster(1)
+    yield cluster
+    cluster.close()
+
+
+def write_config(path, plugins):
+    providers = [{"kms": {"apiVersion": "v2", "name": name, "endpoint": f"unix://{p.sock}",
+                          "timeout": "3s"}} for name, p in plugins]
+    path.write_text(json.dumps({"apiVersion": "apiserver.config.k8s.io/v1",
+                                "kind": "EncryptionConfiguration",
+                                "resources": [{"resources": ["secrets"],
+                                               "providers": providers + [{"identity": {}}]}]}))
+
+
+def successful_reloads(server):
+    metrics = server.kubectl("get", "--raw", "/metrics").stdout
+    return sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
+               if line.startswith(RELOADS + "{") and 'status="success"' in line)
+
+
+def reload_config(server, path, plugins):
+    """Rewrites the file and moves the clock past the poll; the reload must have succeeded."""
+    before = successful_reloads(server)
+    write_config(path, plugins)
+    assert own_clock(server, "POST", {"advance": "61s"})[0] == 200
+    assert successful_reloads(server) == before + 1
+
+
+def stored_secrets(etcd):
+    """{key: value} of every secret, from `etcdctl get --prefix /registry/secrets` (its JSON
+    output: the values are binary and may hold newlines)."""
+    out = json.loads(etcd.etcdctl("get", "--prefix", "/registry/secrets", "-w", "json").stdout)
+    return {base64.b64decode(kv["key"]).decode(): base64.b64decode(kv["value"])
+            for kv in out.get("kvs", [])}
+
+
+def test_rotation_and_replace_move_every_secret_to_the_new_provider(
+        apiserver_binary, mock_plugin_binary, tmp_path, etcd, kubectl_available):
+    old, new = MockPlugin(mock_plugin_binary, "key-a"), MockPlugin(mock_plugin_binary, "key-b")
+    config = tmp_path / "enc.json"
+    write_config(config, [("kms-a", old)])
+    server = Apiserver(apiserver_binary, tmp_path / "data", [
+        "--etcd-servers", etcd.url(0), "--clock", "manual", "--encryption-provider-config",
+        str(config), "--encryption-provider-config-automatic-reload"]).start()
+    try:
+        server.kubectl("create", "namespace", "team")
+        names = [("default", f"s{i}") for i in range(4)] + [("team", "t0"), ("team", "t1")]
+        for ns, name in names:
+            server.kubectl("create", "secret", "generic", name, "-n", ns, f"--from-literal=v={name}")
+        assert all(v.startswith(b"k8s:enc:kms:v2:kms-a:") for v in stored_secrets(etcd).values())
+
+        reload_config(server, config, [("kms-b", new), ("kms-a", old)])
+        # Written before the rotation, still under A until rewritten; read through A.
+        assert etcd.get("/registry/secrets/default/s0").startswith(b"k8s:enc:kms:v2:kms-a:")
+        env = dict(os.environ, KUBECONFIG=str(server.kubeconfig), HOME=str(tmp_path / "home"))
+        pipeline = "kubectl get secrets --all-namespaces -o json | kubectl replace -f -"
+        out = subprocess.run(pipeline, shell=True, env=env, capture_output=True, text=True,
+                             timeout=60)
+        assert out.returncode == 0, out.stderr
+        stored = stored_secrets(etcd)
+        assert {f"/registry/secrets/{ns}/{n}" for ns, n in names} <= set(stored)
+        not_moved = [k for k, v in stored.items() if not v.startswith(b"k8s:enc:kms:v2:kms-b:")]
+        assert not_moved == []
+
+        # A leaves the file (and stops): every secret reads through B alone.
+        reload_config(server, config, [("kms-b", new)])
+        old.stop()
+        for ns, name in names:
+            data = server.kubectl_json("get", "secret", name, "-n", ns)["data"]
+            assert data == {"v": base64.b64encode(name.encode()).decode()}
+        listed = server.kubectl_json("get", "secrets", "-A")["items"]
+        assert len(listed) == len(names)
+    finally:
+        server.kill()
+        old.stop()
+        new.stop()
