@@ -1,5 +1,6 @@
 #include "emulator/store/etcd_options.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <string_view>
 
@@ -11,13 +12,27 @@ namespace {
 constexpr std::string_view kScheme = "etcd://";
 constexpr std::string_view kTlsScheme = "etcd+tls://";
 
+// A host name or IPv4 literal (letters, digits, '-', '.', '_'), or an IPv6 literal in brackets:
+// nothing that could be read as the spec's own ',' '?' '&' separators.
+bool valid_host(std::string_view host) {
+  const bool bracketed = host.size() > 2 && host.front() == '[' && host.back() == ']';
+  if (bracketed) host = host.substr(1, host.size() - 2);
+  if (host.empty()) return false;
+  for (char c : host) {
+    const bool ok =
+        bracketed
+            ? (std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.')
+            : (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_');
+    if (!ok) return false;
+  }
+  return true;
+}
+
 // host:port with a port of 1-65535; IPv6 literals in brackets ([::1]:2379).
 bool valid_endpoint(std::string_view endpoint) {
   const size_t colon = endpoint.rfind(':');
   if (colon == std::string_view::npos || colon == 0) return false;
-  std::string_view host = endpoint.substr(0, colon);
-  if (host.find(':') != std::string_view::npos && !(host.front() == '[' && host.back() == ']'))
-    return false;
+  if (!valid_host(endpoint.substr(0, colon))) return false;
   std::string_view port = endpoint.substr(colon + 1);
   unsigned value = 0;
   auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);

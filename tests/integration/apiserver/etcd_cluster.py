@@ -155,3 +155,17 @@ class EtcdCluster:
         for i in range(len(self.members)):
             self.kill(i)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def started_etcd(size=1, tls=False):
+    """A generator fixture body: an EtcdCluster for the test (or module), closed after it."""
+    require_etcd()
+    cluster = EtcdCluster(size, tls=tls)
+    yield cluster
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def module_etcd():
+    """One single-member etcd shared by a module's tests (import it into the module)."""
+    yield from started_etcd(1)

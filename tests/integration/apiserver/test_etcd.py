@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Apiserver
-from etcd_cluster import EtcdCluster, require_etcd
+from etcd_cluster import require_etcd, started_etcd
 
 ENCRYPTION_CONFIG = """apiVersion: apiserver.config.k8s.io/v1
 kind: EncryptionConfiguration
@@ -23,13 +23,6 @@ resources:
           timeout: 3s
       - identity: {{}}
 """
-
-
-def started_etcd(size):
-    require_etcd()
-    cluster = EtcdCluster(size)
-    yield cluster
-    cluster.close()
 
 
 @pytest.fixture

@@ -8,16 +8,13 @@ import threading
 import pytest
 
 from conftest import Apiserver
-from etcd_cluster import EtcdCluster, require_etcd
+from etcd_cluster import started_etcd
 from kmslab_harness import wait_for
 
 
 @pytest.fixture
 def etcd3():
-    require_etcd()
-    cluster = EtcdCluster(3)
-    yield cluster
-    cluster.close()
+    yield from started_etcd(3)
 
 
 class Writer(threading.Thread):

@@ -12,19 +12,11 @@ import subprocess
 import pytest
 
 from conftest import Apiserver
-from etcd_cluster import EtcdCluster, require_etcd
+from etcd_cluster import module_etcd  # noqa: F401 (a fixture)
 from test_etcd import MockPlugin
 from test_virtual_clock import own_clock
 
 RELOADS = "apiserver_encryption_config_controller_automatic_reloads_total"
-
-
-@pytest.fixture(scope="module")
-def etcd():
-    require_etcd()
-    cluster = EtcdCluster(1)
-    yield cluster
-    cluster.close()
 
 
 def write_config(path, plugins):
@@ -50,38 +42,38 @@ def reload_config(server, path, plugins):
     assert successful_reloads(server) == before + 1
 
 
-def stored_secrets(etcd):
+def stored_secrets(cluster):
     """{key: value} of every secret, from `etcdctl get --prefix /registry/secrets` (its JSON
     output: the values are binary and may hold newlines)."""
-    out = json.loads(etcd.etcdctl("get", "--prefix", "/registry/secrets", "-w", "json").stdout)
+    out = json.loads(cluster.etcdctl("get", "--prefix", "/registry/secrets", "-w", "json").stdout)
     return {base64.b64decode(kv["key"]).decode(): base64.b64decode(kv["value"])
             for kv in out.get("kvs", [])}
 
 
 def test_rotation_and_replace_move_every_secret_to_the_new_provider(
-        apiserver_binary, mock_plugin_binary, tmp_path, etcd, kubectl_available):
+        apiserver_binary, mock_plugin_binary, tmp_path, module_etcd, kubectl_available):
     old, new = MockPlugin(mock_plugin_binary, "key-a"), MockPlugin(mock_plugin_binary, "key-b")
     config = tmp_path / "enc.json"
     write_config(config, [("kms-a", old)])
     server = Apiserver(apiserver_binary, tmp_path / "data", [
-        "--etcd-servers", etcd.url(0), "--clock", "manual", "--encryption-provider-config",
+        "--etcd-servers", module_etcd.url(0), "--clock", "manual", "--encryption-provider-config",
         str(config), "--encryption-provider-config-automatic-reload"]).start()
     try:
         server.kubectl("create", "namespace", "team")
         names = [("default", f"s{i}") for i in range(4)] + [("team", "t0"), ("team", "t1")]
         for ns, name in names:
             server.kubectl("create", "secret", "generic", name, "-n", ns, f"--from-literal=v={name}")
-        assert all(v.startswith(b"k8s:enc:kms:v2:kms-a:") for v in stored_secrets(etcd).values())
+        assert all(v.startswith(b"k8s:enc:kms:v2:kms-a:") for v in stored_secrets(module_etcd).values())
 
         reload_config(server, config, [("kms-b", new), ("kms-a", old)])
         # Written before the rotation, still under A until rewritten; read through A.
-        assert etcd.get("/registry/secrets/default/s0").startswith(b"k8s:enc:kms:v2:kms-a:")
+        assert module_etcd.get("/registry/secrets/default/s0").startswith(b"k8s:enc:kms:v2:kms-a:")
         env = dict(os.environ, KUBECONFIG=str(server.kubeconfig), HOME=str(tmp_path / "home"))
         pipeline = "kubectl get secrets --all-namespaces -o json | kubectl replace -f -"
         out = subprocess.run(pipeline, shell=True, env=env, capture_output=True, text=True,
                              timeout=60)
         assert out.returncode == 0, out.stderr
-        stored = stored_secrets(etcd)
+        stored = stored_secrets(module_etcd)
         assert {f"/registry/secrets/{ns}/{n}" for ns, n in names} <= set(stored)
         not_moved = [k for k, v in stored.items() if not v.startswith(b"k8s:enc:kms:v2:kms-b:")]
         assert not_moved == []

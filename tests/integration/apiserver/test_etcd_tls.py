@@ -6,16 +6,13 @@ import subprocess
 import pytest
 
 from conftest import Apiserver
-from etcd_cluster import EtcdCluster, make_certs, require_etcd
+from etcd_cluster import make_certs, started_etcd
 from test_etcd import ENCRYPTION_CONFIG, mock_plugin  # noqa: F401 (a fixture)
 
 
 @pytest.fixture(scope="module")
 def tls_etcd():
-    require_etcd()
-    cluster = EtcdCluster(1, tls=True)
-    yield cluster
-    cluster.close()
+    yield from started_etcd(1, tls=True)
 
 
 def run_apiserver(binary, data_dir, *args):

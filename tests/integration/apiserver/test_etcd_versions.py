@@ -5,20 +5,12 @@ each release writes under its own --etcd-prefix."""
 import pytest
 
 from conftest import Apiserver
-from etcd_cluster import EtcdCluster, require_etcd
+from etcd_cluster import module_etcd  # noqa: F401 (a fixture)
 from test_kubectl import KMS_RELEASES, check_kms_envelope, kms_config, start_mock_plugin
 
 
-@pytest.fixture(scope="module")
-def etcd():
-    require_etcd()
-    cluster = EtcdCluster(1)
-    yield cluster
-    cluster.close()
-
-
 @pytest.mark.parametrize("version,api,status_version", KMS_RELEASES)
-def test_kms_envelope_per_release_on_etcd(apiserver_binary, tmp_path, etcd, kubectl_available,
+def test_kms_envelope_per_release_on_etcd(apiserver_binary, tmp_path, module_etcd, kubectl_available,
                                           version, api, status_version):
     sock = tmp_path / "kms.sock"
     plugin = start_mock_plugin(apiserver_binary, sock, status_version)
@@ -27,12 +19,12 @@ def test_kms_envelope_per_release_on_etcd(apiserver_binary, tmp_path, etcd, kube
     prefix = "/v" + version.replace(".", "-")
     server = Apiserver(apiserver_binary, tmp_path / "d", [
         "--kubernetes-version", version, "--encryption-provider-config", str(config),
-        "--etcd-servers", etcd.url(0), "--etcd-prefix", prefix])
+        "--etcd-servers", module_etcd.url(0), "--etcd-prefix", prefix])
     try:
         server.start()
-        check_kms_envelope(server, version, api, lambda key: etcd.get(f"{prefix}/{key}"))
+        check_kms_envelope(server, version, api, lambda key: module_etcd.get(f"{prefix}/{key}"))
         # etcdctl and the apiserver's raw route agree on the bytes.
-        assert server.raw_value(f"{prefix}/secrets/default/s1") == etcd.get(
+        assert server.raw_value(f"{prefix}/secrets/default/s1") == module_etcd.get(
             f"{prefix}/secrets/default/s1")
     finally:
         if server.proc and server.proc.poll() is None:

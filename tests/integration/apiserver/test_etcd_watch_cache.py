@@ -9,15 +9,7 @@ import subprocess
 import pytest
 
 from conftest import Apiserver
-from etcd_cluster import EtcdCluster, require_etcd
-
-
-@pytest.fixture(scope="module")
-def etcd():
-    require_etcd()
-    cluster = EtcdCluster(1)
-    yield cluster
-    cluster.close()
+from etcd_cluster import module_etcd  # noqa: F401 (a fixture)
 
 
 def watch_once(server, path, rv):
@@ -37,10 +29,10 @@ def watch_once(server, path, rv):
     return events
 
 
-def test_a_resource_version_older_than_the_secrets_window_is_410(apiserver_binary, tmp_path, etcd,
+def test_a_resource_version_older_than_the_secrets_window_is_410(apiserver_binary, tmp_path, module_etcd,
                                                                  kubectl_available):
     server = Apiserver(apiserver_binary, tmp_path / "d", [
-        "--etcd-servers", etcd.url(0), "--etcd-prefix", "/wc", "--watch-cache-sizes", "secrets#2",
+        "--etcd-servers", module_etcd.url(0), "--etcd-prefix", "/wc", "--watch-cache-sizes", "secrets#2",
         "--default-watch-cache-size", "50"]).start()
     try:
         listed = server.kubectl("get", "--raw", "/api/v1/namespaces/default/secrets").stdout
@@ -52,7 +44,7 @@ def test_a_resource_version_older_than_the_secrets_window_is_410(apiserver_binar
         for i in range(3):
             server.kubectl("create", "configmap", f"c{i}", "--from-literal=a=b")
         # etcd still has every revision: the 410 is the watch cache's window, not compaction.
-        assert etcd.etcdctl("get", "/wc/secrets/default/s0", "--rev", str(rvs[0])).returncode == 0
+        assert module_etcd.etcdctl("get", "/wc/secrets/default/s0", "--rev", str(rvs[0])).returncode == 0
         gone = watch_once(server, "/api/v1/namespaces/default/secrets", first)
         assert [e["type"] for e in gone] == ["ERROR"]
         status = gone[0]["object"]

@@ -36,6 +36,10 @@ TEST(EtcdSpecTest, MalformedSpecsAreStoreErrors) {
   EXPECT_TRUE(contains(spec_error("etcd://h:70000"), "is not host:port"));
   EXPECT_TRUE(contains(spec_error("etcd://h:1,,h:2"), "'' is not host:port"));
   EXPECT_TRUE(contains(spec_error("etcd://::1:2379"), "is not host:port"));
+  EXPECT_TRUE(contains(spec_error("etcd://[]:2379"), "is not host:port"));
+  EXPECT_TRUE(contains(spec_error("etcd://[::g]:2379"), "is not host:port"));
+  EXPECT_TRUE(contains(spec_error("etcd://h&x:2379"), "is not host:port"));
+  EXPECT_TRUE(contains(spec_error("etcd://:2379"), "is not host:port"));
   EXPECT_TRUE(contains(spec_error("etcd://h:1?timeout=0"), "timeout must be"));
   EXPECT_TRUE(contains(spec_error("etcd://h:1?timeout=x"), "timeout must be"));
   EXPECT_TRUE(contains(spec_error("etcd://h:1?tls=1"), "unknown option 'tls=1'"));
@@ -48,6 +52,9 @@ TEST(EtcdSpecTest, KubeApiserverUrls) {
   EXPECT_THROW(etcd_spec_from_urls({"unix:///run/etcd.sock"}), StoreError);
   EXPECT_THROW(etcd_spec_from_urls({"http://127.0.0.1"}), StoreError);
   EXPECT_THROW(etcd_spec_from_urls({"https://127.0.0.1"}), StoreError);
+  // Found by fuzz_store_spec: a host holding '?' made a spec that did not parse back.
+  EXPECT_THROW(etcd_spec_from_urls({"https://h?x:239"}), StoreError);
+  EXPECT_THROW(etcd_spec_from_urls({"https://h,x:239"}), StoreError);
   try {
     etcd_spec_from_urls({"http://127.0.0.1:2379", "https://127.0.0.2:2379"});
     FAIL();

@@ -9,12 +9,16 @@
 namespace kmslab::apiserver::app {
 namespace {
 
-std::string parse_error(std::vector<std::string> args) {
+std::optional<Config> parse(std::vector<std::string> args) {
   args.insert(args.begin(), "kmslab-apiserver");
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
+  return parse_flags(static_cast<int>(argv.size()), argv.data());
+}
+
+std::string parse_error(std::vector<std::string> args) {
   try {
-    parse_flags(static_cast<int>(argv.size()), argv.data());
+    parse(std::move(args));
   } catch (const std::invalid_argument& e) {
     return e.what();
   }
@@ -22,10 +26,7 @@ std::string parse_error(std::vector<std::string> args) {
 }
 
 Config parsed(std::vector<std::string> args) {
-  args.insert(args.begin(), "kmslab-apiserver");
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  return *parse_flags(static_cast<int>(argv.size()), argv.data());
+  return *parse(std::move(args));
 }
 
 TEST(WatchCacheFlagsTest, Defaults) {
