@@ -1,6 +1,7 @@
 """kmslab-apiserver on real etcd 3.4 (--etcd-servers): issue #11 item 5."""
 import os
 import shutil
+import signal
 import subprocess
 import re
 import tempfile
@@ -41,10 +42,18 @@ class MockPlugin:
     def __init__(self, binary, key_id="1"):
         self.dir = tempfile.mkdtemp(prefix="kms-", dir="/tmp")
         self.sock = os.path.join(self.dir, "kms.sock")
+        self.control = os.path.join(self.dir, "control")
         self.proc = subprocess.Popen([binary, "--listen-addr", "unix://" + self.sock, "--key-id",
-                                      key_id, "--status-version", "v2"], stdout=subprocess.PIPE,
-                                     text=True)
+                                      key_id, "--status-version", "v2", "--control-file",
+                                      self.control], stdout=subprocess.PIPE, text=True)
         assert self.proc.stdout.readline().strip() == "ready"
+
+    def set_key_id(self, key_id):
+        """The key_id Status and Encrypt report from now on (the control file and SIGHUP)."""
+        with open(self.control, "w") as f:
+            f.write(f"key_id={key_id}\n")
+        self.proc.send_signal(signal.SIGHUP)
+        assert self.proc.stdout.readline().strip() == "control applied"
 
     def stop(self):
         self.proc.terminate()
