@@ -46,6 +46,14 @@ def reload_config(server, path, plugins):
     assert successful_reloads(server) == before + 1
 
 
+def replace_every_secret(server):
+    """The seed's migration pipeline, verbatim, with the kubectl on the machine."""
+    env = dict(os.environ, KUBECONFIG=str(server.kubeconfig), HOME=str(server.data_dir / "home"))
+    pipeline = "kubectl get secrets --all-namespaces -o json | kubectl replace -f -"
+    out = subprocess.run(pipeline, shell=True, env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+
+
 def stored_secrets(cluster, prefix="/registry/secrets"):
     """{key: value} of every secret, from `etcdctl get --prefix /registry/secrets` (its JSON
     output: the values are binary and may hold newlines)."""
@@ -72,11 +80,7 @@ def test_rotation_and_replace_move_every_secret_to_the_new_provider(
         reload_config(server, config, [("kms-b", new), ("kms-a", old)])
         # Written before the rotation, still under A until rewritten; read through A.
         assert module_etcd.get("/registry/secrets/default/s0").startswith(b"k8s:enc:kms:v2:kms-a:")
-        env = dict(os.environ, KUBECONFIG=str(server.kubeconfig), HOME=str(tmp_path / "home"))
-        pipeline = "kubectl get secrets --all-namespaces -o json | kubectl replace -f -"
-        out = subprocess.run(pipeline, shell=True, env=env, capture_output=True, text=True,
-                             timeout=60)
-        assert out.returncode == 0, out.stderr
+        replace_every_secret(server)
         stored = stored_secrets(module_etcd)
         assert {f"/registry/secrets/{ns}/{n}" for ns, n in names} <= set(stored)
         not_moved = [k for k, v in stored.items() if not v.startswith(b"k8s:enc:kms:v2:kms-b:")]
@@ -132,11 +136,7 @@ def test_key_id_rotation_makes_secrets_stale_and_replace_rewrites_them(
         assert set(ids.values()) == {"key-1"}  # written before: stale, not yet rewritten
 
         before = resource_versions(server)
-        env = dict(os.environ, KUBECONFIG=str(server.kubeconfig), HOME=str(tmp_path / "home"))
-        pipeline = "kubectl get secrets --all-namespaces -o json | kubectl replace -f -"
-        out = subprocess.run(pipeline, shell=True, env=env, capture_output=True, text=True,
-                             timeout=60)
-        assert out.returncode == 0, out.stderr
+        replace_every_secret(server)
         after = resource_versions(server)
         # Exactly the stale objects were written again; the fresh one was a skipped no-op.
         changed = {name for key, name in before if before[(key, name)] != after[(key, name)]}
