@@ -38,8 +38,9 @@ def test_kms_v2_secret_over_tls_with_a_client_certificate(apiserver_binary, tmp_
 
 
 def test_etcd_refuses_a_client_without_a_certificate(apiserver_binary, tmp_path, tls_etcd):
-    out = run_apiserver(apiserver_binary, tmp_path, "--etcd-servers", tls_etcd.url(0),
-                        "--etcd-cafile", tls_etcd.certs["ca"])
+    # The store spec form, with a short budget (the flags' default is 5 s).
+    spec = f"etcd+tls://{tls_etcd.endpoint(0)}?timeout=1&ca={tls_etcd.certs['ca']}"
+    out = run_apiserver(apiserver_binary, tmp_path, "--store", spec)
     assert out.returncode == 1
     assert f"etcd: all members unreachable: {tls_etcd.endpoint(0)}" in out.stderr, out.stderr
 
@@ -51,11 +52,12 @@ def test_a_server_certificate_from_another_ca_is_not_trusted(apiserver_binary, t
                         "--etcd-keyfile", tls_etcd.certs["client_key"])
     assert out.returncode == 1
     assert "etcd: all members unreachable" in out.stderr, out.stderr
+    assert "certificate verify failed" in out.stderr.splitlines()[-1]
 
 
 def test_plain_http_to_a_tls_member_fails(apiserver_binary, tmp_path, tls_etcd):
-    out = run_apiserver(apiserver_binary, tmp_path, "--etcd-servers",
-                        "http://" + tls_etcd.endpoint(0), *tls_etcd.tls_flags())
+    out = run_apiserver(apiserver_binary, tmp_path, "--store",
+                        f"etcd://{tls_etcd.endpoint(0)}?timeout=1")
     assert out.returncode == 1
     assert "etcd: all members unreachable" in out.stderr, out.stderr
 
