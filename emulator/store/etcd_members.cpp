@@ -137,14 +137,18 @@ EtcdMember& EtcdMembers::call(const char* what, Retry retry, const Attempt& atte
     const bool was_connected = member->channel->GetState(false) == GRPC_CHANNEL_READY;
     const grpc::Status status = attempt(*member, ctx);
     if (status.ok()) return *member;
-    last_error[index_of(*member)] = member_error(*member, status);
+    std::string& error = last_error[index_of(*member)];
     // The deadline passed while the channel was (re)connecting, before and after: the request had
-    // no connection to go out on, so this is an unreachable member, not a lost answer.
+    // no connection to go out on, so this is an unreachable member, not a lost answer. What an
+    // earlier attempt learnt (a refused connection, a TLS handshake failure) stays in the message.
     if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED && !was_connected &&
         member->channel->GetState(false) != GRPC_CHANNEL_READY) {
-      last_error[index_of(*member)] = member->endpoint + ": no connection within the deadline";
+      const std::string before = error.empty() ? "" : error.substr(member->endpoint.size() + 2);
+      error = member->endpoint + ": no connection within the deadline" +
+              (before.empty() ? "" : "; before that: " + before);
       break;
     }
+    error = member_error(*member, status);
     if (!retryable(status, retry)) {
       if (retry == Retry::kIfNotApplied && !etcd_refused(status))
         throw EtcdCallError(status.error_code(), status.error_message(),
