@@ -1,14 +1,16 @@
 """kill -9 of the etcd leader while kubectl writes (issue #11: etcd failure). A 3-member etcd 3.4,
-the apiserver given every member with the leader first (the member it uses). No acknowledged
-write is lost; a write in flight at the kill may fail, as a 500 whose outcome is unknown (etcd
+the apiserver given every member with the leader first (the member it uses), secrets under KMS
+v2 (the mock plugin). No acknowledged write is lost and each still decrypts; a write in flight at the kill may fail, as a 500 whose outcome is unknown (etcd
 clientv3 does not retry a write that may have been applied, nor does kube-apiserver); once the
 survivors have elected a leader, every write succeeds again."""
+import base64
 import threading
 
 import pytest
 
 from conftest import Apiserver
 from etcd_cluster import started_etcd
+from test_etcd import ENCRYPTION_CONFIG, mock_plugin  # noqa: F401 (a fixture)
 from kmslab_harness import wait_for
 
 
@@ -44,11 +46,14 @@ class Writer(threading.Thread):
 
 
 def test_killing_the_leader_during_writes_loses_no_acknowledged_write(
-        apiserver_binary, tmp_path, etcd3, kubectl_available):
+        apiserver_binary, tmp_path, etcd3, mock_plugin, kubectl_available):
     leader = etcd3.leader()
     order = [leader] + [i for i in range(3) if i != leader]
     urls = ",".join(etcd3.url(i) for i in order)
-    server = Apiserver(apiserver_binary, tmp_path / "data", ["--etcd-servers", urls]).start()
+    config = tmp_path / "enc.yaml"
+    config.write_text(ENCRYPTION_CONFIG.format(socket=mock_plugin))
+    server = Apiserver(apiserver_binary, tmp_path / "data", [
+        "--etcd-servers", urls, "--encryption-provider-config", str(config)]).start()
     writer = Writer(server)
     try:
         writer.start()
@@ -68,11 +73,12 @@ def test_killing_the_leader_during_writes_loses_no_acknowledged_write(
         for name, stderr in writer.failed:
             assert "(InternalError)" in stderr or "Internal error" in stderr, stderr
         assert len(writer.failed) <= 3, writer.failed
-        stored = {s["metadata"]["name"] for s in server.kubectl_json("get", "secrets")["items"]}
-        assert set(writer.acked) <= stored
-        for name in writer.acked:
+        listed = {s["metadata"]["name"]: s["data"]["n"]
+                  for s in server.kubectl_json("get", "secrets")["items"]}
+        for name in writer.acked:  # decrypted by the LIST, with the value written
+            assert base64.b64decode(listed[name]).decode() == str(int(name[1:]))
             value = etcd3.get(f"/registry/secrets/default/{name}")
-            assert value.startswith(b"k8s\x00") and name.encode() in value
+            assert value.startswith(b"k8s:enc:kms:v2:mock:") and name.encode() not in value
         assert "[+]etcd ok" in server.kubectl("get", "--raw", "/readyz?verbose").stdout
     finally:
         writer.stop.set()
