@@ -1,10 +1,10 @@
 #include "emulator/store/etcd_members.hpp"
 
-#include "emulator/store/etcd_tls.hpp"
-
 #include <algorithm>
 #include <climits>
 #include <thread>
+
+#include "emulator/store/etcd_tls.hpp"
 
 namespace kmslab::store {
 namespace {

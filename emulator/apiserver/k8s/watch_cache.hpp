@@ -3,10 +3,9 @@
 // every API watch. It keeps the current stored value of each object (raw bytes: what a DELETED
 // event shows is the last state, decrypted when needed) and, per resource, a ring of the last
 // `capacity` events (--default-watch-cache-size, 100 as in kube-apiserver, or the resource's
-// --watch-cache-sizes entry), decoded once
-// through the transformers. A watch from resourceVersion N replays the ring after N; one older
-// than the ring gets 410 Expired "too old resource version: N (M)" (watch_cache.go
-// getAllEventsSinceLocked). Selector transitions follow cacheWatcher.convertToWatchEvent: an
+// --watch-cache-sizes entry), decoded once through the transformers. A watch from
+// resourceVersion N replays the ring after N; one older than the ring gets 410 Expired "too old
+// resource version: N (M)" (watch_cache.go getAllEventsSinceLocked). Selector transitions follow cacheWatcher.convertToWatchEvent: an
 // object that stops matching is DELETED for that watcher, one that starts matching is ADDED.
 //
 // Not modelled: the cache's dynamic capacity (fixed here: since 1.19 kube-apiserver sizes each
