@@ -5,8 +5,9 @@
 // `capacity` events (--default-watch-cache-size, 100 as in kube-apiserver, or the resource's
 // --watch-cache-sizes entry), decoded once through the transformers. A watch from
 // resourceVersion N replays the ring after N; one older than the ring gets 410 Expired "too old
-// resource version: N (M)" (watch_cache.go getAllEventsSinceLocked). Selector transitions follow cacheWatcher.convertToWatchEvent: an
-// object that stops matching is DELETED for that watcher, one that starts matching is ADDED.
+// resource version: N (M)" (watch_cache.go getAllEventsSinceLocked). Selector transitions follow
+// cacheWatcher.convertToWatchEvent: an object that stops matching is DELETED for that watcher,
+// one that starts matching is ADDED.
 //
 // Not modelled: the cache's dynamic capacity (fixed here: since 1.19 kube-apiserver sizes each
 // cache itself and drops a non-zero --watch-cache-sizes entry with a warning, so the window here
