@@ -1,8 +1,9 @@
 """kill -9 of the etcd leader while kubectl writes (issue #11: etcd failure). A 3-member etcd 3.4,
 the apiserver given every member with the leader first (the member it uses), secrets under KMS
-v2 (the mock plugin). No acknowledged write is lost and each still decrypts; a write in flight at the kill may fail, as a 500 whose outcome is unknown (etcd
-clientv3 does not retry a write that may have been applied, nor does kube-apiserver); once the
-survivors have elected a leader, every write succeeds again."""
+v2 (the mock plugin). No acknowledged write is lost and each still decrypts; a write in flight
+at the kill may fail, as a 500 whose outcome is unknown (etcd clientv3 does not retry a write
+that may have been applied, nor does kube-apiserver); once the survivors have elected a leader,
+every write succeeds again."""
 import base64
 import threading
 
