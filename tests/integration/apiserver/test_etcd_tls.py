@@ -76,3 +76,27 @@ def test_unusable_tls_files_are_clear_errors(apiserver_binary, tmp_path, tls_etc
                         *flags(tls_etcd.certs, tmp_path))
     assert out.returncode == 1
     assert message in out.stderr, out.stderr
+
+
+
+@pytest.fixture
+def tls_etcd3():
+    yield from started_etcd(3, tls=True)
+
+
+def test_failover_between_tls_members(apiserver_binary, tmp_path, tls_etcd3, kubectl_available):
+    """Three TLS members, each with its own address in the server certificate: the one in use
+    is killed and the apiserver carries on over TLS on the next."""
+    cluster = tls_etcd3
+    urls = ",".join(cluster.url(i) for i in range(3))
+    server = Apiserver(apiserver_binary, tmp_path / "data",
+                       ["--etcd-servers", urls, *cluster.tls_flags()]).start()
+    try:
+        server.kubectl("create", "secret", "generic", "before", "--from-literal=a=b")
+        cluster.kill(0)
+        server.kubectl("create", "secret", "generic", "after", "--from-literal=a=c")
+        names = {s["metadata"]["name"] for s in server.kubectl_json("get", "secrets")["items"]}
+        assert names == {"before", "after"}
+        assert b"after" in cluster.get("/registry/secrets/default/after")
+    finally:
+        server.kill()
