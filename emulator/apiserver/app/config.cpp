@@ -62,7 +62,7 @@ po::options_description describe() {
      "the release to behave as, MAJOR.MINOR[.PATCH]; /version reports it")
     ("feature-gates", po::value<std::string>()->default_value(""),
      "KEY=true|false,... as kube-apiserver: KMSv1 (1.28+), KMSv2 (1.25-1.31), KMSv2KDF (1.28-1.31)")
-    ("watch-cache", po::value<std::string>()->default_value("true"),
+    ("watch-cache", po::value<std::string>()->default_value("true")->implicit_value("true"),
      "Enable watch caching in the apiserver (only true is modelled)")
     ("default-watch-cache-size", po::value<std::string>()->default_value("100"),
      "events kept per resource for watches resuming from a resourceVersion (kube-apiserver sizes "

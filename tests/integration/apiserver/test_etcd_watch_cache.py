@@ -61,6 +61,12 @@ def test_a_resource_version_older_than_the_secrets_window_is_410(apiserver_binar
         server.kill()
 
 
+def test_help_lists_the_watch_cache_flags(apiserver_binary):
+    out = subprocess.run([apiserver_binary, "--help"], capture_output=True, text=True, check=True)
+    for flag in ("--watch-cache ", "--default-watch-cache-size", "--watch-cache-sizes"):
+        assert flag in out.stdout
+
+
 @pytest.mark.parametrize("flags,message", [
     (["--watch-cache-sizes", "secrets"], "invalid value of watch cache size: secrets"),
     (["--watch-cache-sizes", "secrets#x"], "invalid size of watch cache size: secrets#x"),

@@ -35,6 +35,12 @@ TEST(WatchCacheFlagsTest, Defaults) {
   EXPECT_TRUE(c.watch_cache_sizes.empty());
 }
 
+TEST(WatchCacheFlagsTest, WatchCacheIsABoolFlag) {
+  EXPECT_EQ(parse_error({"--watch-cache"}), "");  // pflag: a bare bool flag is true
+  EXPECT_EQ(parse_error({"--watch-cache=true"}), "");
+  EXPECT_EQ(parse_error({"--watch-cache=1"}), "");
+}
+
 TEST(WatchCacheFlagsTest, SizesPerResource) {
   Config c = parsed({"--default-watch-cache-size", "50", "--watch-cache-sizes",
                      "secrets#2,deployments.apps#65536", "--watch-cache-sizes", "configmaps#+7"});
