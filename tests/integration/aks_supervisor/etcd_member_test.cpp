@@ -11,19 +11,12 @@
 #include <algorithm>
 
 #include "emulator/core/files.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace kmslab::aks {
 namespace {
 
 namespace fs = std::filesystem;
-
-fs::path temp_dir(const std::string& name) {
-  fs::path dir =
-      fs::temp_directory_path() / ("kmslab-etcdmember-" + std::to_string(::getpid()) + "-" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
 
 // Holds 127.0.0.1:port listening until destroyed.
 struct Listener {
@@ -55,7 +48,8 @@ TEST(EtcdMember, PortsFileMalformedInputs) {
 }
 
 TEST(EtcdMember, PortsAreSavedPrivatelyAndReusedWhileFree) {
-  const fs::path dir = temp_dir("ports");
+  const testing::TempDir temp;
+  const fs::path dir = temp.path();
   const auto first = etcd_ports(dir);
   EXPECT_NE(first.client, 0);
   EXPECT_NE(first.peer, 0);
@@ -80,7 +74,6 @@ TEST(EtcdMember, PortsAreSavedPrivatelyAndReusedWhileFree) {
   // A damaged file is replaced, not fatal.
   core::write_file_atomic(dir / "etcd" / "ports", "garbage", 0600);
   EXPECT_NE(etcd_ports(dir).client, 0);
-  fs::remove_all(dir);
 }
 
 TEST(EtcdMember, ArgsAndEndpoint) {

@@ -162,3 +162,17 @@ def test_the_emulator_refuses_an_unknown_cluster_store(request, tmp_path):
                              capture_output=True, text=True, timeout=30)
     assert missing.returncode == 1
     assert "apt-get install etcd-server" in missing.stderr
+
+
+def test_up_fails_fast_when_the_demo_cannot_run(request, tmp_path):
+    build = build_dir(request)
+    base = ["tools/kmslab", "up", "--no-build", "--build-dir", str(build), "--port", "0"]
+    none = subprocess.run([*base, "--data-dir", str(tmp_path / "a"), "--aks-control-planes",
+                           "none"], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert none.returncode == 2 and "add --no-demo" in none.stderr
+    # An emulator that cannot start: up says so at once rather than waiting for the demo.
+    bad = subprocess.run([*base, "--data-dir", str(tmp_path / "b"), "--aks-cluster-store",
+                          "bogus"], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 1, bad.stderr
+    assert "--aks-cluster-store must be embedded or etcd" in bad.stderr
+    assert "the emulator exited before it was ready" in bad.stderr
