@@ -176,3 +176,19 @@ def test_up_fails_fast_when_the_demo_cannot_run(request, tmp_path):
     assert bad.returncode == 1, bad.stderr
     assert "--aks-cluster-store must be embedded or etcd" in bad.stderr
     assert "the emulator exited before it was ready" in bad.stderr
+
+
+def test_without_etcd_the_demo_uses_the_embedded_store(request, tmp_path):
+    up = Up(build_dir(request), tmp_path / "embedded", "--aks-cluster-store=embedded").start()
+    try:
+        up.wait_ready()
+        ready = up.ready()
+        assert ready["etcd"] is None and "embedded store" in up.output()
+        assert not (up.data_dir / "demo" / "etcd-endpoint").exists()
+        stored = [line for line in ready["lines"] if "/_kmslab/raw?key=" in line]
+        assert len(stored) == 1 and not any("etcdctl" in line for line in ready["lines"])
+        out = run_lines(stored, REPO, user_env(tmp_path))
+        assert out[0].startswith(PREFIX), out[0][:80]
+    finally:
+        up.stop()
+        up.kill_group()
