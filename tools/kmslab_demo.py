@@ -311,4 +311,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:  # Ctrl-C while the demo is made: `up` stops the emulator
+        sys.exit(130)
