@@ -1,20 +1,51 @@
 #include "scenarios/runner/report/run_result_file.hpp"
 
 #include "emulator/core/files.hpp"
+#include "emulator/core/json_input.hpp"
 
 namespace kmslab::scenario {
+namespace {
+
+// Every number of the model is an integer (int, int64, uint64). nlohmann converts a float to those
+// by a plain cast, undefined behaviour out of range (fuzz_run_result_json found it): refuse such a
+// float, naming where it is. |value| < 2^31 fits every field.
+void check_numbers(const nlohmann::json& value, const std::string& where) {
+  if (value.is_number_float()) {
+    const double number = value.get<double>();
+    if (!(number > -2147483648.0 && number < 2147483648.0)) {
+      throw RunResultError("not a run result: the number " + value.dump() + " at " +
+                           (where.empty() ? "/" : where) + " is out of range");
+    }
+    return;
+  }
+  if (value.is_array()) {
+    for (size_t i = 0; i < value.size(); ++i)
+      check_numbers(value[i], where + "/" + std::to_string(i));
+  } else if (value.is_object()) {
+    for (const auto& [key, member] : value.items()) check_numbers(member, where + "/" + key);
+  }
+}
+
+}  // namespace
 
 RunResult parse_run_result(std::string_view json_text) {
-  nlohmann::json json;
-  try {
-    json = nlohmann::json::parse(json_text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw RunResultError("not JSON: " + std::string(e.what()));
+  const auto json = core::parse_untrusted_json(json_text);
+  if (json.is_discarded()) {
+    // Parse again for nlohmann's account of where it broke (only on this error path).
+    try {
+      const auto reparsed = nlohmann::json::parse(json_text);
+      (void)reparsed;
+    } catch (const nlohmann::json::parse_error& e) {
+      throw RunResultError("not JSON: " + std::string(e.what()));
+    }
+    throw RunResultError("not a run result: nests deeper than " +
+                         std::to_string(core::kMaxJsonDepth) + " arrays/objects");
   }
   if (!json.is_object()) {
     throw RunResultError(std::string("not a run result: the top level is ") + json.type_name() +
                          ", not an object");
   }
+  check_numbers(json, "");
   try {
     return json.get<RunResult>();
   } catch (const nlohmann::json::exception& e) {

@@ -122,6 +122,14 @@ TEST(RunResultFile, MalformedInputGivesAClearError) {
   EXPECT_NE(message("{\"seed\":\"x\"}").find("not a run result"), std::string::npos);
   EXPECT_NE(message("{\"scenarios\":[{\"steps\":{}}]}").find("not a run result"),
             std::string::npos);
+  EXPECT_NE(message(std::string(100, '[') + std::string(100, ']')).find("nests deeper than"),
+            std::string::npos);
+  EXPECT_NE(message("{\"seed\":1.849e19}").find("the number 1.849e+19 at /seed is out of range"),
+            std::string::npos);
+  EXPECT_NE(message("{\"scenarios\":[{\"steps\":[{\"line\":1e12}]}]}")
+                .find("at /scenarios/0/steps/0/line"),
+            std::string::npos);
+  EXPECT_EQ(parse_run_result("{\"jobs\":2.0}").jobs, 2);
   // Missing fields take their defaults.
   const auto run = parse_run_result("{\"scenarios\":[{\"name\":\"a\"}]}");
   ASSERT_EQ(run.scenarios.size(), 1u);
