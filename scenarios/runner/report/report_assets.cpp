@@ -214,6 +214,16 @@ std::string_view report_js() {
   window.addEventListener("beforeprint", function(){
     all("details").forEach(function(d){ d.open = true; });
   });
+  // A link can carry a filter: report.html?status=failed,error&tag=kms-v2&seed=L1&name=key
+  var params = new URLSearchParams(location.search);
+  if (params.has("status")) {
+    var wanted = params.get("status").split(",");
+    all(".f-status").forEach(function(c){ c.checked = wanted.indexOf(c.value) >= 0; });
+  }
+  ["tag", "seed", "name"].forEach(function(k){
+    var control = $("#f-" + k);
+    if (control && params.has(k)) control.value = params.get(k);
+  });
   apply();
   if (location.hash) reveal();
 })();

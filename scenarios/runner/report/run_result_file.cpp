@@ -35,7 +35,7 @@ RunResult parse_run_result(std::string_view json_text) {
     try {
       const auto reparsed = nlohmann::json::parse(json_text);
       (void)reparsed;
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // parse_error, out_of_range (1e400)
       throw RunResultError("not JSON: " + std::string(e.what()));
     }
     throw RunResultError("not a run result: nests deeper than " +

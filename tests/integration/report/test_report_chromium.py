@@ -73,6 +73,23 @@ def test_a_link_into_a_closed_scenario_opens_it(page, tmp_path):
     assert "open" in doc.by_id("sc1").find_all("details")[0].attrs
 
 
+@pytest.mark.parametrize("query, shown", [
+    ("?seed=L1", {"key-expired-v2", "vault-purged"}),
+    ("?status=failed,error", {"key-expired-v2", "kms-v1-secret-limit"}),
+    ("?tag=kms-v2&status=passed", {"rotation-with-migration"}),
+    ("?name=PURGED", {"vault-purged"}),
+])
+def test_filters_from_the_address(page, tmp_path, query, shown):
+    doc = rendered(page, tmp_path, query)
+    sections = doc.find_all("section", "scenario")
+    visible = {s.attrs["data-name"] for s in sections if "hidden" not in s.classes}
+    assert visible == shown
+    assert doc.by_id("f-shown").text() == f"showing {len(shown)} of {len(sections)} scenarios"
+    if "seed=" in query:
+        selected = [t.attrs["data-seed"] for t in doc.find_all(cls="selected")]
+        assert selected == ["L1", "L1"]  # its tile and its table row
+
+
 def test_screenshot_is_kept(page, artefacts, tmp_path):
     shot = artefacts / "run-result-sample.png"
     shot.unlink(missing_ok=True)

@@ -118,6 +118,7 @@ TEST(RunResultFile, MalformedInputGivesAClearError) {
   };
   EXPECT_NE(message("{\"seed\":").find("not JSON"), std::string::npos);
   EXPECT_NE(message("").find("not JSON"), std::string::npos);
+  EXPECT_NE(message("{\"seed\":1e400}").find("not JSON"), std::string::npos);
   EXPECT_NE(message("[1,2]").find("the top level is array"), std::string::npos);
   EXPECT_NE(message("{\"seed\":\"x\"}").find("not a run result"), std::string::npos);
   EXPECT_NE(message("{\"scenarios\":[{\"steps\":{}}]}").find("not a run result"),
