@@ -98,3 +98,13 @@ def test_screenshot_is_kept(page, artefacts, tmp_path):
     data = shot.read_bytes()
     assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 20_000
     print(f"\nreport screenshot: {shot}\nreport page: {page}")
+
+
+def test_prints_to_pdf(page, artefacts, tmp_path):
+    pdf = artefacts / "run-result-sample.pdf"
+    pdf.unlink(missing_ok=True)
+    chromium.run(tmp_path / "profile", "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
+                 page.as_uri())
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-") and len(data) > 20_000
+    print(f"\nreport printed: {pdf}")
