@@ -173,6 +173,10 @@ std::string_view report_js() {
     all("tr.seed, .tile").forEach(function(r){
       r.classList.toggle("selected", !!seed && r.dataset.seed === seed);
     });
+    // With a seed id chosen the table keeps its row only; the tiles still show them all.
+    all("tr.seed").forEach(function(r){
+      r.classList.toggle("hidden", !!seed && r.dataset.seed !== seed);
+    });
     var out = $("#f-shown");
     if (out) out.textContent = "showing " + shown + " of " + scenarios.length + " scenarios";
   }

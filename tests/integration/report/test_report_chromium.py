@@ -88,6 +88,8 @@ def test_filters_from_the_address(page, tmp_path, query, shown):
     if "seed=" in query:
         selected = [t.attrs["data-seed"] for t in doc.find_all(cls="selected")]
         assert selected == ["L1", "L1"]  # its tile and its table row
+        rows = [r.attrs["data-seed"] for r in doc.find_all("tr", "seed") if "hidden" not in r.classes]
+        assert rows == ["L1"]
 
 
 def test_screenshot_is_kept(page, artefacts, tmp_path):
