@@ -92,21 +92,14 @@ def test_filters_from_the_address(page, tmp_path, query, shown):
         assert rows == ["L1"]
 
 
-def test_screenshot_is_kept(page, artefacts, tmp_path):
-    shot = artefacts / "run-result-sample.png"
-    shot.unlink(missing_ok=True)
-    chromium.run(tmp_path / "profile", "--window-size=1280,2400", f"--screenshot={shot}",
-                 page.as_uri())
-    data = shot.read_bytes()
-    assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 20_000
-    print(f"\nreport screenshot: {shot}\nreport page: {page}")
-
-
-def test_prints_to_pdf(page, artefacts, tmp_path):
-    pdf = artefacts / "run-result-sample.pdf"
-    pdf.unlink(missing_ok=True)
-    chromium.run(tmp_path / "profile", "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
-                 page.as_uri())
-    data = pdf.read_bytes()
-    assert data.startswith(b"%PDF-") and len(data) > 20_000
-    print(f"\nreport printed: {pdf}")
+@pytest.mark.parametrize("name, options, magic", [
+    ("run-result-sample.png", ["--window-size=1280,2400", "--screenshot={}"], b"\x89PNG\r\n\x1a\n"),
+    ("run-result-sample.pdf", ["--no-pdf-header-footer", "--print-to-pdf={}"], b"%PDF-"),
+])
+def test_picture_and_print_are_kept(page, artefacts, tmp_path, name, options, magic):
+    kept = artefacts / name
+    kept.unlink(missing_ok=True)
+    chromium.run(tmp_path / "profile", *[o.format(kept) for o in options], page.as_uri())
+    data = kept.read_bytes()
+    assert data.startswith(magic) and len(data) > 20_000
+    print(f"\nreport artefact: {kept} (page: {page})")
