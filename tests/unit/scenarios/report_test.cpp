@@ -1,7 +1,10 @@
 // render_html: escaping, counts, seed id coverage, the empty run, the failing step.
 #include <gtest/gtest.h>
 
+#include <regex>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "scenarios/runner/report/html_report.hpp"
 #include "scenarios/runner/report/run_result_file.hpp"
@@ -16,6 +19,35 @@ size_t occurrences(const std::string& haystack, const std::string& needle) {
     ++count;
   }
   return count;
+}
+
+// "" when every element the page opens is closed in order (void elements aside, style and script
+// bodies skipped), else where it broke: a stray or missing tag would re-nest the page silently.
+std::string tag_balance(const std::string& html) {
+  static const std::set<std::string> kVoid = {"meta", "input", "br", "img", "hr", "link"};
+  static const std::regex kTag("<(/?)([a-zA-Z0-9]+)[^>]*>");
+  std::vector<std::string> open;
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), kTag); it != std::sregex_iterator();
+       ++it) {
+    const std::string name = (*it)[2];
+    if ((*it)[1].length() == 0) {
+      if (kVoid.count(name) == 0) open.push_back(name);
+      if (name == "style" || name == "script") {
+        const auto end = html.find("</" + name + ">", static_cast<size_t>(it->position()));
+        if (end == std::string::npos) return "unclosed " + name;
+        it =
+            std::sregex_iterator(html.begin() + static_cast<std::ptrdiff_t>(end), html.end(), kTag);
+        open.pop_back();
+      }
+      continue;
+    }
+    if (open.empty() || open.back() != name) {
+      return "</" + name + "> at " + std::to_string(it->position()) + " closes " +
+             (open.empty() ? std::string("nothing") : "<" + open.back() + ">");
+    }
+    open.pop_back();
+  }
+  return open.empty() ? "" : "unclosed <" + open.back() + ">";
 }
 
 StepResult step(int index, std::string name, std::string status) {
@@ -58,6 +90,13 @@ RunResult sample_run() {
   return run;
 }
 
+TEST(ScenarioReport, TagBalanceCheckWorks) {
+  EXPECT_EQ(tag_balance("<p><b>x</b><br></p><style>a>b{}</style>"), "");
+  EXPECT_NE(tag_balance("<div><span></div>"), "");
+  EXPECT_NE(tag_balance("<div>"), "");
+  EXPECT_NE(tag_balance("</div>"), "");
+}
+
 TEST(ScenarioReport, ModelTextRendersAsText) {
   RunResult run = sample_run();
   auto& s = run.scenarios[2];
@@ -70,6 +109,7 @@ TEST(ScenarioReport, ModelTextRendersAsText) {
   s.events.push_back(Event{"keyvault_call", "2026-01-01T00:00:00Z", 1, "<svg onload=x>",
                            "<script>alert(4)</script>", "error", 1});
   const auto html = render_html(run);
+  EXPECT_EQ(tag_balance(html), "");
   EXPECT_EQ(occurrences(html, "<script"), 1u) << "only the page's own script";
   EXPECT_NE(html.find("&lt;script&gt;alert(&#39;m&#39;)&lt;/script&gt;"), std::string::npos);
   EXPECT_EQ(html.find("<img"), std::string::npos);
@@ -81,6 +121,7 @@ TEST(ScenarioReport, ModelTextRendersAsText) {
 
 TEST(ScenarioReport, SummaryCounts) {
   const auto html = render_html(sample_run());
+  EXPECT_EQ(tag_balance(html), "");
   for (const std::string part :
        {"id=\"count-total\">4<", "id=\"count-passed\">2<", "id=\"count-failed\">1<",
         "id=\"count-error\">1<", "id=\"coverage\">2 / 4<", "id=\"count-uncovered\">2<",
@@ -110,6 +151,7 @@ TEST(ScenarioReport, EmptyRun) {
   RunResult run;
   run.seed_ids = {"F1", "F2"};
   const auto html = render_html(run);
+  EXPECT_EQ(tag_balance(html), "");
   EXPECT_NE(html.find("no scenarios ran"), std::string::npos);
   EXPECT_NE(html.find("id=\"count-total\">0<"), std::string::npos);
   EXPECT_NE(html.find("id=\"coverage\">0 / 2<"), std::string::npos);
@@ -179,6 +221,7 @@ TEST(ScenarioReport, ManyEventsAreCappedButErrorsAlwaysListed) {
   s.events.push_back(
       Event{"plugin_call", "2026-01-01T00:00:00Z", 1000, "Decrypt -> Unavailable", "", "error", 0});
   const auto html = render_html(run);
+  EXPECT_EQ(tag_balance(html), "");
   EXPECT_EQ(occurrences(html, "<li class=\"event k-plugin_call s-ok\""), 400u);
   EXPECT_NE(html.find("id=\"sc2-ev1000\""), std::string::npos);
   EXPECT_NE(html.find("600 more events not listed"), std::string::npos);
@@ -189,6 +232,7 @@ TEST(ScenarioReport, RendersTheSampleFixture) {
   const auto run = read_run_result_file(KMSLAB_FIXTURES_DIR "/scenarios/run-result-sample.json");
   ASSERT_EQ(run.scenarios.size(), 5u);
   const auto html = render_html(run);
+  EXPECT_EQ(tag_balance(html), "");
   EXPECT_NE(html.find("id=\"count-passed\">3<"), std::string::npos);
   EXPECT_NE(html.find("id=\"count-failed\">1<"), std::string::npos);
   EXPECT_NE(html.find("id=\"count-error\">1<"), std::string::npos);
