@@ -40,8 +40,9 @@ int main(int argc, char** argv) {
   try {
     const auto run = kmslab::scenario::read_run_result_file(json_path);
     kmslab::core::write_file_atomic(out_path, kmslab::scenario::render_html(run), 0644);
-    std::printf("kmslab-report: wrote %s (%zu scenarios)\n", out_path.c_str(),
-                run.scenarios.size());
+    const size_t count = run.scenarios.size();
+    std::printf("kmslab-report: wrote %s (%zu scenario%s)\n", out_path.c_str(), count,
+                count == 1 ? "" : "s");
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "kmslab-report: %s\n", e.what());
