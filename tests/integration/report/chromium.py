@@ -19,9 +19,10 @@ def binary():
 def run(profile_dir, *args):
     """Runs chromium --headless with a throwaway profile; returns its stdout."""
     command = [binary(), "--headless", "--disable-gpu", "--no-first-run", "--disable-extensions",
-               "--disable-dev-shm-usage", "--hide-scrollbars", f"--user-data-dir={profile_dir}"]
-    if os.geteuid() == 0:
-        command.append("--no-sandbox")  # Chromium refuses to run as root with its sandbox
+               "--disable-dev-shm-usage", "--hide-scrollbars", f"--user-data-dir={profile_dir}",
+               # Its sandbox refuses root and needs user namespaces containers often lack; the page
+               # is our own output, opened from a local file with nothing to fetch.
+               "--no-sandbox"]
     process = subprocess.Popen(command + list(args), stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
