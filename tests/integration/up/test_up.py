@@ -120,6 +120,21 @@ def test_a_second_up_reuses_the_demo(stack):
                                 env=dict(env, ETCDCTL_API="3"), capture_output=True, timeout=60)
         assert stored.stdout.startswith(PREFIX), stored.stderr
         print(f"second up -> demo ready: {seconds:.1f} s")
+        # kill -9 of everything (the command, the emulator; the cluster's processes die with
+        # it): the next up still finds the demo, its etcd data and the secrets.
+        again.kill_group()
+        third = Up(stack.build, stack.data_dir).start()
+        try:
+            third.wait_ready()
+            assert third.ready()["made"] == []
+            got = subprocess.run(
+                ["kubectl", "--kubeconfig", kubeconfig, "get", "secret", "tls-passphrase", "-o",
+                 "jsonpath={.data.value}"], env=dict(env, HTTPS_PROXY=third.endpoints()["proxy"]),
+                capture_output=True, text=True, timeout=60)
+            assert got.stdout == "Y29ycmVjdC1ob3JzZQ==", got.stderr  # base64 of correct-horse
+        finally:
+            third.stop()
+            third.kill_group()
     finally:
         again.stop()
         again.kill_group()
