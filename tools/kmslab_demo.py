@@ -102,6 +102,7 @@ class Demo:
         self.sub = None
         self.tokens = {}
         self.made = []  # what this run created (nothing when it reuses an earlier demo)
+        self.fqdn = None
 
     def token(self, scope):
         if scope not in self.tokens:
@@ -139,7 +140,7 @@ class Demo:
         return wait_until(f"{what} to be Succeeded", state, self.timeout)
 
     def group(self):
-        status, subs = self.arm("GET", "/subscriptions", "2019-11-01")
+        _, subs = self.arm("GET", "/subscriptions", "2019-11-01")
         self.sub = subs["value"][0]["subscriptionId"]
         rg = f"/subscriptions/{self.sub}/resourceGroups/{RG}"
         self.ensure(rg, ARM_API["groups"], {"location": LOCATION})
@@ -188,7 +189,8 @@ class Demo:
                                        "vmSize": "Standard_DS2_v2"}],
                 "securityProfile": {"azureKeyVaultKms": {
                     "enabled": True, "keyId": key_id, "keyVaultNetworkAccess": "Public"}}}})
-        self.wait_provisioned(path, ARM_API["aks"], f"cluster {CLUSTER}")
+        self.fqdn = self.wait_provisioned(path, ARM_API["aks"], f"cluster {CLUSTER}")[
+            "properties"]["fqdn"]
         _, creds = self.arm("POST", f"{path}/listClusterUserCredential", ARM_API["aks"])
         kubeconfig = self.data_dir / "demo" / "kubeconfig"
         write_private(kubeconfig, base64.b64decode(creds["kubeconfigs"][0]["value"]).decode())
@@ -299,13 +301,20 @@ def main():
     made = f"made {', '.join(demo.made)}" if demo.made else "reused the demo already there"
     print(f"\nkmslab: demo ready in {seconds:.1f} s ({made}): cluster {RG}/{CLUSTER} (KMS v2, "
           f"key {key_id}, {'etcd' if etcd else 'embedded'} store), secrets {', '.join(SECRETS)}")
+    main_url = endpoints.get("https") or endpoints.get("http")
+    print(f"  kmslab:      {main_url} (proxy {endpoints['proxy']}, CA {endpoints['ca']})")
+    print(f"  cluster:     https://{demo.fqdn}:443 (kubeconfig {kubeconfig})")
+    if etcd:
+        where = data_dir / "demo" / "etcd-endpoint"
+        print(f"  kmslab-etcd: {etcd} (the cluster's etcd; also in {where})")
     print("Try (copy-paste; the first line sets up the others):")
     for what, line in printed:
         print(f"  # {what}\n  {line}")
     print("Ctrl-C stops the emulator and the cluster; `tools/kmslab up` again reuses the demo.",
           flush=True)
     write_private(ready_file, json.dumps({
-        "seconds": round(seconds, 2), "made": demo.made, "cluster": cluster_id, "keyId": key_id, "vault": VAULT,
+        "seconds": round(seconds, 2), "made": demo.made, "cluster": cluster_id,
+        "fqdn": demo.fqdn, "keyId": key_id, "vault": VAULT,
         "kubeconfig": str(kubeconfig), "etcd": etcd, "secrets": list(SECRETS),
         "lines": [line for _, line in printed]}, indent=2) + "\n")
 

@@ -7,7 +7,6 @@ lines run when their command is built here, and test_the_tour_commands_are_all_b
 one is not (a skip, so a failure under CI=true, where everything is built)."""
 import re
 import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -49,8 +48,8 @@ def test_the_readme_tour_runs_as_written(request, tmp_path):
             continue  # test_the_tour_commands_are_all_built reports it
         kept.append(line)
     body = "\n".join(kept).replace(".kmslab", str(data))
-    body = body.replace("tools/kmslab up ", f"tools/kmslab up --no-build --port 0 --build-dir {build} "
-                                            f"--data-dir {data} ")
+    up = f"tools/kmslab up --no-build --port 0 --build-dir {build} --data-dir {data} "
+    body = body.replace("tools/kmslab up ", up)
     body = re.sub(r"tools/kmslab (run|diagnose) ", rf"tools/kmslab --build-dir {build} \1 ", body)
     # Every wait in the block is bounded by the timeout; the stack stops with the script.
     wrapped = ("set -euo pipefail\ntrap 'kill $(jobs -p) 2>/dev/null; wait' EXIT\n" + body)

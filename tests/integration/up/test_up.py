@@ -53,6 +53,9 @@ def test_the_demo_is_ready_and_says_so(stack):
     out = stack.output()
     assert "kmslab: demo ready in" in out and "etcd store" in out
     assert 'eval "$(tools/kmslab env --data-dir' in out
+    assert f"  kmslab-etcd: {ready['etcd']} (the cluster's etcd" in out
+    assert ready["fqdn"].startswith("demo-") and ready["fqdn"].endswith(".hcp.eastus.azmk8s.io")
+    assert f"  cluster:     https://{ready['fqdn']}:443" in out
     # The request log goes to its file, not between the printed lines.
     assert '"msg":"request"' not in out and (stack.data_dir / "emulator.log").exists()
     print(f"up -> demo ready: {stack.first_ready:.1f} s (demo part {ready['seconds']} s)")
@@ -199,6 +202,7 @@ def test_without_etcd_the_demo_uses_the_embedded_store(request, tmp_path):
         up.wait_ready()
         ready = up.ready()
         assert ready["etcd"] is None and "embedded store" in up.output()
+        assert "kmslab-etcd:" not in up.output()
         assert not (up.data_dir / "demo" / "etcd-endpoint").exists()
         stored = [line for line in ready["lines"] if "/_kmslab/raw?key=" in line]
         assert len(stored) == 1 and not any("etcdctl" in line for line in ready["lines"])
