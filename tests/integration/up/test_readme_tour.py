@@ -50,7 +50,8 @@ def test_the_readme_tour_runs_as_written(request, tmp_path):
     body = "\n".join(kept).replace(".kmslab", str(data))
     up = f"tools/kmslab up --no-build --port 0 --build-dir {build} --data-dir {data} "
     body = body.replace("tools/kmslab up ", up)
-    body = re.sub(r"tools/kmslab (run|diagnose) ", rf"tools/kmslab --build-dir {build} \1 ", body)
+    # (tools/kmslab takes the command first, then its options.)
+    body = re.sub(r"tools/kmslab (run|diagnose) ", rf"tools/kmslab \1 --build-dir {build} ", body)
     # Every wait in the block is bounded by the timeout; the stack stops with the script.
     wrapped = ("set -euo pipefail\ntrap 'kill $(jobs -p) 2>/dev/null; wait' EXIT\n" + body)
     out = subprocess.run(["bash", "-c", wrapped], cwd=REPO, capture_output=True, timeout=300,

@@ -84,7 +84,7 @@ def test_the_catalogue_line_runs_when_the_runner_is_built(stack):
     if not runner_built(build):
         pytest.skip(f"{build}/scenarios/runner/kmslab-run is not built (the runner branch)")
     out = subprocess.run(["bash", "-c", stack.ready()["lines"][-1].replace(
-        "tools/kmslab ", f"tools/kmslab --build-dir {build} ")], cwd=REPO,
+        "tools/kmslab run ", f"tools/kmslab run --build-dir {build} ")], cwd=REPO,
         env=user_env(stack.data_dir.parent), capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert "P5" in out.stdout, out.stdout  # the catalogue has the scenario the tour runs
