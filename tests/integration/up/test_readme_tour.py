@@ -65,6 +65,10 @@ def test_the_readme_tour_runs_as_written(request, tmp_path):
     assert PREFIX in out.stdout
     assert "['kek']" in stdout
     assert "kmslab: demo ready in" in stdout
+    if "run" not in missing:
+        assert re.search(r"kmslab-run: \d+ passed, 0 failed", stdout), stdout[-2000:]
+    if "diagnose" not in missing:
+        assert "KmsHealthy" in stdout, stdout[-2000:]  # the detector: all is well
 
 
 def test_the_tour_commands_are_all_built(request):
