@@ -62,9 +62,22 @@ std::pair<std::string, std::string> error_of(const json& doc) {
   return {};
 }
 
+// Azure nests the specific code: {"code":"Forbidden",...,"innererror":{"code":"KeyExpired"}}.
+// Either the outer code or any inner one matches, as the SDKs surface both.
+bool has_code(const json& doc, const std::string& outer, const std::string& want) {
+  if (outer == want) return true;
+  const json* e = resolve_pointer(doc, "/error/innererror");
+  for (int depth = 0; e && e->is_object() && depth < 16; ++depth) {
+    if (e->value("code", json()) == want) return true;
+    e = e->contains("innererror") ? &(*e)["innererror"] : nullptr;
+  }
+  return false;
+}
+
 std::optional<std::string> check_error(const json& want, const Answer& a) {
-  const auto [code, message] = error_of(a.document());
-  if (want.contains("code") && code != want["code"].get<std::string>())
+  const json doc = a.document();
+  const auto [code, message] = error_of(doc);
+  if (want.contains("code") && !has_code(doc, code, want["code"].get<std::string>()))
     return "expected error code " + want["code"].get<std::string>() + ", got " +
            (code.empty() ? std::string("no error code") : code) +
            (message.empty() ? "" : " (" + message + ")");

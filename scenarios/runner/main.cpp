@@ -28,7 +28,7 @@ const char* kUsage = R"(Usage: kmslab-run [PATHS...] [options]
 
 Runs scenario files (scenarios/SCHEMA.md), each in its own kmslab-emulator stack (own data
 directory, ports, manual clock, the run's seed). PATHS are files or folders of *.yaml
-(default: scenarios/). Scenarios tagged `long` run only when a filter or a path names them.
+(default: ./scenarios, else the source tree's). Scenarios tagged `long` run only when a filter or a path names them.
 
 Options:
   --filter F      NAME glob, tag:T or seed:ID (a seed id it covers); repeatable: any may match
@@ -115,7 +115,9 @@ Options parse_options(int argc, char** argv) {
     else
       o.paths.emplace_back(a);
   }
-  if (o.paths.empty()) o.paths.emplace_back("scenarios");
+  if (o.paths.empty())  // ./scenarios, else the catalogue of the tree this runner was built from
+    o.paths.emplace_back(fs::is_directory("scenarios") ? fs::path("scenarios")
+                                                       : fs::path(KMSLAB_RUN_SOURCE_DIR "/scenarios"));
   return o;
 }
 

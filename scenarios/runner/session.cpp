@@ -308,7 +308,6 @@ void Session::remember_credentials(const std::string& path, const Answer& a) {
   core::write_file_atomic(c.kubeconfig, *text, 0600);
   exported_[env_name(name)] = c.kubeconfig.string();
   clusters_[name] = c;
-  run_env_.reset();  // KUBECONFIG changes
 }
 
 std::string Session::cluster_id(const std::string& cluster) const {
@@ -470,8 +469,9 @@ Answer Session::audit(const json& f, SteadyTime deadline) {
                json(), deadline);
 }
 
-std::map<std::string, std::string> Session::run_environment(SteadyTime deadline) {
-  if (run_env_) return *run_env_;
+namespace {
+
+std::map<std::string, std::string> inherited_environment() {
   std::map<std::string, std::string> env;
   for (char** e = environ; *e; ++e) {
     const std::string entry = *e;
@@ -481,39 +481,62 @@ std::map<std::string, std::string> Session::run_environment(SteadyTime deadline)
   for (const char* proxy : {"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY",
                             "no_proxy", "ALL_PROXY", "all_proxy"})
     env.erase(proxy);
-  const auto got = run_command(
-      {paths_.python.string(), paths_.kmslab_env.string(), "--data-dir", stack_.data_dir().string(),
-       "--admin-token", stack_.options().admin_token, "--apply"},
-      [&] {
-        std::vector<std::string> v;
-        for (const auto& [k, val] : env) v.push_back(k + "=" + val);
-        return v;
-      }(),
-      "", std::max(left(deadline), 1000ms), stack_.work_dir());
-  if (got.exit_code != 0)
-    throw StepError("tools/kmslab env --apply failed (" + std::to_string(got.exit_code) + "):\n" +
-                    got.err);
-  static const std::regex kExport("^export ([A-Za-z_][A-Za-z0-9_]*)=(.*)$");
-  std::istringstream lines(got.out);
-  for (std::string line; std::getline(lines, line);)
-    if (std::smatch m; std::regex_match(line, m, kExport))
-      env[m[1].str()] = shell_unquote(m[2].str());
+  std::string& path = env["PATH"];
+  for (const char* dir : {"/usr/local/bin", "/usr/bin", "/bin"})
+    if ((":" + path + ":").find(std::string(":") + dir + ":") == std::string::npos)
+      path += (path.empty() ? "" : ":") + std::string(dir);
+  return env;
+}
+
+std::vector<std::string> as_list(const std::map<std::string, std::string>& env) {
+  std::vector<std::string> v;
+  for (const auto& [k, val] : env) v.push_back(k + "=" + val);
+  return v;
+}
+
+// Whether a command invokes az (a word of its own): only then is az signed in, which costs
+// several seconds of az's start-up per scenario.
+bool invokes_az(const json& command) {
+  static const std::regex kAz("(^|[^A-Za-z0-9_./-])az([^A-Za-z0-9_.-]|$)");
+  if (command.is_string()) return std::regex_search(command.get<std::string>(), kAz);
+  return !command.empty() && fs::path(command[0].get<std::string>()).filename() == "az";
+}
+
+}  // namespace
+
+// tools/kmslab env's exports (the CA, the proxy, the service principal, managed identity,
+// AZURE_CONFIG_DIR); with `az`, its --apply too (cloud registered, az logged in), once.
+std::map<std::string, std::string> Session::run_environment(SteadyTime deadline, bool az) {
+  if (!run_env_ || (az && !az_ready_)) {
+    auto env = inherited_environment();
+    std::vector<std::string> argv = {paths_.python.string(), paths_.kmslab_env.string(),
+                                     "--data-dir", stack_.data_dir().string(), "--admin-token",
+                                     stack_.options().admin_token};
+    if (az) argv.push_back("--apply");
+    const auto got =
+        run_command(argv, as_list(env), "", std::max(left(deadline), 1000ms), stack_.work_dir());
+    if (got.exit_code != 0)
+      throw StepError("tools/kmslab env" + std::string(az ? " --apply" : "") + " failed (" +
+                      std::to_string(got.exit_code) + "):\n" + got.err);
+    static const std::regex kExport("^export ([A-Za-z_][A-Za-z0-9_]*)=(.*)$");
+    std::istringstream lines(got.out);
+    for (std::string line; std::getline(lines, line);)
+      if (std::smatch m; std::regex_match(line, m, kExport))
+        env[m[1].str()] = shell_unquote(m[2].str());
+    run_env_ = env;
+    az_ready_ = az_ready_ || az;
+  }
+  auto env = *run_env_;
   std::string kubeconfig;
   for (const auto& [name, c] : clusters_)
     kubeconfig += (kubeconfig.empty() ? "" : ":") + c.kubeconfig.string();
   if (!kubeconfig.empty()) env["KUBECONFIG"] = kubeconfig;
   for (const auto& [k, v] : exported_) env[k] = v;
-  std::string path = env.count("PATH") ? env["PATH"] : "";
-  for (const char* dir : {"/usr/local/bin", "/usr/bin", "/bin"})
-    if ((":" + path + ":").find(std::string(":") + dir + ":") == std::string::npos)
-      path += (path.empty() ? "" : ":") + std::string(dir);
-  env["PATH"] = path;
-  run_env_ = env;
   return env;
 }
 
 Answer Session::run(const json& f, SteadyTime deadline) {
-  auto env = run_environment(deadline);
+  auto env = run_environment(deadline, invokes_az(f["command"]));
   const json extra = f.value("env", json::object());
   for (const auto& [k, v] : extra.items()) env[k] = v.get<std::string>();
   std::vector<std::string> argv;
@@ -521,8 +544,7 @@ Answer Session::run(const json& f, SteadyTime deadline) {
     argv = {"bash", "-c", f["command"].get<std::string>()};
   else
     argv = f["command"].get<std::vector<std::string>>();
-  std::vector<std::string> envv;
-  for (const auto& [k, v] : env) envv.push_back(k + "=" + v);
+  const auto envv = as_list(env);
   auto timeout = parse_go_duration(str(f, "timeout", "60s")).value_or(60s);
   timeout = std::min(timeout, std::max(left(deadline), 1ms));
   const auto got = run_command(argv, envv, str(f, "stdin"), timeout, stack_.work_dir());

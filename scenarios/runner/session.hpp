@@ -75,7 +75,7 @@ class Session {
   std::string bearer(const nlohmann::json& as, const std::string& resource, SteadyTime deadline);
   const ClusterAccess& cluster(const std::string& name, SteadyTime deadline);
   void remember_credentials(const std::string& path, const Answer& a);
-  std::map<std::string, std::string> run_environment(SteadyTime deadline);
+  std::map<std::string, std::string> run_environment(SteadyTime deadline, bool az);
   void event(const std::string& kind, const std::string& summary, const std::string& detail,
              const std::string& status = "ok");
 
@@ -86,7 +86,8 @@ class Session {
   std::map<std::string, ClusterAccess> clusters_;
   std::set<std::string> vaults_;
   std::map<std::string, std::string> exported_;
-  std::optional<std::map<std::string, std::string>> run_env_;
+  std::optional<std::map<std::string, std::string>> run_env_;  // tools/kmslab env's exports
+  bool az_ready_ = false;                                       // its --apply ran
   std::vector<Event> events_;
 };
 
