@@ -149,6 +149,12 @@ po::options_description describe() {
     ("kms-plugin-binary", po::value<std::string>()->default_value(""),
      "kmslab-kms-plugin for AKS clusters (default: beside this binary, then the build tree's "
      "plugin/, then PATH)")
+    ("aks-cluster-store", po::value<std::string>()->default_value("embedded"),
+     "where each AKS cluster's apiserver stores: embedded (its own SQLite store) or etcd (a real "
+     "etcd member per cluster, from Debian's etcd-server, its endpoint in the cluster's "
+     "etcd-endpoint file)")
+    ("etcd-binary", po::value<std::string>()->default_value(""),
+     "etcd for --aks-cluster-store=etcd (default: etcd on PATH)")
     ("aks-start-timeout", po::value<std::string>()->default_value("20s"),
      "how long a cluster's processes get to serve before the operation fails");
   // clang-format on
@@ -280,6 +286,12 @@ std::optional<Config> parse_flags(int argc, char** argv) {
     throw std::invalid_argument("--aks-control-planes must be processes or none, not '" +
                                 c.aks_control_planes + "'");
   }
+  c.aks_cluster_store = vm["aks-cluster-store"].as<std::string>();
+  if (c.aks_cluster_store != "embedded" && c.aks_cluster_store != "etcd") {
+    throw std::invalid_argument("--aks-cluster-store must be embedded or etcd, not '" +
+                                c.aks_cluster_store + "'");
+  }
+  c.etcd_binary = vm["etcd-binary"].as<std::string>();
   c.apiserver_binary = vm["apiserver-binary"].as<std::string>();
   c.kms_plugin_binary = vm["kms-plugin-binary"].as<std::string>();
   const auto aks_timeout = core::parse_duration(vm["aks-start-timeout"].as<std::string>());
