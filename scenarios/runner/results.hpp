@@ -27,6 +27,7 @@ struct StepResult {
   std::string note;
   std::string action;  // arm | keyvault | token | kube | stored | metrics | clock | fault | ...
   int line = 0;        // line of the step in its file
+  std::string file;    // that file (a fragment's, for the steps an include ran)
   std::string status;  // passed | failed | skipped (after a failure)
   int64_t duration_ms = 0;
   std::string virtual_time;  // when it started, on the virtual clock
@@ -64,9 +65,9 @@ struct RunResult {
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Event, kind, virtual_time, real_ms, summary, detail,
                                                 status, step)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(StepResult, index, name, note, action, line, status,
-                                                duration_ms, virtual_time, request, response,
-                                                message)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(StepResult, index, name, note, action, line, file,
+                                                status, duration_ms, virtual_time, request,
+                                                response, message)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ScenarioResult, name, file, description, covers,
                                                 tags, status, seed, duration_ms, failed_step,
                                                 message, log_tail, kept, steps, events)
