@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "emulator/apiserver/encryption/provider_set.hpp"
+#include "emulator/core/flags.hpp"
 
 namespace kmslab::apiserver::app {
 
@@ -118,11 +119,7 @@ constexpr GateSpec kGates[] = {
 };
 
 void parse_clock_flags(const po::variables_map& vm, Config& c) {
-  const auto mode = vm["clock"].as<std::string>();
-  if (mode != "system" && mode != "manual")
-    throw std::invalid_argument("--clock must be system or manual, not '" + mode + "'");
-  c.clock_mode =
-      mode == "manual" ? core::VirtualClock::Mode::kManual : core::VirtualClock::Mode::kSystem;
+  c.clock_mode = core::flags::clock_mode(vm);
   c.virtual_clock_url = vm["virtual-clock-url"].as<std::string>();
   c.virtual_clock_ca_file = vm["virtual-clock-ca-file"].as<std::string>();
   c.virtual_clock_token_file = vm["virtual-clock-token-file"].as<std::string>();
@@ -179,18 +176,9 @@ FeatureGates parse_feature_gates(const std::string& text, int minor) {
 }
 
 std::optional<Config> parse_flags(int argc, char** argv) {
-  const auto desc = describe();
-  po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw std::invalid_argument(std::string(e.what()) + " (see --help)");
-  }
-  if (vm.count("help")) {
-    std::cout << desc << "\n";
-    return std::nullopt;
-  }
+  const auto parsed = core::flags::parse(describe(), argc, argv);
+  if (!parsed) return std::nullopt;
+  const po::variables_map& vm = *parsed;
   Config c;
   c.data_dir = vm["data-dir"].as<std::string>();
   c.bind_address = vm["bind-address"].as<std::string>();
@@ -232,9 +220,7 @@ std::optional<Config> parse_flags(int argc, char** argv) {
     if (std::count(p.begin(), p.end(), '/') != 1 || p.front() == '/' || p.back() == '/')
       throw std::invalid_argument("--pod: expected NAMESPACE/NAME, got '" + p + "'");
   }
-  auto level = core::parse_log_level(vm["log-level"].as<std::string>());
-  if (!level) throw std::invalid_argument("--log-level: expected debug, info, warn or error");
-  c.log_level = *level;
+  c.log_level = core::flags::log_level(vm);
   c.log_file = vm["log-file"].as<std::string>();
   c.threads = std::max(1u, vm["threads"].as<unsigned>());
   parse_clock_flags(vm, c);
