@@ -159,12 +159,17 @@ void ArmService::connect_private_vault(const aks::ManagedCluster& c) {
   store_.put(kPePrefix + core::to_lower(pe_id), pe.dump());
 }
 
-// With API Server VNet Integration the plugins' traffic leaves from the API server subnet.
+// With API Server VNet Integration the plugins' traffic leaves from the API server subnet. A
+// private key on a Konnectivity cluster (N2's grandfathered subscriptions) goes through the
+// cluster's VNet too, to the private endpoint AKS placed there (one subnet id for both [U]).
 void ArmService::register_subnet(const aks::ManagedCluster& c) {
   if (!options_.subnets || c.egress_address.empty()) return;
   auto range = core::parse_ipv4_cidr(c.egress_address);
   if (!range) return;
-  if (c.vnet_integration()) {
+  const bool private_key = std::any_of(c.keys.begin(), c.keys.end(), [](const aks::KeySlot& k) {
+    return k.network_access == "Private";
+  });
+  if (c.vnet_integration() || private_key) {
     options_.subnets->set(*range, c.api_server_subnet_id(options_.subscription_id));
   } else {
     options_.subnets->remove(*range);
@@ -454,7 +459,15 @@ Result<Reply> ArmService::cluster_operation(Call& call) {
     }
   }
   if (apply) apply_cluster(*apply);
-  if (!body.is_null()) return Reply::ordered(body);
+  if (!body.is_null()) {
+    // azure-core's ARMPolling waits for each poll answer's Retry-After, else 30 s; the real RP
+    // sends none, so this is the same emulator choice as on the PUT (--lro-retry-after).
+    Reply reply = Reply::ordered(body);
+    if (body.value("status", "") == "InProgress") {
+      reply.headers.emplace_back("Retry-After", std::to_string(options_.retry_after_seconds));
+    }
+    return reply;
+  }
   if (operations_.contains(op)) {  // a delete: done when answered
     aks::Operation done;
     done.id = op;
