@@ -47,9 +47,8 @@ class Checker {
 
   std::vector<Finding> run(const std::optional<ControlPlaneObservation>& observed) {
     check_cluster();
-    const bool kms_on = c_.kms().enabled;
     auto id = check_identity();
-    for (size_t i = 0; i < c_.keys.size(); ++i) check_slot(c_.keys[i], kms_on && i == 0, id);
+    for (const auto& slot : c_.keys) check_slot(slot, id);
     if (observed) check_observed(*observed);
     return std::move(out_);
   }
@@ -136,9 +135,7 @@ class Checker {
   }
 
   // One key the apiserver reads with: vault, key, version, then access from the cluster.
-  void check_slot(const KeySlot& slot, bool current,
-                  const std::optional<identity::ManagedIdentity>& id) {
-    (void)current;
+  void check_slot(const KeySlot& slot, const std::optional<identity::ManagedIdentity>& id) {
     const auto key = parse_key_id(slot.key_id);
     if (!key) return;
     auto vault = ctx_.vaults.find(key->vault);

@@ -138,6 +138,11 @@ namespace kmslab::aks {
 std::optional<ControlPlaneObservation> ProcessSupervisor::observe(
     const std::string& cluster_id) const {
   const auto s = state(cluster_id);
+  if (s && s->phase == ControlPlaneState::Phase::kFailed) {
+    ControlPlaneObservation failed;
+    failed.apiserver_problem = s->message;  // what the supervisor saw go wrong
+    return failed;
+  }
   if (!s || s->phase != ControlPlaneState::Phase::kRunning || s->apiserver_url.empty())
     return std::nullopt;
   auto rng = core::make_rng(0);
