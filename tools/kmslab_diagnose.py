@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import kmslab_env  # noqa: E402  (endpoints.json, the admin API, the cached service principal)
 
 DETECTOR = "azure-keyvault-kms-integration-issues"
-API_VERSION = "2022-11-01"  # what az 2.45 sends for managedClusters
+API_VERSION = "2024-08-01"  # what public detector clients send (aks-mcp)
 MARK = {"critical": ("✗", "31"), "warning": ("!", "33"), "info": ("i", "36"),
         "success": ("✓", "32")}
 

@@ -97,6 +97,7 @@ enum class Api {
   kNetwork,
   kContainerService,
   kCompute,
+  kDetectors,  // managedClusters/{name}/detectors
 };
 
 class ArmService {

@@ -19,7 +19,9 @@ from arm_support import GROUP, SUBSCRIPTION, arm_call, claims, emulator_fixture,
 REPO = Path(__file__).resolve().parents[3]
 RG = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{GROUP}"
 CLUSTER = f"{RG}/providers/Microsoft.ContainerService/managedClusters/det1"
-DETECTOR = f"{CLUSTER}/detectors/azure-keyvault-kms-integration-issues?api-version=2022-11-01"
+# api-version and time window as public detector clients send them (aks-mcp).
+DETECTOR = (f"{CLUSTER}/detectors/azure-keyvault-kms-integration-issues?api-version=2024-08-01"
+            "&startTime=2026-01-01T00:00:00Z&endTime=2026-01-01T01:00:00Z")
 EXPIRED = "KeyExpired: Operation encrypt is not allowed on an expired key"
 
 

@@ -243,6 +243,13 @@ TEST(KmsDetector, ListUnknownDetectorAndUnknownCluster) {
   auto list = a.call(verb::get, a.cluster() + "/detectors", AksWorld::kOld);
   ASSERT_EQ(list.result_int(), 200);
   EXPECT_EQ(json::parse(list.body())["value"][0]["name"], "azure-keyvault-kms-integration-issues");
+  // The api-version public detector clients send (aks-mcp), and one no RP version knows.
+  const std::string kms = a.cluster() + "/detectors/azure-keyvault-kms-integration-issues";
+  EXPECT_EQ(a.call(verb::get, kms + "?startTime=2026-01-01T00:00:00Z", "2024-08-01").result_int(),
+            200);
+  auto unknown = a.call(verb::get, kms, "2099-01-01");
+  EXPECT_EQ(unknown.result_int(), 400);
+  EXPECT_EQ(AksWorld::code(unknown), "NoRegisteredProviderFound");
   auto other = a.call(verb::get, a.cluster() + "/detectors/aks-category-crud", AksWorld::kOld);
   EXPECT_EQ(other.result_int(), 404);
   EXPECT_EQ(AksWorld::code(other), "DetectorNotFound");
