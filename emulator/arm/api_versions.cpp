@@ -60,6 +60,14 @@ const std::vector<std::string> kCompute = {"2021-07-01", "2021-11-01", "2022-03-
                                            "2022-08-01", "2022-11-01", "2023-03-01",
                                            "2023-09-01", "2024-03-01", "2024-07-01"};
 
+// managedClusters/detectors (AppLens): what public clients send (aks-mcp 2024-08-01, the AKS
+// docs' `az rest` 2025-10-01), and the managedClusters versions [U: the RP's full list].
+const std::vector<std::string> kDetectors = [] {
+  std::vector<std::string> v = kContainerService;
+  v.insert(v.end(), {"2024-08-01", "2025-10-01"});
+  return v;
+}();
+
 const char* type_name(Api api) {
   switch (api) {
     case Api::kKeyVault:
@@ -76,6 +84,8 @@ const char* type_name(Api api) {
       return "managedClusters";
     case Api::kCompute:
       return "virtualMachineScaleSets";
+    case Api::kDetectors:
+      return "managedClusters/detectors";
     default:
       return "";
   }
@@ -109,6 +119,8 @@ const std::vector<std::string>& supported_api_versions(Api api) {
       return kContainerService;
     case Api::kCompute:
       return kCompute;
+    case Api::kDetectors:
+      return kDetectors;
   }
   return kResources;
 }

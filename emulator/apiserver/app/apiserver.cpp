@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "emulator/apiserver/health/kms_calls.hpp"
 #include "emulator/apiserver/k8s/kinds.hpp"
 #include "emulator/apiserver/k8s/status.hpp"
 #include "emulator/core/clock_admin.hpp"
@@ -146,6 +147,7 @@ void Apiserver::register_clock_routes() {
       return std::nullopt;
     return core::ApiError{401, "Unauthorized", "Unauthorized", std::nullopt, {}};
   });
+  health::register_kms_calls_route(router_, admin, kms_calls_);
   core::register_clock_routes(router_, admin,
                               {*clock_, {}, nullptr, leader_ ? leader_->url() : std::string()});
   if (!leader_) return;
@@ -182,6 +184,7 @@ std::shared_ptr<const encryption::TransformerRegistry> Apiserver::load_encryptio
                                 config_.encryption_provider_config_automatic_reload};
   // Every plugin call at debug level: method, duration, status, never the payload.
   deps.kms_calls = [this](const encryption::KmsCall& c) {
+    kms_calls_.record(c);
     logger_->log(
         core::LogLevel::kDebug, "kms", "plugin call",
         {{"provider", c.provider}, {"method", c.method}, {"seconds", c.seconds}, {"code", c.code}});
