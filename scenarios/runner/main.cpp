@@ -116,8 +116,9 @@ Options parse_options(int argc, char** argv) {
       o.paths.emplace_back(a);
   }
   if (o.paths.empty())  // ./scenarios, else the catalogue of the tree this runner was built from
-    o.paths.emplace_back(fs::is_directory("scenarios") ? fs::path("scenarios")
-                                                       : fs::path(KMSLAB_RUN_SOURCE_DIR "/scenarios"));
+    o.paths.emplace_back(fs::is_directory("scenarios")
+                             ? fs::path("scenarios")
+                             : fs::path(KMSLAB_RUN_SOURCE_DIR "/scenarios"));
   return o;
 }
 

@@ -1,5 +1,7 @@
 #include "scenarios/runner/yaml_reader.hpp"
 
+#include <cmath>
+#include <cstdlib>
 #include <regex>
 #include <set>
 
@@ -153,7 +155,10 @@ json typed_plain_scalar(const std::string& s) {
   if (std::regex_match(s, kTrue)) return true;
   if (std::regex_match(s, kFalse)) return false;
   if (std::regex_match(s, kInt)) return std::stoll(s);
-  if (s.size() < 64 && std::regex_match(s, kFloat)) return std::stod(s);
+  if (s.size() < 64 && std::regex_match(s, kFloat)) {
+    const double d = std::strtod(s.c_str(), nullptr);  // 1e999: inf, which JSON writes as null
+    return std::isfinite(d) ? json(d) : json(s);
+  }
   return s;
 }
 
