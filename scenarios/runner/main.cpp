@@ -279,6 +279,7 @@ int main(int argc, char** argv) {
   const auto t0 = std::chrono::steady_clock::now();
   Pool pool(chosen, config, console);
   run.scenarios = pool.run(o.jobs, o.keep);
+  console.close();
   run.duration_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
           .count();
