@@ -17,6 +17,8 @@ packages=(
   azure-cli python3-azure
   # the Kubernetes half: real etcd 3.4, an independent KMS plugin client (stubs generated at test time)
   etcd-server etcd-client python3-grpcio python3-protobuf
+  # the scenario report's rendering test (headless, tests/integration/report)
+  chromium
 )
 # Node.js for the JS SDK tests (tests/js, pinned to run on Debian's node 18 and newer). Debian's
 # nodejs and npm only where there is no node at all, or where the node is Debian's own: Debian's

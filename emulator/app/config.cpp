@@ -4,6 +4,7 @@
 #include <iostream>
 #include <stdexcept>
 
+#include "emulator/core/flags.hpp"
 #include "emulator/keyvault/paging.hpp"
 
 namespace kmslab::app {
@@ -148,6 +149,12 @@ po::options_description describe() {
     ("kms-plugin-binary", po::value<std::string>()->default_value(""),
      "kmslab-kms-plugin for AKS clusters (default: beside this binary, then the build tree's "
      "plugin/, then PATH)")
+    ("aks-cluster-store", po::value<std::string>()->default_value("embedded"),
+     "where each AKS cluster's apiserver stores: embedded (its own SQLite store) or etcd (a real "
+     "etcd member per cluster, from Debian's etcd-server, its endpoint in the cluster's "
+     "etcd-endpoint file)")
+    ("etcd-binary", po::value<std::string>()->default_value(""),
+     "etcd for --aks-cluster-store=etcd (default: etcd on PATH)")
     ("aks-start-timeout", po::value<std::string>()->default_value("20s"),
      "how long a cluster's processes get to serve before the operation fails");
   // clang-format on
@@ -176,18 +183,9 @@ uint16_t port_value(const po::variables_map& vm, const char* name) {
 }  // namespace
 
 std::optional<Config> parse_flags(int argc, char** argv) {
-  const auto desc = describe();
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw std::invalid_argument(std::string(e.what()) + " (see --help)");
-  }
-  if (vm.count("help")) {
-    std::cout << desc << "\n";
-    return std::nullopt;
-  }
+  const auto parsed = core::flags::parse(describe(), argc, argv);
+  if (!parsed) return std::nullopt;
+  const po::variables_map& vm = *parsed;
   Config c;
   c.data_dir = vm["data-dir"].as<std::string>();
   c.listen_address = vm["listen-address"].as<std::string>();
@@ -196,12 +194,7 @@ std::optional<Config> parse_flags(int argc, char** argv) {
   c.plain_http = vm["plain-http"].as<bool>();
   c.store = vm["store"].as<std::string>();
   if (vm.count("host-name")) c.host_names = vm["host-name"].as<std::vector<std::string>>();
-  const auto clock = vm["clock"].as<std::string>();
-  if (clock == "manual") {
-    c.clock_mode = core::VirtualClock::Mode::kManual;
-  } else if (clock != "system") {
-    throw std::invalid_argument("--clock must be system or manual, not '" + clock + "'");
-  }
+  c.clock_mode = core::flags::clock_mode(vm);
   if (const auto start = vm["clock-start"].as<std::string>(); !start.empty()) {
     c.clock_start = core::parse_rfc3339(start);
     if (!c.clock_start) {
@@ -215,9 +208,7 @@ std::optional<Config> parse_flags(int argc, char** argv) {
   c.clock_step_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*step_timeout);
   c.clock_max_steps = std::max<size_t>(1, vm["clock-max-steps"].as<size_t>());
   c.seed = vm["seed"].as<uint64_t>();
-  const auto level = core::parse_log_level(vm["log-level"].as<std::string>());
-  if (!level) throw std::invalid_argument("--log-level must be debug, info, warn or error");
-  c.log_level = *level;
+  c.log_level = core::flags::log_level(vm);
   c.log_file = vm["log-file"].as<std::string>();
   c.threads = std::max(1u, vm["threads"].as<unsigned>());
   c.cpu_workers = vm["cpu-workers"].as<unsigned>();
@@ -295,6 +286,12 @@ std::optional<Config> parse_flags(int argc, char** argv) {
     throw std::invalid_argument("--aks-control-planes must be processes or none, not '" +
                                 c.aks_control_planes + "'");
   }
+  c.aks_cluster_store = vm["aks-cluster-store"].as<std::string>();
+  if (c.aks_cluster_store != "embedded" && c.aks_cluster_store != "etcd") {
+    throw std::invalid_argument("--aks-cluster-store must be embedded or etcd, not '" +
+                                c.aks_cluster_store + "'");
+  }
+  c.etcd_binary = vm["etcd-binary"].as<std::string>();
   c.apiserver_binary = vm["apiserver-binary"].as<std::string>();
   c.kms_plugin_binary = vm["kms-plugin-binary"].as<std::string>();
   const auto aks_timeout = core::parse_duration(vm["aks-start-timeout"].as<std::string>());

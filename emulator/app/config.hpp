@@ -64,6 +64,8 @@ struct Config {
   int aks_kms_cachesize = 1000;                            // KMS v1 cachesize [U]
   std::string apiserver_binary;                            // empty: found (aks::locate_binary)
   std::string kms_plugin_binary;                           // empty: found
+  std::string aks_cluster_store = "embedded";              // embedded | etcd (a member each)
+  std::string etcd_binary;                                 // empty: etcd on PATH
   std::chrono::milliseconds aks_start_timeout{20'000};
 
   std::string store_spec() const;

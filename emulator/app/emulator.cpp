@@ -9,6 +9,7 @@
 #include "emulator/app/listener_surface.hpp"
 #include "emulator/core/admin.hpp"
 #include "emulator/core/files.hpp"
+#include "emulator/core/process.hpp"
 #include "emulator/faults/admin_routes.hpp"
 #include "emulator/identity/app_token.hpp"
 #include "emulator/identity/directory_admin.hpp"
@@ -242,7 +243,20 @@ void Emulator::create_supervisor() {
       find(config_.apiserver_binary, "kmslab-apiserver", "apiserver/kmslab-apiserver");
   o.kms_plugin_binary =
       find(config_.kms_plugin_binary, "kmslab-kms-plugin", "../plugin/kmslab-kms-plugin");
+  if (config_.aks_cluster_store == "etcd") o.etcd_binary = etcd_binary(path ? path : "");
   supervisor_ = std::make_unique<aks::ProcessSupervisor>(std::move(o), *logger_, *clock_);
+}
+
+// Unlike the kmslab binaries (built here), etcd comes from a Debian package: without it the
+// emulator does not start, and says which package to install.
+fs::path Emulator::etcd_binary(const std::string& path_env) const {
+  std::vector<fs::path> given;
+  if (!config_.etcd_binary.empty()) given.emplace_back(config_.etcd_binary);
+  if (auto found = core::find_program(given, "etcd", given.empty() ? path_env : "")) return *found;
+  throw std::invalid_argument(
+      "--aks-cluster-store=etcd runs etcd, which is not installed (" +
+      (given.empty() ? std::string("not on PATH") : config_.etcd_binary + " is not executable") +
+      "): apt-get install etcd-server, or give --etcd-binary");
 }
 
 void Emulator::create_flag_vaults() {

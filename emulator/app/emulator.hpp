@@ -80,6 +80,8 @@ class Emulator {
   std::function<core::Handler(core::Handler)> token_fault_guard(const std::string& service);
   void register_arm(core::Router::GroupId admin);
   void create_supervisor();
+  /// --aks-cluster-store=etcd's etcd; throws std::invalid_argument naming the package if absent.
+  std::filesystem::path etcd_binary(const std::string& path_env) const;
   identity::jwt::VerifyResult check_token(std::string_view token) const;
   void persist_clock();
   void start_clock_hub();

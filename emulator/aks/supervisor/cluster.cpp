@@ -200,9 +200,17 @@ void Cluster::reconcile(const ControlPlaneSpec& spec) {
   // kube-apiserver reads its EncryptionConfiguration at start (the automatic reload polls once a
   // minute): a changed file restarts it, as AKS rolls the apiserver when its configuration
   // changes [U].
-  Child api = make_child("kmslab-apiserver", apiserver_args(spec, dir_, options_, endpoints_),
-                         options_.apiserver_binary, {}, "apiserver.log",
-                         core::read_file(dir_ / "encryption-config.yaml"));
+  std::string etcd_servers;
+  try {
+    etcd_servers = ensure_etcd();
+  } catch (const std::exception& e) {
+    finish(Phase::kFailed, std::string("cannot prepare the cluster's etcd: ") + e.what());
+    return;
+  }
+  Child api =
+      make_child("kmslab-apiserver", apiserver_args(spec, dir_, options_, endpoints_, etcd_servers),
+                 options_.apiserver_binary, {}, "apiserver.log",
+                 core::read_file(dir_ / "encryption-config.yaml"));
   if (!apiserver_ || apiserver_->fingerprint != api.fingerprint) {
     if (apiserver_) stop(*apiserver_);
     set_route(false);
@@ -212,6 +220,19 @@ void Cluster::reconcile(const ControlPlaneSpec& spec) {
   log_.info("aks-supervisor", "applying",
             {{"cluster", spec.cluster_id}, {"plugins", plugins_.size()}, {"dir", dir_.string()}});
   tick();
+}
+
+// Its ports are chosen once per emulator run (the saved ones when still free), so a re-apply
+// keeps etcd and the apiserver running.
+std::string Cluster::ensure_etcd() {
+  if (options_.etcd_binary.empty()) return "";
+  if (!etcd_) {
+    etcd_ports_ = etcd_ports(dir_);
+    etcd_ =
+        make_child("etcd", etcd_args(dir_, etcd_ports_), options_.etcd_binary, {}, "etcd.log", "");
+    write_if_changed(etcd_endpoint_file(dir_), etcd_url(etcd_ports_) + "\n");
+  }
+  return etcd_url(etcd_ports_);
 }
 
 void Cluster::write_files(const ControlPlaneSpec& spec) {
@@ -240,16 +261,20 @@ Cluster::Child Cluster::make_child(std::string label, std::vector<std::string> a
 
 bool Cluster::tick() {
   if (!current_ || !current_->running) return true;
+  if (etcd_) supervise(*etcd_);
+  const bool store_ready = !etcd_ || etcd_->ready;
   bool plugins_ready = true;
   for (auto& [name, child] : plugins_) {
     supervise(child);
     plugins_ready = plugins_ready && child.ready;
   }
-  if (apiserver_ && (apiserver_->started || plugins_ready)) supervise(*apiserver_);
-  const bool ready = plugins_ready && apiserver_ && apiserver_->ready;
+  if (apiserver_ && (apiserver_->started || (plugins_ready && store_ready))) supervise(*apiserver_);
+  const bool ready = store_ready && plugins_ready && apiserver_ && apiserver_->ready;
   {
     std::lock_guard l(mu_);
     pids_.clear();
+    if (etcd_ && etcd_->process.pid() > 0 && !etcd_->process.wait_status())
+      pids_.push_back(etcd_->process.pid());
     for (auto& [name, child] : plugins_)
       if (child.process.pid() > 0 && !child.process.wait_status())
         pids_.push_back(child.process.pid());
@@ -261,7 +286,7 @@ bool Cluster::tick() {
     finish(Phase::kRunning, "");
     return true;
   }
-  const Child* waiting = nullptr;
+  const Child* waiting = etcd_ && !etcd_->ready ? &*etcd_ : nullptr;
   for (const auto& [name, child] : plugins_)
     if (!child.ready && !waiting) waiting = &child;
   if (!waiting && apiserver_) waiting = &*apiserver_;
@@ -363,6 +388,10 @@ void Cluster::probe(Child& child) {
       child.access_token = access->token;
       child.access_ca = ca;
     }
+  } else if (is_etcd(child)) {
+    const auto result = probe_url(etcd_health_url(etcd_ports_), "", "");
+    child.ready = result.ok;
+    child.problem = result.ok ? "" : "/health " + result.problem;
   } else {
     const std::string log = read_from(child.spawn.output, child.log_offset);
     const auto port = plugin_healthz_port(log);
@@ -395,6 +424,8 @@ void Cluster::stop_all() {
   apiserver_.reset();
   for (auto& [name, child] : plugins_) stop(child);
   plugins_.clear();
+  if (etcd_) stop(*etcd_);  // last: the apiserver stored there until it stopped
+  etcd_.reset();
   std::lock_guard l(mu_);
   pids_.clear();
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "emulator/aks/control_plane.hpp"
+#include "emulator/aks/supervisor/etcd_member.hpp"
 #include "emulator/aks/supervisor/options.hpp"
 #include "emulator/aks/supervisor/probes.hpp"
 #include "emulator/core/clock.hpp"
@@ -68,6 +69,10 @@ class Cluster {
   void probe(Child& child);
   ProbeResult probe_url(const std::string& url, const std::string& ca, const std::string& token);
   bool is_apiserver(const Child& child) const { return apiserver_ && &child == &*apiserver_; }
+  bool is_etcd(const Child& child) const { return etcd_ && &child == &*etcd_; }
+  /// Creates the cluster's etcd child once (with --aks-cluster-store=etcd); returns its URL, or
+  /// "" for the embedded store.
+  std::string ensure_etcd();
   void stop(Child& child);
   void stop_all();
   Child make_child(std::string label, std::vector<std::string> args, std::filesystem::path program,
@@ -101,6 +106,8 @@ class Cluster {
   std::optional<std::chrono::steady_clock::time_point> deadline_;
   std::map<std::string, Child> plugins_;  // by provider name
   std::optional<Child> apiserver_;
+  std::optional<Child> etcd_;  // the cluster's own store, started first, stopped last
+  EtcdPorts etcd_ports_;
   std::string routed_fqdn_;
   std::thread thread_;
 };

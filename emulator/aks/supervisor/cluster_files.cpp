@@ -147,7 +147,8 @@ std::vector<std::string> plugin_args(const ControlPlaneSpec& spec, const KmsKey&
 
 std::vector<std::string> apiserver_args(const ControlPlaneSpec& spec, const fs::path& dir,
                                         const SupervisorOptions& options,
-                                        const SupervisorEndpoints& endpoints) {
+                                        const SupervisorEndpoints& endpoints,
+                                        const std::string& etcd_servers) {
   std::vector<std::string> args = {"--data-dir",
                                    (dir / "apiserver").string(),
                                    "--secure-port",
@@ -160,6 +161,10 @@ std::vector<std::string> apiserver_args(const ControlPlaneSpec& spec, const fs::
   if (!spec.fqdn.empty()) {
     args.push_back("--external-hostname");
     args.push_back(spec.fqdn);
+  }
+  if (!etcd_servers.empty()) {
+    args.push_back("--etcd-servers");
+    args.push_back(etcd_servers);
   }
   for (const auto& pod : spec.pods) {
     args.push_back("--pod");

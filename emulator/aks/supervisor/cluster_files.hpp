@@ -42,9 +42,11 @@ std::vector<std::string> plugin_args(const ControlPlaneSpec& spec, const KmsKey&
                                      const std::filesystem::path& dir,
                                      const SupervisorEndpoints& endpoints);
 
+/// `etcd_servers`: the cluster's etcd (--etcd-servers), empty for the embedded store.
 std::vector<std::string> apiserver_args(const ControlPlaneSpec& spec,
                                         const std::filesystem::path& dir,
                                         const SupervisorOptions& options,
-                                        const SupervisorEndpoints& endpoints);
+                                        const SupervisorEndpoints& endpoints,
+                                        const std::string& etcd_servers = "");
 
 }  // namespace kmslab::aks

@@ -15,6 +15,9 @@ struct SupervisorOptions {
   std::filesystem::path data_dir;           // the emulator's; clusters live in <data_dir>/clusters
   std::filesystem::path apiserver_binary;   // kmslab-apiserver
   std::filesystem::path kms_plugin_binary;  // kmslab-kms-plugin
+  /// etcd (--aks-cluster-store=etcd): each cluster runs its own member and its apiserver stores
+  /// there (--etcd-servers); empty: the apiservers' embedded store.
+  std::filesystem::path etcd_binary;
   /// The kms providers' timeout in the EncryptionConfiguration. AKS's value is not published
   /// [U]: kube-apiserver's default.
   std::string kms_timeout = "3s";

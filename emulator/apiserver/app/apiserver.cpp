@@ -63,9 +63,10 @@ Apiserver::Apiserver(Config config) : config_(std::move(config)) {
     // --etcd-servers: real etcd v3 (emulator/store/etcd_store.hpp), as kube-apiserver.
     if (!config_.etcd_servers.empty() && !config_.store.empty())
       throw store::StoreError("--etcd-servers and --store name two stores; give one");
-    store_ = store::open_store(config_.etcd_servers.empty()
-                                   ? config_.store_spec()
-                                   : store::etcd_spec_from_urls(config_.etcd_servers));
+    store_ =
+        store::open_store(config_.etcd_servers.empty()
+                              ? config_.store_spec()
+                              : store::etcd_spec_from_urls(config_.etcd_servers, config_.etcd_tls));
   } catch (const store::StoreError& e) {
     throw std::runtime_error(e.what());
   }
@@ -86,8 +87,8 @@ Apiserver::Apiserver(Config config) : config_(std::move(config)) {
   options.bearer_token = token_;
   options.kms_checks = kms_checks_;
   options.pods = flag_pods(config_.pods, core::format_rfc3339(clock_->now()), *rng_);
-  watch_cache_ = std::make_shared<k8s::WatchCache>(*store_, *storage_, *clock_,
-                                                   config_.default_watch_cache_size);
+  watch_cache_ = std::make_shared<k8s::WatchCache>(
+      *store_, *storage_, *clock_, config_.default_watch_cache_size, config_.watch_cache_sizes);
   options.watch_cache = watch_cache_;
   api_ = std::make_unique<k8s::KubeApi>(*storage_, *clock_, *rng_, std::move(options));
   api_->ensure_default_namespaces();

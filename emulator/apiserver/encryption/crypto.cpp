@@ -31,34 +31,19 @@ const EVP_CIPHER* fetched(const char* name) {
   return cipher;  // kept for the process's life
 }
 
-const EVP_CIPHER* gcm_cipher(size_t key_size) {
-  static const EVP_CIPHER* const c128 = fetched("AES-128-GCM");
-  static const EVP_CIPHER* const c192 = fetched("AES-192-GCM");
-  static const EVP_CIPHER* const c256 = fetched("AES-256-GCM");
-  switch (key_size) {
-    case 16:
-      return c128;
-    case 24:
-      return c192;
-    case 32:
-      return c256;
-  }
-  throw TransformError(aes_key_size_error(key_size));
-}
+enum class AesMode { kGcm, kCbc };
 
-const EVP_CIPHER* cbc_cipher(size_t key_size) {
-  static const EVP_CIPHER* const c128 = fetched("AES-128-CBC");
-  static const EVP_CIPHER* const c192 = fetched("AES-192-CBC");
-  static const EVP_CIPHER* const c256 = fetched("AES-256-CBC");
-  switch (key_size) {
-    case 16:
-      return c128;
-    case 24:
-      return c192;
-    case 32:
-      return c256;
+// AES-128/192/256 in one mode, by key size; other sizes get the aescbc/aesgcm message.
+const EVP_CIPHER* aes_cipher(AesMode mode, size_t key_size) {
+  static const EVP_CIPHER* const gcm[] = {fetched("AES-128-GCM"), fetched("AES-192-GCM"),
+                                          fetched("AES-256-GCM")};
+  static const EVP_CIPHER* const cbc[] = {fetched("AES-128-CBC"), fetched("AES-192-CBC"),
+                                          fetched("AES-256-CBC")};
+  if (key_size != 16 && key_size != 24 && key_size != 32) {
+    throw TransformError(aes_key_size_error(key_size));
   }
-  throw TransformError(aes_key_size_error(key_size));
+  const size_t index = (key_size - 16) / 8;
+  return mode == AesMode::kGcm ? gcm[index] : cbc[index];
 }
 
 const unsigned char* bytes(std::string_view s) {
@@ -75,9 +60,9 @@ void check(int ok, const char* what) {
 std::string cbc_blocks(std::string_view key, std::string_view iv, std::string_view data,
                        int encrypt) {
   auto ctx = new_ctx();
-  check(
-      EVP_CipherInit_ex(ctx.get(), cbc_cipher(key.size()), nullptr, bytes(key), bytes(iv), encrypt),
-      "CBC init");
+  check(EVP_CipherInit_ex(ctx.get(), aes_cipher(AesMode::kCbc, key.size()), nullptr, bytes(key),
+                          bytes(iv), encrypt),
+        "CBC init");
   EVP_CIPHER_CTX_set_padding(ctx.get(), 0);
   std::string out(data.size() + kAesBlockSize, '\0');
   int n = 0, tail = 0;
@@ -107,7 +92,8 @@ std::string random_bytes(core::Rng& rng, size_t n) {
 std::string gcm_seal(std::string_view key, std::string_view nonce, std::string_view plain,
                      std::string_view aad) {
   auto ctx = new_ctx();
-  check(EVP_EncryptInit_ex(ctx.get(), gcm_cipher(key.size()), nullptr, nullptr, nullptr),
+  check(EVP_EncryptInit_ex(ctx.get(), aes_cipher(AesMode::kGcm, key.size()), nullptr, nullptr,
+                           nullptr),
         "GCM init");
   check(EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(nonce.size()),
                             nullptr),
@@ -133,7 +119,8 @@ std::string gcm_open(std::string_view key, std::string_view nonce, std::string_v
                      std::string_view aad) {
   if (sealed.size() < kGcmTagSize) throw TransformError(std::string(kGcmOpenFailed));
   auto ctx = new_ctx();
-  check(EVP_DecryptInit_ex(ctx.get(), gcm_cipher(key.size()), nullptr, nullptr, nullptr),
+  check(EVP_DecryptInit_ex(ctx.get(), aes_cipher(AesMode::kGcm, key.size()), nullptr, nullptr,
+                           nullptr),
         "GCM init");
   check(EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(nonce.size()),
                             nullptr),

@@ -140,6 +140,9 @@ TEST(ClusterFiles, ApiserverArgsAndClockOnlyWhenFollowing) {
   EXPECT_EQ(after(args, "--external-hostname"), s.fqdn);
   EXPECT_EQ(after(args, "--pod"), "kube-system/konnectivity-agent-1");
   EXPECT_EQ(after(args, "--virtual-clock-url"), "<absent>");
+  EXPECT_EQ(after(args, "--etcd-servers"), "<absent>");  // the embedded store
+  EXPECT_EQ(after(apiserver_args(s, "/d", o, e, "http://127.0.0.1:4001"), "--etcd-servers"),
+            "http://127.0.0.1:4001");
   o.follow_clock = true;
   o.clock_token_file = "/tok";
   args = apiserver_args(s, "/d", o, e);

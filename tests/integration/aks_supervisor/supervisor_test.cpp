@@ -27,36 +27,6 @@ using namespace std::chrono_literals;
 
 constexpr const char* kFqdn = "kms1-5c2b7a9e.hcp.eastus.azmk8s.io";  // World::spec("kms1")
 
-fs::path temp_dir(const std::string& name) {
-  fs::path dir =
-      fs::temp_directory_path() / ("kmslab-akssup-" + std::to_string(::getpid()) + "-" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-bool alive(pid_t pid) {
-  return fs::exists("/proc/" + std::to_string(pid));
-}
-
-std::string cmdline(pid_t pid) {
-  try {
-    return core::read_file("/proc/" + std::to_string(pid) + "/cmdline");
-  } catch (const std::exception&) {
-    return "";
-  }
-}
-
-template <class F>
-bool eventually(F&& predicate, std::chrono::milliseconds limit = 20s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (predicate()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return predicate();
-}
-
 class SupervisorTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "emulator/core/base64url.hpp"
+#include "emulator/core/files.hpp"
 #include "emulator/core/process.hpp"
 
 namespace kmslab::test {
@@ -33,7 +34,8 @@ json checked(const core::client::Response& r, const std::string& what) {
 
 }  // namespace
 
-World::World(const fs::path& dir, std::chrono::milliseconds start_timeout) {
+World::World(const fs::path& dir, std::chrono::milliseconds start_timeout,
+             const std::string& cluster_store) {
   app::Config config;
   config.data_dir = dir;
   config.port = 0;
@@ -43,6 +45,7 @@ World::World(const fs::path& dir, std::chrono::milliseconds start_timeout) {
   config.apiserver_binary = KMSLAB_APISERVER_BINARY;
   config.kms_plugin_binary = KMSLAB_KMS_PLUGIN_BINARY;
   config.aks_start_timeout = start_timeout;
+  config.aks_cluster_store = cluster_store;
   emulator_ = std::make_unique<app::Emulator>(config);
   emulator_->start();
   clock_ = std::make_unique<core::VirtualClock>(core::VirtualClock::Mode::kSystem);
@@ -154,6 +157,26 @@ core::client::Response World::call(const std::string& method, const std::string&
   if (!body.empty()) r.headers.emplace_back("Content-Type", content_type);
   if (!token.empty()) r.headers.emplace_back("Authorization", "Bearer " + token);
   return http_->send(r);
+}
+
+fs::path temp_dir(const std::string& name) {
+  fs::path dir =
+      fs::temp_directory_path() / ("kmslab-akssup-" + std::to_string(::getpid()) + "-" + name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+bool alive(pid_t pid) {
+  return fs::exists("/proc/" + std::to_string(pid));
+}
+
+std::string cmdline(pid_t pid) {
+  try {
+    return core::read_file("/proc/" + std::to_string(pid) + "/cmdline");
+  } catch (const std::exception&) {
+    return "";
+  }
 }
 
 int run(const std::string& program, const std::vector<std::string>& args,

@@ -3,10 +3,13 @@
 // AKS KMS cluster needs: a vault whose access policy lets a user-assigned identity encrypt and
 // decrypt, and RSA keys in it. Set up through the emulator's public APIs (Entra ID, ARM, Key
 // Vault, the identity admin route) over its CONNECT proxy, as a deployment script would.
+#include <unistd.h>
+
 #include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -21,7 +24,9 @@ inline constexpr const char* kTenant = "6f2a3b4c-5d6e-4f70-8192-a3b4c5d6e7f8";
 
 class World {
  public:
-  explicit World(const std::filesystem::path& dir, std::chrono::milliseconds start_timeout);
+  /// `cluster_store`: --aks-cluster-store (embedded, or etcd: a member per cluster).
+  explicit World(const std::filesystem::path& dir, std::chrono::milliseconds start_timeout,
+                 const std::string& cluster_store = "embedded");
   ~World();
 
   app::Emulator& emulator() { return *emulator_; }
@@ -52,6 +57,23 @@ class World {
   std::unique_ptr<core::client::HttpClient> http_;
   std::string vault_token_;
 };
+
+/// A fresh directory under the temp dir, named for this process and `name`.
+std::filesystem::path temp_dir(const std::string& name);
+bool alive(pid_t pid);
+/// /proc/PID/cmdline (NUL-separated), empty once the process is gone.
+std::string cmdline(pid_t pid);
+
+/// Polls `predicate` until it holds or `limit` passes; its last answer.
+template <class F>
+bool eventually(F&& predicate, std::chrono::milliseconds limit = std::chrono::seconds(20)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (predicate()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return predicate();
+}
 
 /// Runs a program to completion (bounded by `timeout`), its output in `output`; returns the
 /// wait status.

@@ -22,6 +22,22 @@ TEST(ConfigAks, Defaults) {
   EXPECT_EQ(c.lro_retry_after, 1);
   EXPECT_EQ(c.aks_second_provider, "azurekmsprovider-2");
   EXPECT_EQ(c.aks_kms_cachesize, 1000);
+  EXPECT_EQ(c.aks_cluster_store, "embedded");  // the apiserver's own SQLite store
+  EXPECT_EQ(c.etcd_binary, "");                // etcd on PATH
+}
+
+TEST(ConfigAks, ClusterStore) {
+  EXPECT_EQ(parse({"--aks-cluster-store", "etcd"}).aks_cluster_store, "etcd");
+  EXPECT_EQ(parse({"--etcd-binary", "/opt/etcd"}).etcd_binary, "/opt/etcd");
+  for (const char* bad : {"", "sqlite", "ETCD", "etcd "}) {
+    try {
+      parse({"--aks-cluster-store", bad});
+      ADD_FAILURE() << "accepted '" << bad << "'";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("must be embedded or etcd"), std::string::npos)
+          << e.what();
+    }
+  }
 }
 
 TEST(ConfigAks, ValuesAndRefusals) {
