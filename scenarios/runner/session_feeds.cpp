@@ -86,7 +86,8 @@ std::vector<Event> Session::poll_calls(SteadyTime deadline) {
         },
         [&](const json& r) { return keyvault_event(vault, r); });
   }
-  for (const auto& [name, access] : clusters_) {
+  for (const auto& cluster : clusters_) {
+    const std::string& name = cluster.first;  // a plain name: lambdas cannot capture a binding
     read(
         "cluster " + name,
         [&] {
