@@ -50,6 +50,18 @@ Result<std::shared_ptr<const crypto::KeyMaterial>> KeyVaultService::material(
   std::lock_guard l(cache_mu_);
   auto it = materials_.find(id);
   if (it == materials_.end()) {
+    // A state imported from an incident bundle without --include-key-material
+    // (emulator/app/incident/state_snapshot.hpp): the public half is all there is.
+    if (v.material.empty()) {
+      return core::ApiError{403,
+                            "Forbidden",
+                            "kmslab: the private key of " + v.name + "/" + v.version +
+                                " was not exported with this state (incident bundle made "
+                                "without --include-key-material); operations that need it "
+                                "(decrypt, unwrapKey, sign) cannot run in this replay.",
+                            std::string("KeyMaterialWithheld"),
+                            {}};
+    }
     // Bounded: parsed keys are a cache of the store, cheap to rebuild, and a vault that keeps
     // adding versions must not grow the process without limit (found by the soak test).
     if (materials_.size() >= kMaterialCacheSize) materials_.clear();
