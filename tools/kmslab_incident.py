@@ -101,7 +101,9 @@ def cluster_id(arg, endpoints):
 
 
 def cluster_dir_name(cid):
-    """emulator/aks/supervisor/cluster_files.cpp's cluster_dir_name."""
+    """emulator/aks/supervisor/cluster_files.cpp's cluster_dir_name, of the lower-case id the
+    control plane is given (aks/lifecycle.cpp)."""
+    cid = cid.lower()
     name = "".join(c.lower() if c.isalnum() or c in "-_" else "_"
                    for c in cid.rsplit("/", 1)[-1])[:24] or "cluster"
     return name + "-" + hashlib.sha256(cid.encode()).hexdigest()[:12]
@@ -126,7 +128,10 @@ def copy_cluster_files(src, out, include_key_material, notes):
     copied = []
     for path in sorted(p for p in src.rglob("*") if p.is_file() and not p.is_symlink()):
         rel = path.relative_to(src)
-        if path.name == "kubeconfig" or path.suffix in (".socket", ".db", ".db-wal", ".db-shm"):
+        # Credentials (kubeconfig, the apiserver's token), sockets and the store itself (its
+        # secrets come as stored, in stored-objects.json) stay behind.
+        if path.name in ("kubeconfig", "token") or path.suffix in (".socket", ".db") or \
+                path.name.endswith((".db-wal", ".db-shm", ".db-journal")):
             continue
         if path.stat().st_size > 4 << 20 and path.suffix != ".log":
             continue
@@ -150,40 +155,38 @@ def copy_cluster_files(src, out, include_key_material, notes):
 
 def stored_objects(src, notes):
     """The cluster's secrets as its apiserver stored them (GET /_kmslab/raw?key=...)."""
-    kubeconfig = src / "kubeconfig"
+    kubeconfig = src / "apiserver" / "kubeconfig"  # the apiserver's own, on loopback
     if not kubeconfig.exists():
         return None
-    text = kubeconfig.read_text()
-    server = re.search(r"server:\s*(\S+)", text)
-    token = re.search(r"token:\s*(\S+)", text)
-    ca = re.search(r"certificate-authority-data:\s*(\S+)", text)
-    if not server or not token or not ca:
+    try:  # the apiserver writes its kubeconfig as JSON (kmslab-apiserver's write_kubeconfig)
+        config = json.loads(kubeconfig.read_text())
+        server = config["clusters"][0]["cluster"]["server"]
+        ca = config["clusters"][0]["cluster"]["certificate-authority"]
+        token = config["users"][0]["user"]["token"]
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
         notes.append("cluster kubeconfig unreadable: stored objects not exported")
         return None
-    with tempfile.NamedTemporaryFile("wb", suffix=".crt") as f:
-        f.write(base64.b64decode(ca.group(1)))
-        f.flush()
-        api = Http(server.group(1), f.name, token.group(1))
-        try:
-            status, body = api.get("/api/v1/secrets")
-        except SystemExit:
-            notes.append("cluster apiserver not reachable: stored objects not exported")
-            return None
-        if status != 200:
-            notes.append(f"cluster apiserver listed secrets with {status}")
-            return None
-        objects = []
-        for item in json.loads(body).get("items", []):
-            meta = item.get("metadata", {})
-            key = f"/registry/secrets/{meta.get('namespace')}/{meta.get('name')}"
-            s, raw = api.get("/_kmslab/raw?key=" + urllib.parse.quote(key, safe=""))
-            if s == 200:
-                # "k8s:enc:kms:v2:azurekmsprovider:" names the provider that wrote it.
-                fields = raw.split(b":", 5)
-                prefix = b":".join(fields[:5]) + b":" if raw.startswith(b"k8s:enc:") else b""
-                objects.append({"key": key, "prefix": prefix.decode("latin-1"),
-                                "valueBase64": base64.b64encode(raw).decode()})
-        return objects
+    api = Http(server, ca, token)
+    try:
+        status, body = api.get("/api/v1/secrets")
+    except SystemExit:
+        notes.append("cluster apiserver not reachable: stored objects not exported")
+        return None
+    if status != 200:
+        notes.append(f"cluster apiserver listed secrets with {status}")
+        return None
+    objects = []
+    for item in json.loads(body).get("items", []):
+        meta = item.get("metadata", {})
+        key = f"/registry/secrets/{meta.get('namespace')}/{meta.get('name')}"
+        s, raw = api.get("/_kmslab/raw?key=" + urllib.parse.quote(key, safe=""))
+        if s == 200:
+            # "k8s:enc:kms:v2:azurekmsprovider:" names the provider that wrote it.
+            fields = raw.split(b":", 5)
+            prefix = b":".join(fields[:5]) + b":" if raw.startswith(b"k8s:enc:") else b""
+            objects.append({"key": key, "prefix": prefix.decode("latin-1"),
+                            "valueBase64": base64.b64encode(raw).decode()})
+    return objects
 
 
 def export(args):

@@ -64,6 +64,31 @@ def test_a_kms_cluster_stores_secrets_under_its_vault_key(az, emu, world, tmp_pa
     assert b"azure.akv.io" in raw.stdout
 
 
+def test_an_incident_bundle_holds_the_cluster_config_and_its_stored_ciphertexts(emu, tmp_path):
+    """tools/kmslab incident export of the running cluster (issue #13 item 5): its
+    EncryptionConfiguration and the secret as stored, no kubeconfig and no private key."""
+    import re
+    from pathlib import Path
+    repo = Path(__file__).resolve().parents[3]
+    out = subprocess.run(["/usr/bin/python3", str(repo / "tools" / "kmslab_incident.py"), "export", f"{GROUP}/run1",
+                          "--data-dir", str(emu.data_dir), "--out", str(tmp_path / "bundle")],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    bundle = tmp_path / "bundle"
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    assert "cluster/encryption-config.yaml" in manifest["files"], manifest
+    assert "azurekmsprovider" in (bundle / "cluster" / "encryption-config.yaml").read_text()
+    objects = json.loads((bundle / "stored-objects.json").read_text())["objects"]
+    db = [o for o in objects if o["key"] == "/registry/secrets/default/db"]
+    assert db and db[0]["prefix"] == "k8s:enc:kms:v2:azurekmsprovider:", objects
+    assert b"hunter2" not in base64.b64decode(db[0]["valueBase64"])
+    for path in bundle.rglob("*"):
+        assert path.name != "kubeconfig", path
+        if path.is_file():
+            assert (path.stat().st_mode & 0o777) == 0o600, path
+            assert not re.search(r"PRIVATE KEY|material\\?\":\\?\"v1:", path.read_text(errors="replace")), path
+
+
 def arm_post(emu, path):
     """An ARM POST straight to the emulator (az's cloud registration names the old port after a
     restart, so this step does without az)."""
