@@ -15,6 +15,7 @@ CLUSTER is the managed cluster's ARM id or RG/NAME. The bundle (a directory, or 
   cluster/            the cluster's EncryptionConfiguration and plugin configuration
                       (secrets in azure.json redacted), its apiserver's log tail
   stored-objects.json the cluster's secrets as stored (the k8s:enc:kms:... bytes, base64)
+  cluster-store/      the cluster apiserver's embedded store, which the replayed cluster uses
   emulator-log.txt    the tail of the emulator's request log
 Every file is owner-only (0600, directories 0700).
 
@@ -153,6 +154,26 @@ def copy_cluster_files(src, out, include_key_material, notes):
     return copied
 
 
+STORE_FILES = ("apiserver.db", "apiserver.db-wal")
+
+
+def copy_cluster_store(src, out, notes):
+    """The cluster apiserver's embedded store as it is on disk (its values as stored, KMS
+    ciphertexts included), for the replay to start the cluster on. The running apiserver holds it
+    locked, so the file and its write-ahead log are copied as they are: a write landing during
+    the copy may be missing from it."""
+    copied = []
+    for name in STORE_FILES:
+        path = src / "apiserver" / name
+        if path.is_file():
+            write_private(out / "cluster-store" / name, path.read_bytes())
+            copied.append(f"cluster-store/{name}")
+    if not copied and src.is_dir():
+        notes.append("the cluster's apiserver has no embedded store (real etcd?): only "
+                     "stored-objects.json holds its values")
+    return copied
+
+
 def stored_objects(src, notes):
     """The cluster's secrets as its apiserver stored them (GET /_kmslab/raw?key=...)."""
     kubeconfig = src / "apiserver" / "kubeconfig"  # the apiserver's own, on loopback
@@ -230,6 +251,7 @@ def export(args):
 
     src = data_dir / "clusters" / cluster_dir_name(cid)
     files += copy_cluster_files(src, work, args.include_key_material, notes)
+    files += copy_cluster_store(src, work, notes)
     objects = stored_objects(src, notes)
     if objects is not None:
         write_private(work / "stored-objects.json", json.dumps({"objects": objects}, indent=1))
@@ -293,6 +315,16 @@ def replay(args):
     if data_dir.exists() and any(data_dir.iterdir()):
         fail(f"--data-dir {data_dir} is not empty: a replay starts from the bundle alone")
     emulator = args.emulator or str(REPO / "build" / "emulator" / "kmslab-emulator")
+    store = bundle / "cluster-store"
+    if store.is_dir() and manifest.get("cluster"):
+        # The replayed cluster's apiserver starts on the exported store: its stored values are
+        # back byte for byte (the supervisor keeps a cluster's directory by its id).
+        target = data_dir / "clusters" / cluster_dir_name(manifest["cluster"]) / "apiserver"
+        for name in STORE_FILES:
+            if (store / name).is_file():
+                write_private(target / name, (store / name).read_bytes())
+        for d in (data_dir, data_dir / "clusters", target.parent, target):
+            os.chmod(d, 0o700)
     print(f"replaying {args.bundle}: cluster {manifest.get('cluster')}, data directory {data_dir}")
     if not manifest.get("keyMaterial"):
         print("  this bundle has NO key material: vaults, keys, identities and clusters come back, "

@@ -6,6 +6,7 @@
 #include <csignal>
 #include <stdexcept>
 
+#include "emulator/app/incident/stand_in_keys.hpp"
 #include "emulator/app/incident/state_routes.hpp"
 #include "emulator/app/incident/state_snapshot.hpp"
 #include "emulator/app/listener_surface.hpp"
@@ -65,7 +66,7 @@ Emulator::Emulator(Config config) : config_(std::move(config)) {
   std::optional<incident::Snapshot> imported;
   if (!config_.import_state.empty()) imported = read_import();
   store_ = store::open_store(config_.store_spec());
-  if (imported) import_state(*imported);
+  if (imported) import_state(std::move(*imported));
   if (!config_.clock_start) restore_clock();
   ca_ = std::make_unique<core::tls::CertificateAuthority>(
       core::tls::CertificateAuthority::load_or_create(config_.data_dir, core::wall_clock_now()));
@@ -301,8 +302,10 @@ incident::Snapshot Emulator::read_import() const {
   }
 }
 
-void Emulator::import_state(const incident::Snapshot& snapshot) {
+void Emulator::import_state(incident::Snapshot snapshot) {
+  size_t stand_ins = 0;
   try {
+    stand_ins = incident::make_stand_in_keys(snapshot);
     incident::load(*store_, snapshot);
   } catch (const std::exception& e) {
     throw std::runtime_error(std::string("--import-state: ") + e.what());
@@ -313,9 +316,10 @@ void Emulator::import_state(const incident::Snapshot& snapshot) {
                  {"key_material", snapshot.key_material ? "included" : "withheld"}});
   if (!snapshot.key_material) {
     const std::string why =
-        "the bundle has no key material: " + std::to_string(snapshot.withheld) +
-        " key version(s) have no private key; everything replays but decryption (decrypt, "
-        "unwrapKey, sign) of values made with them, which answers 403";
+        "the bundle has no key material: " + std::to_string(stand_ins) +
+        " key version(s) got a stand-in private key; everything replays (new values encrypt "
+        "and decrypt) but the decryption of values encrypted before the export, which answers "
+        "403 KeyMaterialWithheld";
     logger_->log(core::LogLevel::kWarn, "emulator", "replay without key material", {{"why", why}});
     std::fprintf(stderr, "kmslab-emulator: %s\n", why.c_str());
   }

@@ -74,7 +74,7 @@ class Emulator {
   std::vector<std::string> certificate_names() const;
   void restore_clock();
   incident::Snapshot read_import() const;
-  void import_state(const incident::Snapshot& snapshot);
+  void import_state(incident::Snapshot snapshot);
   void create_flag_vaults();
   void register_identity();
   void load_subnets();

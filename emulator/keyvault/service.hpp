@@ -163,6 +163,7 @@ class KeyVaultService {
   core::Result<std::shared_ptr<const crypto::KeyMaterial>> material(const std::string& vault,
                                                                     const KeyVersion& version);
   void forget_materials(const std::string& vault, const std::string& name);
+  static core::ApiError material_withheld(const KeyVersion& v, const std::string& effect);
   static constexpr size_t kMaterialCacheSize = 1024;
 
   /// The live (not deleted) key's version, or KeyNotFound.

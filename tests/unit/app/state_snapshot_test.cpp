@@ -2,6 +2,7 @@
 // without key material, the round trip into a new store, and malformed or truncated bundles
 // refused with a clear error and no change.
 #include "emulator/app/incident/state_snapshot.hpp"
+#include "emulator/app/incident/stand_in_keys.hpp"
 
 #include <gtest/gtest.h>
 
@@ -74,6 +75,29 @@ TEST_F(SnapshotTest, AReplayWithoutMaterialReadsKeysButCannotDecrypt) {
   EXPECT_EQ(dec.body["error"]["innererror"]["code"], "KeyMaterialWithheld");
   const std::string message = dec.body["error"]["message"];
   EXPECT_NE(message.find("--include-key-material"), std::string::npos) << message;
+}
+
+TEST_F(SnapshotTest, StandInKeysServeNewValuesButNotTheOldOnes) {
+  Snapshot s = parse_state(to_text(take(*store_, false)));
+  EXPECT_EQ(make_stand_in_keys(s), 1u);
+  const std::string text = to_text(s);
+  EXPECT_EQ(text.find(material_.substr(0, 64)), std::string::npos) << "a new key, not the old";
+  auto replay = store::open_store("memory");
+  load(*replay, s);
+  testing::KeyVaultHarness kv{*replay};
+  const auto fresh =
+      kv.send(verb::post, "/keys/k1//encrypt", {{"alg", "RSA-OAEP-256"}, {"value", "QkJCQg"}});
+  ASSERT_EQ(fresh.status, 200u) << fresh.raw;
+  const auto back = kv.send(verb::post, "/keys/k1//decrypt",
+                            {{"alg", "RSA-OAEP-256"}, {"value", fresh.body["value"]}});
+  ASSERT_EQ(back.status, 200u) << back.raw;
+  EXPECT_EQ(back.body["value"], "QkJCQg");
+  const auto old =
+      kv.send(verb::post, "/keys/k1//decrypt", {{"alg", "RSA-OAEP-256"}, {"value", ciphertext_}});
+  EXPECT_EQ(old.status, 403u) << old.raw;
+  EXPECT_EQ(old.body["error"]["innererror"]["code"], "KeyMaterialWithheld");
+  const std::string message = old.body["error"]["message"];
+  EXPECT_NE(message.find("before the export"), std::string::npos) << message;
 }
 
 TEST_F(SnapshotTest, AReplayWithMaterialDecryptsWhatTheOriginalEncrypted) {
