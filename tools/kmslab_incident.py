@@ -21,9 +21,10 @@ Every file is owner-only (0600, directories 0700).
 
 Without --include-key-material no private key leaves the emulator: key versions keep their
 public JWK only, the token signing key and backup secret stay behind, and nothing in the
-cluster directory that holds a private key is copied. A replay of such a bundle serves every
-vault, key, identity and cluster, but decrypt, unwrapKey and sign with those keys answer 403
-(KeyMaterialWithheld), so stored values do not decrypt; replay says so at start.
+cluster directory that holds a private key is copied. A replay of such a bundle gives each of
+those key versions a stand-in private key, so every vault, key, identity and cluster serves
+again (new values encrypt and decrypt, the plugin is healthy), but values encrypted before the
+export, the stored secrets among them, answer 403 KeyMaterialWithheld; replay says so at start.
 --include-key-material exports the keys' private material and the token signing key too:
 whoever holds the bundle can decrypt what those keys protect.
 
@@ -327,9 +328,9 @@ def replay(args):
             os.chmod(d, 0o700)
     print(f"replaying {args.bundle}: cluster {manifest.get('cluster')}, data directory {data_dir}")
     if not manifest.get("keyMaterial"):
-        print("  this bundle has NO key material: vaults, keys, identities and clusters come back, "
-              "but decrypting stored values (decrypt, unwrapKey, sign) fails with 403 "
-              "KeyMaterialWithheld")
+        print("  this bundle has NO key material: vaults, keys, identities and clusters come back "
+              "(its keys get stand-in private keys), but values encrypted before the export, the "
+              "stored secrets among them, do not decrypt (403 KeyMaterialWithheld)")
     sys.stdout.flush()
     cmd = [emulator, "--data-dir", str(data_dir), "--import-state", str(bundle), *args.rest]
     os.execv(emulator, cmd)

@@ -7,8 +7,9 @@
 // Without key material (the default) the private parts are withheld: each key version's
 // "material" (its private key) is emptied and marked "material_withheld", and the token signing
 // key and backup secret are left out (a replay makes new ones; tokens are issued again). A key
-// whose material was withheld still lists, reads and shows its public JWK; every operation that
-// needs the private key answers 403 naming what is missing.
+// whose material was withheld still lists, reads and shows its public JWK; the emulator gives it
+// a stand-in private key at import (stand_in_keys.hpp), and what was encrypted before the export
+// answers 403 KeyMaterialWithheld.
 #include <cstdint>
 #include <filesystem>
 #include <string>

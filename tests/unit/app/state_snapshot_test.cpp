@@ -21,6 +21,18 @@ void write(const std::string& path, const std::string& text) {
   std::ofstream(path) << text;
 }
 
+testing::KvResponse decrypt(testing::KeyVaultHarness& kv, const std::string& value) {
+  return kv.send(verb::post, "/keys/k1//decrypt", {{"alg", "RSA-OAEP-256"}, {"value", value}});
+}
+
+// The 403 of a key whose private half did not come with the state, `why` in its message.
+void expect_withheld(const testing::KvResponse& r, const std::string& why) {
+  EXPECT_EQ(r.status, 403u) << r.raw;
+  EXPECT_EQ(r.body["error"]["innererror"]["code"], "KeyMaterialWithheld");
+  const std::string message = r.body["error"]["message"];
+  EXPECT_NE(message.find(why), std::string::npos) << message;
+}
+
 class SnapshotTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -69,12 +81,7 @@ TEST_F(SnapshotTest, AReplayWithoutMaterialReadsKeysButCannotDecrypt) {
   const auto got = kv.send(verb::get, "/keys/k1");
   ASSERT_EQ(got.status, 200u) << got.raw;
   EXPECT_EQ(got.body["key"]["kid"], kid_);
-  const auto dec =
-      kv.send(verb::post, "/keys/k1//decrypt", {{"alg", "RSA-OAEP-256"}, {"value", ciphertext_}});
-  EXPECT_EQ(dec.status, 403u) << dec.raw;
-  EXPECT_EQ(dec.body["error"]["innererror"]["code"], "KeyMaterialWithheld");
-  const std::string message = dec.body["error"]["message"];
-  EXPECT_NE(message.find("--include-key-material"), std::string::npos) << message;
+  expect_withheld(decrypt(kv, ciphertext_), "--include-key-material");
 }
 
 TEST_F(SnapshotTest, StandInKeysServeNewValuesButNotTheOldOnes) {
@@ -88,24 +95,17 @@ TEST_F(SnapshotTest, StandInKeysServeNewValuesButNotTheOldOnes) {
   const auto fresh =
       kv.send(verb::post, "/keys/k1//encrypt", {{"alg", "RSA-OAEP-256"}, {"value", "QkJCQg"}});
   ASSERT_EQ(fresh.status, 200u) << fresh.raw;
-  const auto back = kv.send(verb::post, "/keys/k1//decrypt",
-                            {{"alg", "RSA-OAEP-256"}, {"value", fresh.body["value"]}});
+  const auto back = decrypt(kv, fresh.body["value"]);
   ASSERT_EQ(back.status, 200u) << back.raw;
   EXPECT_EQ(back.body["value"], "QkJCQg");
-  const auto old =
-      kv.send(verb::post, "/keys/k1//decrypt", {{"alg", "RSA-OAEP-256"}, {"value", ciphertext_}});
-  EXPECT_EQ(old.status, 403u) << old.raw;
-  EXPECT_EQ(old.body["error"]["innererror"]["code"], "KeyMaterialWithheld");
-  const std::string message = old.body["error"]["message"];
-  EXPECT_NE(message.find("before the export"), std::string::npos) << message;
+  expect_withheld(decrypt(kv, ciphertext_), "before the export");
 }
 
 TEST_F(SnapshotTest, AReplayWithMaterialDecryptsWhatTheOriginalEncrypted) {
   auto replay = store::open_store("memory");
   load(*replay, parse_state(to_text(take(*store_, true))));
   testing::KeyVaultHarness kv{*replay};
-  const auto dec =
-      kv.send(verb::post, "/keys/k1//decrypt", {{"alg", "RSA-OAEP-256"}, {"value", ciphertext_}});
+  const auto dec = decrypt(kv, ciphertext_);
   ASSERT_EQ(dec.status, 200u) << dec.raw;
   EXPECT_EQ(dec.body["value"], "AAAA");
 }
