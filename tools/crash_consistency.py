@@ -50,6 +50,7 @@ class Emulator:
             os.unlink(ep)
         self.proc = subprocess.Popen([self.binary, "--data-dir", self.data_dir, "--port", "0",
                                       "--vault", VAULT, "--throttling", "off",
+                                      "--audit-retention", "10000000",
                                       *(["--store", self.store] if self.store else []),
                                       "--log-file", os.path.join(self.data_dir, "log")],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -245,6 +246,17 @@ def verify(emu, token, keys, anomalies, cycle):
     store = json.loads(conn.getresponse().read())
     if store["integrity"] != "ok":
         anomalies.append(f"cycle {cycle}: store integrity: {store['integrity']}")
+    # Every acknowledged version has its KeyCreate AuditEvent record: it is written before the
+    # answer leaves, so a kill -9 cannot lose it.
+    conn = emu.connect()
+    conn.request("GET", f"/_kmslab/vaults/{VAULT}/audit-events?operation=KeyCreate")
+    audited = {r["properties"]["id"].rsplit("/", 1)[1]
+               for r in json.loads(conn.getresponse().read())["records"]
+               if r["properties"]["httpStatusCode"] == 200}
+    for key in keys:
+        if key.versions - audited:
+            anomalies.append(f"cycle {cycle}: {key.name} versions without an audit record "
+                             f"{sorted(key.versions - audited)}")
     for key in keys:
         op, value = key.pending or (None, None)
         status, live = client.call("GET", f"/keys/{key.name}")
