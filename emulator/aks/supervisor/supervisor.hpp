@@ -33,6 +33,9 @@ class ProcessSupervisor : public ControlPlanes {
   /// Blocks until the cluster's processes have stopped, then deletes its directory.
   void remove(const std::string& cluster_id) override;
   std::optional<ControlPlaneState> state(const std::string& cluster_id) const override;
+  std::optional<std::vector<pid_t>> signal_processes(const std::string& cluster_id,
+                                                     const std::string& process,
+                                                     int signal) override;
 
   /// The running processes of a cluster (tests).
   std::vector<pid_t> pids(const std::string& cluster_id) const;
