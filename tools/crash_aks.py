@@ -13,11 +13,15 @@ import re
 import signal
 import ssl
 import tempfile
+import sys
 import threading
 import time
 
 import crash_apiserver
 import crash_consistency as cc
+
+sys.path.insert(0, os.path.join(cc.REPO, "tests/integration"))
+from kmslab_harness import children_of, zombie  # noqa: E402
 
 PREFIX = b"k8s:enc:kms:v2:azurekmsprovider:"
 GROUP = f"/subscriptions/{cc.SUB}/resourceGroups/kmslab"
@@ -100,27 +104,6 @@ def serving(emu, name, timeout=60):
     raise SystemExit(f"cluster {name} did not serve again within {timeout} s: {last}")
 
 
-def cluster_processes(emu_pid):
-    out = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = open(f"/proc/{entry}/stat").read()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == emu_pid:
-            out.append(int(entry))
-    return out
-
-
-def alive(pid):
-    try:
-        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def run(args, rng):
     """One crash run with AKS clusters under the emulator; returns the process exit code."""
     data_dir = tempfile.mkdtemp(prefix="kmslab-crash-aks-")
@@ -142,7 +125,7 @@ def run(args, rng):
                                        f"{cycle} {n}", PREFIX)
         if cycle == args.cycles + 1:
             break
-        children = cluster_processes(emu.proc.pid)
+        children = children_of(emu.proc.pid)
         if len(children) < 2 * len(names):
             anomalies.append(f"cycle {cycle}: {len(children)} cluster processes for {len(names)} clusters")
         stop = threading.Event()
@@ -157,9 +140,9 @@ def run(args, rng):
         for t in threads:
             t.join()
         deadline = time.monotonic() + 20
-        while any(alive(p) for p in children) and time.monotonic() < deadline:
+        while any(not zombie(p) for p in children) and time.monotonic() < deadline:
             time.sleep(0.05)
-        if any(alive(p) for p in children):
+        if any(not zombie(p) for p in children):
             anomalies.append(f"cycle {cycle}: cluster processes outlived the emulator's kill -9")
     emu.proc.send_signal(signal.SIGTERM)
     emu.proc.wait(timeout=60)

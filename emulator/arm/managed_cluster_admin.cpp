@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include "emulator/aks/errors.hpp"
+#include "emulator/arm/cluster_restart.hpp"
 #include "emulator/arm/service.hpp"
 #include "emulator/core/json_input.hpp"
 
@@ -22,14 +23,9 @@ std::optional<std::string> string_field(const json& body, const char* name) {
   return it->get<std::string>();
 }
 
-struct RestartRequest {
-  std::string group, name, process, signal_name;
-  int signal = SIGKILL;
-};
+}  // namespace
 
-// {"cluster":"RG/NAME","process":"apiserver|kms-plugin|all","signal":"KILL|TERM"}; signal
-// defaults to KILL.
-Result<RestartRequest> parse_restart(const std::string& text) {
+Result<RestartRequest> parse_restart_request(const std::string& text) {
   const json body = core::parse_untrusted_json(text);
   const auto usage = core::errors::bad_parameter(
       "the body must be {\"cluster\": \"RESOURCE_GROUP/NAME\", \"process\": "
@@ -64,8 +60,6 @@ Result<RestartRequest> parse_restart(const std::string& text) {
   return r;
 }
 
-}  // namespace
-
 bool ArmService::grandfathered() const {
   return store_.get(kGrandfatherPrefix + core::to_lower(options_.subscription_id)).has_value();
 }
@@ -74,7 +68,7 @@ bool ArmService::grandfathered() const {
 // supervisor starts again. 404: no such cluster; 409: none of its processes runs here (ARM-only
 // control planes, a stopped or unrecoverable cluster).
 Result<Reply> ArmService::restart_cluster_processes(const std::string& body) {
-  auto r = parse_restart(body);
+  auto r = parse_restart_request(body);
   if (!r) return r.error();
   auto c = find_cluster(r->group, r->name);
   if (!c) return aks::errors::cluster_not_found(r->name, r->group);

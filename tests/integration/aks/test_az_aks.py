@@ -222,5 +222,6 @@ def test_scale_to_zero_through_vmss_is_unrecoverable(az):  # L8
                   "powerState.code") == "Stopped"
     err = az.fails("aks", "update", "-g", GROUP, "-n", "c1", "--disable-azure-keyvault-kms")
     assert "(ClusterUnrecoverable)" in err
+    assert "(ClusterUnrecoverable)" in az.fails("aks", "start", "-g", GROUP, "-n", "c1")
     az.ok("aks", "delete", "-g", GROUP, "-n", "c1", "--yes")
     assert az.tsv("aks", "list", "--query", "length(@)") == "0"

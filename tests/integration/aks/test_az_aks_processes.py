@@ -15,7 +15,8 @@ import pytest
 
 from arm_support import GROUP, emulator_fixture
 from test_az_aks import d1_table, kms_flags, new_key
-from test_az_aks_cluster import children_of, kubectl
+from kmslab_harness import children_of
+from test_az_aks_cluster import kubectl
 
 NAME = "life"
 
