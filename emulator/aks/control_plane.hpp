@@ -9,6 +9,8 @@
 // what each cluster's processes must be; the supervisor makes it so and reports back. On an
 // emulator restart the resource provider re-applies every stored cluster, so the supervisor keeps
 // no state of its own beyond each cluster's data directory.
+#include <sys/types.h>
+
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -96,6 +98,18 @@ class ControlPlanes {
   virtual void remove(const std::string& cluster_id) = 0;
   /// What the cluster's processes are doing now; nullopt for an unknown cluster.
   virtual std::optional<ControlPlaneState> state(const std::string& cluster_id) const = 0;
+  /// Sends `signal` to the cluster's running processes: "apiserver", "kms-plugin" (every
+  /// plugin) or "all"; the supervisor starts them again as after a crash. Returns the ids
+  /// signalled (empty: none of them runs now); nullopt when this implementation runs no
+  /// processes for the cluster (unknown cluster, ARM-only mode).
+  virtual std::optional<std::vector<pid_t>> signal_processes(const std::string& cluster_id,
+                                                             const std::string& process,
+                                                             int signal) {
+    (void)cluster_id;
+    (void)process;
+    (void)signal;
+    return std::nullopt;
+  }
   /// Whether any object the cluster's apiserver stores is still encrypted by the kms provider
   /// `provider_name` (its values carry that provider's prefix); nullopt when unknown. A rotation
   /// that would drop that provider waits while this says true (I8, aks.md §4). Called under the

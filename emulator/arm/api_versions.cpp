@@ -49,12 +49,13 @@ const std::vector<std::string> kNetwork = {
     "2024-03-01", "2024-05-01", "2024-07-01", "2024-10-01"};
 
 // managedClusters: the stable versions from 2022-06-01 (the first with the full KMS block,
-// aks.md §1.3; az 2.45 sends 2022-11-01) to 2025-07-01 (S1, with enableVnetIntegration), plus
-// 2016-03-30, the op-status URL's version (aks-recorded.md §1).
+// aks.md §1.3; az 2.45 sends 2022-11-01) to 2025-07-01 (S1, with enableVnetIntegration) and
+// 2025-10-01 (the default of @azure/arm-containerservice 24.1.0), plus 2016-03-30, the op-status
+// URL's version (aks-recorded.md §1).
 const std::vector<std::string> kContainerService = {
     "2016-03-30", "2022-06-01", "2022-07-01", "2022-09-01", "2022-11-01",
     "2023-01-01", "2023-05-01", "2023-10-01", "2024-02-01", "2024-05-01",
-    "2024-09-01", "2025-01-01", "2025-07-01"};
+    "2024-09-01", "2025-01-01", "2025-07-01", "2025-10-01"};
 // virtualMachineScaleSets: az 2.45's profile sends 2022-11-01 (_shared.py).
 const std::vector<std::string> kCompute = {"2021-07-01", "2021-11-01", "2022-03-01",
                                            "2022-08-01", "2022-11-01", "2023-03-01",

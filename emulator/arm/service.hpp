@@ -243,7 +243,14 @@ class ArmService {
   core::Reply with_operation_headers(const Call& call, core::Reply reply,
                                      const aks::ManagedCluster& c) const;
   aks::ValidationContext aks_context() const;
+  // managed_cluster_admin.cpp
   bool grandfathered() const;
+  core::Result<core::Reply> restart_cluster_processes(const std::string& body);
+
+  // managed_cluster_power.cpp
+  core::Result<core::Reply> stop_cluster(Call& call);
+  core::Result<core::Reply> start_cluster(Call& call);
+  core::Result<core::Reply> power_cluster(Call& call, bool start);
 
   // detector_handlers.cpp
   core::Result<core::Reply> get_detector(Call& call);

@@ -105,6 +105,17 @@ std::optional<ControlPlaneState> ProcessSupervisor::state(const std::string& clu
   return std::nullopt;
 }
 
+std::optional<std::vector<pid_t>> ProcessSupervisor::signal_processes(const std::string& cluster_id,
+                                                                      const std::string& process,
+                                                                      int signal) {
+  // Held while the cluster's thread delivers (bounded): remove() cannot destroy it meanwhile,
+  // and that thread never takes this lock.
+  std::lock_guard l(mu_);
+  const auto it = clusters_.find(cluster_id);
+  if (it == clusters_.end()) return std::nullopt;
+  return it->second->signal(process, signal, std::chrono::seconds(10));
+}
+
 std::vector<pid_t> ProcessSupervisor::pids(const std::string& cluster_id) const {
   std::lock_guard l(mu_);
   const auto it = clusters_.find(cluster_id);

@@ -36,6 +36,9 @@ class ProcessSupervisor : public ControlPlanes {
   /// GETs the cluster's apiserver's /healthz?verbose (and each failing check), /_kmslab/kms-calls
   /// and /metrics with its admin token, while it runs.
   std::optional<ControlPlaneObservation> observe(const std::string& cluster_id) const override;
+  std::optional<std::vector<pid_t>> signal_processes(const std::string& cluster_id,
+                                                     const std::string& process,
+                                                     int signal) override;
 
   /// The running processes of a cluster (tests).
   std::vector<pid_t> pids(const std::string& cluster_id) const;

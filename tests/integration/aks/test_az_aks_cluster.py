@@ -15,6 +15,7 @@ import urllib.request
 import pytest
 
 from arm_support import GROUP, SUBSCRIPTION, emulator_fixture, get_token
+from kmslab_harness import children_of, zombie
 from test_az_aks import kms_flags, new_key
 
 RG = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{GROUP}"
@@ -181,23 +182,3 @@ def test_clusters_come_back_after_a_kill_9_of_the_emulator(emu, world, tmp_path)
         assert time.monotonic() < deadline, got.stderr
         time.sleep(0.2)
     assert json.loads(got.stdout)["data"]["pw"] == "aHVudGVyMg=="
-
-
-def children_of(pid):
-    out = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = open(f"/proc/{entry}/stat").read()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                out.append(int(entry))
-    return out
-
-
-def zombie(pid):
-    try:
-        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] == "Z"
-    except OSError:
-        return True
