@@ -54,12 +54,12 @@ std::optional<ApiserverAccess> parse_kubeconfig(std::string_view text) {
   }
 }
 
-ProbeResult probe(const std::string& url, const std::string& ca_pem, const std::string& token,
-                  const core::Clock& clock, core::Rng& rng) {
+GetResult http_get(const std::string& url, const std::string& ca_pem, const std::string& token,
+                   GetTimeouts timeouts, const core::Clock& clock, core::Rng& rng) {
   core::client::ClientOptions o;
   o.ca_pem = ca_pem;
-  o.connect_timeout = std::chrono::milliseconds(1'000);
-  o.read_timeout = std::chrono::milliseconds(5'000);
+  o.connect_timeout = timeouts.connect;
+  o.read_timeout = timeouts.read;
   o.retry.max_attempts = 1;
   o.user_agent = "kmslab-aks-supervisor";
   try {
@@ -67,14 +67,21 @@ ProbeResult probe(const std::string& url, const std::string& ca_pem, const std::
     core::client::Request request;
     request.url = url;
     if (!token.empty()) request.headers.emplace_back("Authorization", "Bearer " + token);
-    const auto response = client.send(request);
-    if (response.status == 200) return {true, ""};
-    std::string body = response.body.substr(0, 2000);
-    while (!body.empty() && body.back() == '\n') body.pop_back();
-    return {false, "answered " + std::to_string(response.status) + ": " + body};
+    auto response = client.send(request);
+    return {response.status, std::move(response.body), ""};
   } catch (const std::exception& e) {
-    return {false, e.what()};
+    return {0, "", e.what()};
   }
+}
+
+ProbeResult probe(const std::string& url, const std::string& ca_pem, const std::string& token,
+                  const core::Clock& clock, core::Rng& rng) {
+  const auto got = http_get(url, ca_pem, token, {}, clock, rng);
+  if (got.status == 200) return {true, ""};
+  if (got.status == 0) return {false, got.error};
+  std::string body = got.body.substr(0, 2000);
+  while (!body.empty() && body.back() == '\n') body.pop_back();
+  return {false, "answered " + std::to_string(got.status) + ": " + body};
 }
 
 }  // namespace kmslab::aks

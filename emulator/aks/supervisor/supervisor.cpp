@@ -2,7 +2,9 @@
 
 #include <stdexcept>
 
+#include "emulator/aks/supervisor/census.hpp"
 #include "emulator/aks/supervisor/cluster_files.hpp"
+#include "emulator/aks/supervisor/probes.hpp"
 #include "emulator/core/files.hpp"
 #include "emulator/core/process.hpp"
 
@@ -102,6 +104,30 @@ std::optional<ControlPlaneState> ProcessSupervisor::state(const std::string& clu
   for (const auto& [spec, done] : early_)
     if (spec.cluster_id == cluster_id) return ControlPlaneState{};
   return std::nullopt;
+}
+
+std::optional<bool> ProcessSupervisor::provider_in_use(const std::string& cluster_id,
+                                                       const std::string& provider_name) const {
+  std::optional<ControlPlaneState> s;
+  {
+    std::lock_guard l(mu_);
+    const auto it = clusters_.find(cluster_id);
+    if (it != clusters_.end()) s = it->second->state();
+  }
+  if (!s || s->phase != ControlPlaneState::Phase::kRunning || s->apiserver_url.empty())
+    return std::nullopt;
+  // Short: a loopback apiserver answers in milliseconds; one that does not is "unknown".
+  const GetTimeouts timeouts{std::chrono::milliseconds(500), std::chrono::milliseconds(2'000)};
+  auto rng = core::make_rng(0);
+  const auto got = http_get(s->apiserver_url + kStorageProvidersPath, s->ca_pem, s->token, timeouts,
+                            clock_, *rng);
+  if (got.status != 200) {
+    log_.log(
+        core::LogLevel::kWarn, "aks-supervisor", "storage census unanswered",
+        {{"cluster", cluster_id}, {"status", std::to_string(got.status)}, {"error", got.error}});
+    return std::nullopt;
+  }
+  return census_says_in_use(nlohmann::json::parse(got.body, nullptr, false), provider_name);
 }
 
 std::vector<pid_t> ProcessSupervisor::pids(const std::string& cluster_id) const {

@@ -33,6 +33,10 @@ class ProcessSupervisor : public ControlPlanes {
   /// Blocks until the cluster's processes have stopped, then deletes its directory.
   void remove(const std::string& cluster_id) override;
   std::optional<ControlPlaneState> state(const std::string& cluster_id) const override;
+  /// Asks the cluster's apiserver for its storage census, with short timeouts (the caller holds
+  /// the resource provider's write lock); nullopt when it is not serving or does not answer.
+  std::optional<bool> provider_in_use(const std::string& cluster_id,
+                                      const std::string& provider_name) const override;
 
   /// The running processes of a cluster (tests).
   std::vector<pid_t> pids(const std::string& cluster_id) const;
