@@ -1,11 +1,12 @@
 // What the AKS supervisor parses from its children: the plugin's log (health port, listening
 // line) and the apiserver's kubeconfig; the ports file of a cluster's etcd; and the directory
-// names it derives from resource ids.
+// names it derives from resource ids; the storage census of its apiserver.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "emulator/aks/supervisor/census.hpp"
 #include "emulator/aks/supervisor/cluster_files.hpp"
 #include "emulator/aks/supervisor/etcd_member.hpp"
 #include "emulator/aks/supervisor/probes.hpp"
@@ -17,6 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (auto a = kmslab::aks::parse_kubeconfig(text); a && a->url.empty() && a->token.empty()) {
     // Empty strings are valid JSON values; nothing to check beyond not crashing.
   }
+  // An apiserver's storage census (any JSON): an answer or unknown, never a crash.
+  (void)kmslab::aks::census_says_in_use(nlohmann::json::parse(text, nullptr, false), "p");
   // Either no ports (unusable file) or two distinct non-zero ones.
   const auto ports = kmslab::aks::parse_etcd_ports(std::string(text));
   if ((ports.client == 0) != (ports.peer == 0) || (ports.client != 0 && ports.client == ports.peer))

@@ -9,6 +9,7 @@
 #include "emulator/apiserver/k8s/kinds.hpp"
 #include "emulator/apiserver/k8s/protobuf_body.hpp"
 #include "emulator/apiserver/k8s/selectors.hpp"
+#include "emulator/apiserver/k8s/storage_providers.hpp"
 
 namespace k8s = kmslab::apiserver::k8s;
 
@@ -16,6 +17,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const uint8_t pick = data[0];
   const std::string_view body(reinterpret_cast<const char*>(data + 1), size - 1);
+  // The census's prefix of a stored value: "identity", "k8s:enc:unknown" or a head of the value
+  // ending in its fifth ':'.
+  const std::string prefix = k8s::stored_prefix(body);
+  if (prefix != "identity" && prefix != "k8s:enc:unknown" &&
+      (!body.starts_with(prefix) || prefix.back() != ':' || prefix.size() > 256))
+    __builtin_trap();
   const auto& kinds = k8s::served_kinds();
   const k8s::Kind& kind = kinds[pick % kinds.size()];
   const auto mode = static_cast<k8s::FieldValidation>((pick / 4) % 3);

@@ -54,12 +54,12 @@ std::optional<ApiserverAccess> parse_kubeconfig(std::string_view text) {
   }
 }
 
-Fetched fetch(const std::string& url, const std::string& ca_pem, const std::string& token,
-              const core::Clock& clock, core::Rng& rng) {
+GetResult http_get(const std::string& url, const std::string& ca_pem, const std::string& token,
+                   GetTimeouts timeouts, const core::Clock& clock, core::Rng& rng) {
   core::client::ClientOptions o;
   o.ca_pem = ca_pem;
-  o.connect_timeout = std::chrono::milliseconds(1'000);
-  o.read_timeout = std::chrono::milliseconds(5'000);
+  o.connect_timeout = timeouts.connect;
+  o.read_timeout = timeouts.read;
   o.retry.max_attempts = 1;
   o.user_agent = "kmslab-aks-supervisor";
   try {
@@ -68,20 +68,20 @@ Fetched fetch(const std::string& url, const std::string& ca_pem, const std::stri
     request.url = url;
     if (!token.empty()) request.headers.emplace_back("Authorization", "Bearer " + token);
     auto response = client.send(request);
-    return {true, response.status, std::move(response.body), ""};
+    return {response.status, std::move(response.body), ""};
   } catch (const std::exception& e) {
-    return {false, 0, "", e.what()};
+    return {0, "", e.what()};
   }
 }
 
 ProbeResult probe(const std::string& url, const std::string& ca_pem, const std::string& token,
                   const core::Clock& clock, core::Rng& rng) {
-  const Fetched f = fetch(url, ca_pem, token, clock, rng);
-  if (!f.answered) return {false, f.error};
-  if (f.status == 200) return {true, ""};
-  std::string body = f.body.substr(0, 2000);
+  const auto got = http_get(url, ca_pem, token, {}, clock, rng);
+  if (got.status == 200) return {true, ""};
+  if (got.status == 0) return {false, got.error};
+  std::string body = got.body.substr(0, 2000);
   while (!body.empty() && body.back() == '\n') body.pop_back();
-  return {false, "answered " + std::to_string(f.status) + ": " + body};
+  return {false, "answered " + std::to_string(got.status) + ": " + body};
 }
 
 }  // namespace kmslab::aks

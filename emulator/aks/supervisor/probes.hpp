@@ -1,6 +1,7 @@
 #pragma once
 // How the supervisor tells a process serves: what its log and its files say, and one HTTP GET
 // (no retries, short timeouts: the supervisor's loop is the retry).
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -33,15 +34,18 @@ struct ProbeResult {
   bool ok = false;      // answered 200
   std::string problem;  // otherwise: "answered 503: <body>" or the transport error
 };
-struct Fetched {
-  bool answered = false;  // an HTTP answer came back
-  unsigned status = 0;
-  std::string body;
-  std::string error;  // the transport error when not answered
+struct GetTimeouts {
+  std::chrono::milliseconds connect{1'000};
+  std::chrono::milliseconds read{5'000};
 };
-/// GET `url` once (trusting `ca_pem` for https; the bearer `token` if not empty).
-Fetched fetch(const std::string& url, const std::string& ca_pem, const std::string& token,
-              const core::Clock& clock, core::Rng& rng);
+struct GetResult {
+  unsigned status = 0;  // 0: no HTTP answer, `error` says why
+  std::string body;
+  std::string error;
+};
+/// One GET of `url`, no retries (trusting `ca_pem` for https; the bearer `token` if not empty).
+GetResult http_get(const std::string& url, const std::string& ca_pem, const std::string& token,
+                   GetTimeouts timeouts, const core::Clock& clock, core::Rng& rng);
 
 /// GET `url` (trusting `ca_pem` for https; the bearer `token` if not empty).
 ProbeResult probe(const std::string& url, const std::string& ca_pem, const std::string& token,

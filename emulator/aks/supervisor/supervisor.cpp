@@ -3,7 +3,9 @@
 #include <stdexcept>
 
 #include "emulator/aks/observation.hpp"
+#include "emulator/aks/supervisor/census.hpp"
 #include "emulator/aks/supervisor/cluster_files.hpp"
+#include "emulator/aks/supervisor/probes.hpp"
 #include "emulator/core/files.hpp"
 #include "emulator/core/process.hpp"
 
@@ -116,6 +118,30 @@ std::optional<std::vector<pid_t>> ProcessSupervisor::signal_processes(const std:
   return it->second->signal(process, signal, std::chrono::seconds(10));
 }
 
+std::optional<bool> ProcessSupervisor::provider_in_use(const std::string& cluster_id,
+                                                       const std::string& provider_name) const {
+  std::optional<ControlPlaneState> s;
+  {
+    std::lock_guard l(mu_);
+    const auto it = clusters_.find(cluster_id);
+    if (it != clusters_.end()) s = it->second->state();
+  }
+  if (!s || s->phase != ControlPlaneState::Phase::kRunning || s->apiserver_url.empty())
+    return std::nullopt;
+  // Short: a loopback apiserver answers in milliseconds; one that does not is "unknown".
+  const GetTimeouts timeouts{std::chrono::milliseconds(500), std::chrono::milliseconds(2'000)};
+  auto rng = core::make_rng(0);
+  const auto got = http_get(s->apiserver_url + kStorageProvidersPath, s->ca_pem, s->token, timeouts,
+                            clock_, *rng);
+  if (got.status != 200) {
+    log_.log(
+        core::LogLevel::kWarn, "aks-supervisor", "storage census unanswered",
+        {{"cluster", cluster_id}, {"status", std::to_string(got.status)}, {"error", got.error}});
+    return std::nullopt;
+  }
+  return census_says_in_use(nlohmann::json::parse(got.body, nullptr, false), provider_name);
+}
+
 std::vector<pid_t> ProcessSupervisor::pids(const std::string& cluster_id) const {
   std::lock_guard l(mu_);
   const auto it = clusters_.find(cluster_id);
@@ -158,22 +184,22 @@ std::optional<ControlPlaneObservation> ProcessSupervisor::observe(
     return std::nullopt;
   auto rng = core::make_rng(0);
   auto get = [&](const std::string& path) {
-    return fetch(s->apiserver_url + path, s->ca_pem, s->token, clock_, *rng);
+    return http_get(s->apiserver_url + path, s->ca_pem, s->token, {}, clock_, *rng);
   };
   ControlPlaneObservation o;
-  const Fetched health = get("/healthz?verbose");
-  o.apiserver_answered = health.answered;
+  const GetResult health = get("/healthz?verbose");
+  o.apiserver_answered = health.status != 0;
   o.apiserver_problem = health.error;
-  if (!health.answered) return o;
+  if (health.status == 0) return o;
   for (const auto& check : failing_health_checks(health.body)) {
-    const Fetched one = get("/healthz/" + check);
-    o.failing_checks[check] = one.answered ? one.body.substr(0, 4000) : one.error;
+    const GetResult one = get("/healthz/" + check);
+    o.failing_checks[check] = one.status != 0 ? one.body.substr(0, 4000) : one.error;
     while (!o.failing_checks[check].empty() && o.failing_checks[check].back() == '\n')
       o.failing_checks[check].pop_back();
   }
-  if (const Fetched calls = get("/_kmslab/kms-calls"); calls.status == 200)
+  if (const GetResult calls = get("/_kmslab/kms-calls"); calls.status == 200)
     o.kms_calls = parse_kms_calls(calls.body);
-  if (const Fetched metrics = get("/metrics"); metrics.status == 200) {
+  if (const GetResult metrics = get("/metrics"); metrics.status == 200) {
     if (auto n = metric_value(metrics.body, "apiserver_storage_objects", "resource", "secrets"))
       o.stored_secrets = static_cast<int64_t>(*n);
   }

@@ -39,6 +39,10 @@ class ProcessSupervisor : public ControlPlanes {
   std::optional<std::vector<pid_t>> signal_processes(const std::string& cluster_id,
                                                      const std::string& process,
                                                      int signal) override;
+  /// Asks the cluster's apiserver for its storage census, with short timeouts (the caller holds
+  /// the resource provider's write lock); nullopt when it is not serving or does not answer.
+  std::optional<bool> provider_in_use(const std::string& cluster_id,
+                                      const std::string& provider_name) const override;
 
   /// The running processes of a cluster (tests).
   std::vector<pid_t> pids(const std::string& cluster_id) const;

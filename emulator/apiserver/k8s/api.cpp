@@ -13,6 +13,7 @@
 #include "emulator/apiserver/k8s/protobuf_body.hpp"
 #include "emulator/apiserver/k8s/selectors.hpp"
 #include "emulator/apiserver/k8s/status.hpp"
+#include "emulator/apiserver/k8s/storage_providers.hpp"
 #include "emulator/apiserver/k8s/table.hpp"
 #include "emulator/apiserver/k8s/watch.hpp"
 #include "emulator/core/base64url.hpp"
@@ -511,6 +512,7 @@ void KubeApi::register_routes(core::Router& router) {
   register_discovery(router, api);
   router.add(api, verb::get, "/_kmslab/raw", "kmslab.raw",
              [this](RequestContext& c) { return raw(c); });
+  register_storage_providers(router, api, storage_);
   register_openapi(router, api, options_.kubernetes_version);
   auto ns_of = [](const RequestContext& ctx) { return ctx.param("namespace"); };
   // The deprecated watch paths kube-apiserver still serves (before /api/v1/{resource}/{name}).

@@ -46,21 +46,30 @@ ObjectStorage::ObjectStorage(store::Store& store, std::string etcd_prefix,
 void ObjectStorage::observe_object_counts(const std::vector<std::string>& resources) {
   if (!metrics_) return;
   for (const auto& resource : resources) {
-    const std::string prefix = collection_prefix(prefix_, resource, "");
     double count = 0;
     try {
-      std::string after;
-      // Bounded by the store: every page moves `after` forward or ends.
-      while (true) {
-        auto page = store_.range(prefix, kListPage, after);
-        count += static_cast<double>(page.kvs.size());
-        if (!page.more || page.kvs.empty()) break;
-        after = page.kvs.back().key;
-      }
+      scan(resource, [&](const store::KeyValue&) {
+        ++count;
+        return true;
+      });
     } catch (const store::StoreError&) {
       count = -1;
     }
     metrics_->objects.set({resource}, count);
+  }
+}
+
+void ObjectStorage::scan(const std::string& resource,
+                         const std::function<bool(const store::KeyValue&)>& visit) {
+  const std::string prefix = collection_prefix(prefix_, resource, "");
+  std::string after;
+  // Bounded by the store: every page moves `after` forward or ends.
+  while (true) {
+    auto page = store_.range(prefix, kListPage, after);
+    for (const auto& kv : page.kvs)
+      if (!visit(kv)) return;
+    if (!page.more || page.kvs.empty()) break;
+    after = page.kvs.back().key;
   }
 }
 

@@ -87,6 +87,10 @@ class ObjectStorage {
   /// Counts the stored objects of each resource into apiserver_storage_objects (-1 when the
   /// store fails), as kube-apiserver's count poll does; pages through keys, memory bounded.
   void observe_object_counts(const std::vector<std::string>& resources);
+  /// Visits every stored value of `resource` (all namespaces), untransformed, in key order, a
+  /// page at a time (memory bounded), until `visit` returns false. Throws store::StoreError when
+  /// the store fails.
+  void scan(const std::string& resource, const std::function<bool(const store::KeyValue&)>& visit);
   /// What a stored value decodes to, resourceVersion = its mod revision (a watch event's value).
   Stored<StoredObject> decode_value(const std::string& resource, const store::KeyValue& kv) const;
 

@@ -147,6 +147,42 @@ def test_a_replayed_incident_brings_the_cluster_and_its_secret_back(emu, tmp_pat
     assert ("NO key material" in said) != material, said
 
 
+def test_second_rotation_waits_for_the_migration(az, emu, world, tmp_path):  # I8, P7, R7
+    """Rotating twice without rewriting: `az aks update` onto key3 (which drops key1, still
+    holding `db`) keeps polling an InProgress operation, the cluster shows Updating and another
+    update gets the 409; `kubectl get secrets -A -o json | kubectl replace -f -` moves `db` to
+    key2 and the waiting az returns Succeeded (aks.md §4)."""
+    key2, key3 = new_key(az, "kv-run", "k2"), new_key(az, "kv-run", "k3")
+    az.ok("aks", "update", "-g", GROUP, "-n", "run1", *kms_flags(key2))
+    waiting = subprocess.Popen(["/usr/bin/az", "aks", "update", "-g", GROUP, "-n", "run1",
+                                *kms_flags(key3)], env=az.env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while az.tsv("aks", "show", "-g", GROUP, "-n", "run1", "--query",
+                     "provisioningState") != "Updating":
+            assert time.monotonic() < deadline and waiting.poll() is None, waiting.stderr.read()
+        err = az.fails("aks", "update", "-g", GROUP, "-n", "run1", *kms_flags(key3))
+        assert "OperationNotAllowed" in err and "Another operation (Updating)" in err, err
+        assert waiting.poll() is None, "the rotation must wait while key1 holds data"
+        kubeconfig = tmp_path / "kubeconfig"
+        az.ok("aks", "get-credentials", "-g", GROUP, "-n", "run1", "--file", str(kubeconfig))
+        secrets = kubectl(emu, kubeconfig, "get", "secrets", "-A", "-o", "json")
+        assert secrets.returncode == 0, secrets.stderr
+        (tmp_path / "secrets.json").write_text(secrets.stdout)
+        replaced = kubectl(emu, kubeconfig, "replace", "-f", str(tmp_path / "secrets.json"))
+        assert replaced.returncode == 0, replaced.stderr
+        out, err = waiting.communicate(timeout=120)
+        assert waiting.returncode == 0, err
+        assert json.loads(out)["securityProfile"]["azureKeyVaultKms"]["keyId"] == key3
+    finally:
+        if waiting.poll() is None:
+            waiting.kill()
+            waiting.wait()
+    got = kubectl(emu, kubeconfig, "get", "secret", "db", "-o", "jsonpath={.data.pw}")
+    assert got.returncode == 0 and got.stdout == "aHVudGVyMg==", got.stderr
+
+
 def arm_post(emu, path):
     """An ARM POST straight to the emulator (az's cloud registration names the old port after a
     restart, so this step does without az)."""

@@ -141,6 +141,11 @@ TEST_F(SupervisorTest, ClusterLifecycle) {
 
   kubectl(st, false, {"create", "secret", "generic", "s1", "--from-literal=k=v1"});
   EXPECT_EQ(raw(st, "s1").rfind("k8s:enc:kms:v2:azurekmsprovider:", 0), 0u);
+  // I8: the apiserver's census says which providers the stored data needs.
+  auto& sup = world_->supervisor();
+  EXPECT_EQ(sup.provider_in_use(s.cluster_id, "azurekmsprovider"), std::optional<bool>(true));
+  EXPECT_EQ(sup.provider_in_use(s.cluster_id, "azurekmsprovider-2"), std::optional<bool>(false));
+  EXPECT_EQ(sup.provider_in_use("/no/such/cluster", "azurekmsprovider"), std::nullopt);
   // By name through the proxy: the apiserver's certificate covers the FQDN (--external-hostname).
   EXPECT_EQ(kubectl(st, true, {"get", "secret", "s1", "-o", "jsonpath={.data.k}"}), "djE=");
   EXPECT_NE(kubectl(st, true, {"get", "pods", "-n", "kube-system"}).find("konnectivity-agent"),
@@ -177,6 +182,14 @@ TEST_F(SupervisorTest, ClusterLifecycle) {
   EXPECT_EQ(processes(s.cluster_id, "kmslab-kms-plugin").size(), 2u);
   kubectl(st, false, {"create", "secret", "generic", "s2", "--from-literal=k=v2"});
   EXPECT_EQ(raw(st, "s2").rfind("k8s:enc:kms:v2:azurekmsprovider-2:", 0), 0u);
+  EXPECT_EQ(sup.provider_in_use(s.cluster_id, "azurekmsprovider"), std::optional<bool>(true));
+  EXPECT_EQ(sup.provider_in_use(s.cluster_id, "azurekmsprovider-2"), std::optional<bool>(true));
+  // Migrated (the replace pipeline rewrites s1 with the write provider): the old one is free.
+  const std::string s1 = kubectl(st, false, {"get", "secret", "s1", "-o", "json"});
+  core::write_file_atomic(*dir_ / "s1.json", s1, 0600);
+  kubectl(st, false, {"replace", "-f", (*dir_ / "s1.json").string()});
+  EXPECT_EQ(raw(st, "s1").rfind("k8s:enc:kms:v2:azurekmsprovider-2:", 0), 0u);
+  EXPECT_EQ(sup.provider_in_use(s.cluster_id, "azurekmsprovider"), std::optional<bool>(false));
   EXPECT_EQ(kubectl(st, false, {"get", "secret", "s1", "-o", "jsonpath={.data.k}"}), "djE=");
 
   // Disable: identity writes, the plugins (unchanged, not restarted) still read.
@@ -198,6 +211,7 @@ TEST_F(SupervisorTest, ClusterLifecycle) {
   s.running = false;
   const auto all = world_->supervisor().pids(s.cluster_id);
   EXPECT_EQ(apply(s).phase, Phase::kStopped);
+  EXPECT_EQ(sup.provider_in_use(s.cluster_id, "azurekmsprovider-2"), std::nullopt);
   for (pid_t p : all) EXPECT_FALSE(alive(p)) << p;
   int ws = 0;
   kubectl(st, true, {"get", "secret", "s1"}, &ws);
