@@ -126,7 +126,7 @@ def kubectl_writer(api, secrets, rng, stop, counters, lock):
         s.pending = []
 
 
-def verify(api, secrets, anomalies, cycle):
+def verify(api, secrets, anomalies, cycle, prefix=PREFIX):
     conn = api.connect()
     for s in secrets:
         status, data = api.request(conn, "GET", s.path)
@@ -137,8 +137,8 @@ def verify(api, secrets, anomalies, cycle):
             seen = base64.b64decode(json.loads(data)["data"]["v"]).decode()
             raw_status, raw = api.request(conn, "GET", "/_kmslab/raw?key=" +
                                           urllib.parse.quote(f"/registry/secrets/default/{s.name}"))
-            if raw_status != 200 or not raw.startswith(PREFIX):
-                anomalies.append(f"cycle {cycle}: {s.name} is not stored under {PREFIX!r}: {raw[:40]!r}")
+            if raw_status != 200 or not raw.startswith(prefix):
+                anomalies.append(f"cycle {cycle}: {s.name} is not stored under {prefix!r}: {raw[:40]!r}")
         else:
             anomalies.append(f"cycle {cycle}: GET {s.name} answered {status}: {data[:200]!r}")
             continue

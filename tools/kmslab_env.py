@@ -172,8 +172,11 @@ def az_steps(config, creds, login):
     steps = [["az", "cloud", "register", "-n", CLOUD, "--cloud-config", json.dumps(config)],
              ["az", "cloud", "set", "-n", CLOUD]]
     if login == "sp":
-        steps.append(["az", "login", "--service-principal", "-u", creds["appId"], "-p",
-                      creds["password"], "--tenant", creds["tenant"]])
+        # One token: a secret that starts with '-' is otherwise read as an option, and az
+        # stops with "argument --password/-p: expected one argument" (az login --help says
+        # to write -p=secret then).
+        steps.append(["az", "login", "--service-principal", "-u", creds["appId"],
+                      "--password=" + creds["password"], "--tenant", creds["tenant"]])
     elif login == "identity":
         steps.append(["az", "login", "--identity"])
     return steps

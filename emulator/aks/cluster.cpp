@@ -137,6 +137,7 @@ json ManagedCluster::to_json() const {
           {"kubeletObjectId", kubelet_object_id},
           {"broken", broken},
           {"brokenReason", broken_reason},
+          {"stopped", stopped},
           {"operation", operation.to_json()}};
 }
 
@@ -158,6 +159,7 @@ ManagedCluster ManagedCluster::from_json(const json& j) {
   c.kubelet_object_id = j.at("kubeletObjectId").get<std::string>();
   c.broken = j.at("broken").get<bool>();
   c.broken_reason = j.at("brokenReason").get<std::string>();
+  c.stopped = j.value("stopped", false);  // absent in records written before stop/start
   c.operation = Operation::from_json(j.at("operation"));
   return c;
 }

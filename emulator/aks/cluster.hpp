@@ -41,7 +41,8 @@ struct Operation {
   int64_t start = 0, end = 0;         // epoch milliseconds
   std::string error_code, error_message;
   nlohmann::json error_details = nlohmann::json::array();
-  /// The state provisioningState holds while it runs: Creating | Updating | Upgrading.
+  /// The state provisioningState holds while it runs: Creating | Updating | Upgrading |
+  /// Stopping | Starting.
   std::string running_state = "Creating";
   /// A rotation waiting for the previous key's data to be migrated before it drops the
   /// oldest key (I8): the spec is applied once the wait ends.
@@ -73,6 +74,7 @@ struct ManagedCluster {
   std::string kubelet_client_id, kubelet_object_id;
   bool broken = false;  // scaled to zero through the VMSS API (L8): unrecoverable
   std::string broken_reason;
+  bool stopped = false;  // az aks stop: processes stopped until az aks start (powerState)
   Operation operation;
 
   std::string lower_id() const;
@@ -80,6 +82,8 @@ struct ManagedCluster {
   std::string fqdn() const;
   KmsSettings kms() const { return KmsSettings::from_properties(properties); }
   bool vnet_integration() const;
+  /// powerState.code: Stopped after az aks stop, or when scaled to zero through the VMSS API.
+  bool powered_off() const { return stopped || broken; }
   std::string api_server_subnet_id(const std::string& subscription_id) const;
 
   nlohmann::json to_json() const;

@@ -9,7 +9,11 @@
 // what each cluster's processes must be; the supervisor makes it so and reports back. On an
 // emulator restart the resource provider re-applies every stored cluster, so the supervisor keeps
 // no state of its own beyond each cluster's data directory.
+#include <sys/types.h>
+
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,6 +62,29 @@ struct ControlPlaneState {
   std::string token;          // the bearer token of the cluster's admin kubeconfig
 };
 
+/// One plugin call as the cluster's apiserver logged it (GET /_kmslab/kms-calls).
+struct KmsCallRecord {
+  uint64_t seq = 0;
+  std::string time;      // RFC 3339 on the cluster's (virtual) clock
+  std::string provider;  // the EncryptionConfiguration's provider name
+  std::string method;    // "/v2.KeyManagementService/Status", ...
+  std::string code;      // gRPC code name: "OK", "Unavailable", "Internal", ...
+  double seconds = 0;
+  std::string error;  // the plugin's message when not OK
+};
+
+/// What a cluster's apiserver says about its KMS plugins right now: the evidence of the KMS
+/// detector (emulator/aks/detector.hpp).
+struct ControlPlaneObservation {
+  bool apiserver_answered = false;  // /healthz answered at all
+  std::string apiserver_problem;    // otherwise the transport error
+  /// /healthz?verbose checks that failed, by name, with /healthz/{name}'s reason.
+  std::map<std::string, std::string> failing_checks;
+  std::vector<KmsCallRecord> kms_calls;  // oldest first
+  /// apiserver_storage_objects{resource="secrets"} from /metrics, when it could be read.
+  std::optional<int64_t> stored_secrets;
+};
+
 class ControlPlanes {
  public:
   virtual ~ControlPlanes() = default;
@@ -71,6 +98,18 @@ class ControlPlanes {
   virtual void remove(const std::string& cluster_id) = 0;
   /// What the cluster's processes are doing now; nullopt for an unknown cluster.
   virtual std::optional<ControlPlaneState> state(const std::string& cluster_id) const = 0;
+  /// Sends `signal` to the cluster's running processes: "apiserver", "kms-plugin" (every
+  /// plugin) or "all"; the supervisor starts them again as after a crash. Returns the ids
+  /// signalled (empty: none of them runs now); nullopt when this implementation runs no
+  /// processes for the cluster (unknown cluster, ARM-only mode).
+  virtual std::optional<std::vector<pid_t>> signal_processes(const std::string& cluster_id,
+                                                             const std::string& process,
+                                                             int signal) {
+    (void)cluster_id;
+    (void)process;
+    (void)signal;
+    return std::nullopt;
+  }
   /// Whether any object the cluster's apiserver stores is still encrypted by the kms provider
   /// `provider_name` (its values carry that provider's prefix); nullopt when unknown. A rotation
   /// that would drop that provider waits while this says true (I8, aks.md §4). Called under the
@@ -79,6 +118,12 @@ class ControlPlanes {
                                               const std::string& provider_name) const {
     (void)cluster_id;
     (void)provider_name;
+    return std::nullopt;
+  }
+  /// Asks the cluster's running apiserver (blocking, short timeouts); nullopt when no apiserver
+  /// runs for it (unknown cluster, stopped, ARM-only). Never called under the RP's write lock.
+  virtual std::optional<ControlPlaneObservation> observe(const std::string& cluster_id) const {
+    (void)cluster_id;
     return std::nullopt;
   }
 };

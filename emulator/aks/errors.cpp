@@ -78,6 +78,37 @@ ApiError upgrade_blocked_kms_v1(const std::string& from, const std::string& to) 
                  "again (KMS v2).");
 }
 
+// rancher/dashboard#11884 quotes the RP: {"code":"OperationNotAllowed","message":"Upgrading
+// Kubernetes version 1.28.12 to 1.30.2 is not allowed. Available upgrades: [1.29.7 ...]. Please
+// see https://aka.ms/aks-supported-k8s-ver for version details."} (HTTP status 400 [U]).
+ApiError version_skip(const std::string& from, const std::string& to,
+                      const std::vector<std::string>& available) {
+  std::string list;
+  for (const auto& v : available) list += (list.empty() ? "" : " ") + v;
+  return bad("OperationNotAllowed", "Upgrading Kubernetes version " + from + " to " + to +
+                                        " is not allowed. Available upgrades: [" + list +
+                                        "]. Please see https://aka.ms/aks-supported-k8s-ver for "
+                                        "version details.");
+}
+
+// Azure/AKS#1871 quotes the RP's detail for a second stop: "managed cluster is in
+// (Succeeded,Stopped) state, stopping cannot be performed" (400; the code is not shown [U]).
+ApiError power_state_conflict(const std::string& provisioning, const std::string& power,
+                              bool start) {
+  return bad("BadRequest", "Managed cluster is in (" + provisioning + "," + power + ") state, " +
+                               (start ? "starting" : "stopping") + " cannot be performed");
+}
+
+// I10 (MicrosoftDocs/azure-aks-docs#30): with KMS on a private key vault and no API Server VNet
+// Integration "you can't stop and then start the cluster". The RP's text is unknown [U].
+ApiError stop_private_vault_without_vnet(const std::string& name, bool start) {
+  return bad("OperationNotAllowed",
+             std::string(start ? "Starting" : "Stopping") + " managed cluster '" + name +
+                 "' is not supported: Azure Key Vault KMS uses a private key vault and the "
+                 "cluster does not use API Server VNet Integration, so it could not be started "
+                 "again. Enable API Server VNet Integration first.");
+}
+
 ApiError version_invalid(const std::string& version) {
   return bad("InvalidParameter", "The value of parameter kubernetesVersion '" + version +
                                      "' is invalid: expected MAJOR.MINOR or MAJOR.MINOR.PATCH.");

@@ -3,6 +3,7 @@
 // core::to_reply). Real texts where a public capture shows them (aks.md §2.2, aks-recorded.md
 // §2: I1-I5); "[U]" marks codes and messages kmslab chose where none is known.
 #include <string>
+#include <vector>
 
 #include "emulator/core/api_error.hpp"
 
@@ -23,8 +24,13 @@ ApiError vnet_integration_required();                       // I4, real text, co
 ApiError resource_id_mismatch(const std::string& id, const std::string& vault);   // [U]
 ApiError network_access_change();                                                 // [U]
 ApiError upgrade_blocked_kms_v1(const std::string& from, const std::string& to);  // [U]
-ApiError version_invalid(const std::string& version);                             // [U]
-ApiError version_downgrade(const std::string& from, const std::string& to);       // [U]
+ApiError version_skip(const std::string& from, const std::string& to,
+                      const std::vector<std::string>& available);
+ApiError power_state_conflict(const std::string& provisioning, const std::string& power,
+                              bool start);
+ApiError stop_private_vault_without_vnet(const std::string& name, bool start);
+ApiError version_invalid(const std::string& version);                        // [U]
+ApiError version_downgrade(const std::string& from, const std::string& to);  // [U]
 ApiError vault_not_found(const std::string& vault);  // recorded transient text, code [U]
 ApiError cross_tenant_vault(const std::string& vault, const std::string& tenant);  // [U]
 ApiError vault_network_blocked(const std::string& vault_url);                      // [U]

@@ -55,7 +55,7 @@ ControlPlaneSpec spec_of(const ManagedCluster& cluster, const std::string& tenan
   }
   spec.identity_first = !cluster.kms().enabled && !cluster.keys.empty();
   if (!cluster.vnet_integration()) spec.pods.push_back("kube-system/konnectivity-agent");
-  spec.running = !cluster.broken;
+  spec.running = !cluster.powered_off();
   return spec;
 }
 

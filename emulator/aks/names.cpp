@@ -90,11 +90,27 @@ std::optional<KubeVersion> parse_kube_version(const std::string& text) {
     v.patch = *patch;
     return v;
   }
+  v.patch = latest_patch(v.minor).value_or(0);
+  return v;
+}
+
+std::optional<int> latest_patch(int minor) {
   static const std::map<int, int> kLatestPatch = {{24, 15}, {25, 11}, {26, 6}, {27, 3},
                                                   {28, 5},  {29, 4},  {30, 3}, {31, 1}};
-  auto it = kLatestPatch.find(v.minor);
-  if (it != kLatestPatch.end()) v.patch = it->second;
-  return v;
+  auto it = kLatestPatch.find(minor);
+  if (it == kLatestPatch.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<std::string> available_upgrades(const KubeVersion& from) {
+  std::vector<std::string> out;
+  const auto add_minor = [&](int minor, int above) {
+    for (int p = latest_patch(minor).value_or(0); p > above; --p)
+      out.push_back(KubeVersion{from.major, minor, p}.to_string());
+  };
+  add_minor(from.minor + 1, -1);
+  add_minor(from.minor, from.patch);
+  return out;
 }
 
 std::string fqdn_hash(const std::string& lower_id) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace kmslab::aks {
 
@@ -25,6 +26,11 @@ struct KubeVersion {
 /// "1.27" or "1.27.3"; nullopt otherwise. A minor-only version gets the patch AKS would pick
 /// (a small table of AKS patch releases of the era [U]; ".0" beyond it).
 std::optional<KubeVersion> parse_kube_version(const std::string& text);
+/// The newest patch of 1.MINOR in that table; nullopt beyond it.
+std::optional<int> latest_patch(int minor);
+/// What `az aks get-upgrades` would offer from `from`: the next minor's patches, then newer
+/// patches of its own minor, newest first (AKS lists the region's releases [U]: the table above).
+std::vector<std::string> available_upgrades(const KubeVersion& from);
 
 /// The default when a create sends kubernetesVersion "" (az 2.45 does) [U: AKS's default moves].
 inline constexpr const char* kDefaultKubernetesVersion = "1.26.6";

@@ -103,6 +103,10 @@ std::optional<ApiError> check_versions(const ManagedCluster* old, const ManagedC
   if (std::tie(to->major, to->minor) < std::tie(from->major, from->minor)) {
     return errors::version_downgrade(from->to_string(), to->to_string());
   }
+  // Minor versions are not skipped (aks.md §3.4 [D]).
+  if (to->major == from->major && to->minor > from->minor + 1) {
+    return errors::version_skip(from->to_string(), to->to_string(), available_upgrades(*from));
+  }
   // V2 / I9: a KMS v1 cluster does not cross 1.27.
   const bool v1 =
       old->kms().enabled && !old->keys.empty() && old->keys.front().kms_api_version == 1;

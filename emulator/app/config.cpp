@@ -53,6 +53,10 @@ po::options_description describe() {
     ("clock-max-steps", po::value<size_t>()->default_value(100000),
      "due instants one advance steps through one by one; past them the rest of the interval "
      "runs at once (the spin guard)")
+    ("import-state", po::value<std::string>()->default_value(""),
+     "load an incident bundle's state (a bundle directory or its state.json, from `tools/kmslab "
+     "incident export`) into a NEW data directory at start; a bundle without key material loads "
+     "everything but the keys' private material (operations needing it answer 403)")
     ("seed", po::value<uint64_t>()->default_value(0),
      "seed that reproduces ids, names, key versions, request ids and ordering (0 = "
      "cryptographic randomness). Never key material, secrets, ciphertexts or /rng bytes: those "
@@ -116,6 +120,9 @@ po::options_description describe() {
      "key CREATE requests per vault per 10 s (HSM keys count double)")
     ("throttle-other", po::value<int>()->default_value(4000),
      "other key requests per vault per 10 s, weighted (RSA-3072 x4, RSA-4096 x8, HSM x2)")
+    ("audit-retention", po::value<long long>()->default_value(10000),
+     "AuditEvent records kept per vault (GET /_kmslab/vaults/NAME/audit-events), the oldest "
+     "dropped first; 0: no audit log")
     ("subscription", po::value<std::string>()->default_value("3b7c1d2e-4f5a-4b6c-8d7e-9f0a1b2c3d4e"),
      "the ARM subscription id (GUID) the emulated account owns")
     ("resource-group", po::value<std::string>()->default_value("kmslab"),
@@ -193,6 +200,7 @@ std::optional<Config> parse_flags(int argc, char** argv) {
   c.proxy_port = (c.port == 0 && vm["proxy-port"].defaulted()) ? 0 : port_value(vm, "proxy-port");
   c.plain_http = vm["plain-http"].as<bool>();
   c.store = vm["store"].as<std::string>();
+  c.import_state = vm["import-state"].as<std::string>();
   if (vm.count("host-name")) c.host_names = vm["host-name"].as<std::vector<std::string>>();
   c.clock_mode = core::flags::clock_mode(vm);
   if (const auto start = vm["clock-start"].as<std::string>(); !start.empty()) {
@@ -261,6 +269,9 @@ std::optional<Config> parse_flags(int argc, char** argv) {
   if (c.throttle_create < 1 || c.throttle_other < 1) {
     throw std::invalid_argument("--throttle-create and --throttle-other must be at least 1");
   }
+  const long long audit_retention = vm["audit-retention"].as<long long>();
+  if (audit_retention < 0) throw std::invalid_argument("--audit-retention must be 0 or more");
+  c.audit_retention = static_cast<size_t>(audit_retention);
   c.subscription_id = vm["subscription"].as<std::string>();
   c.resource_group = vm["resource-group"].as<std::string>();
   c.directory = vm["directory"].as<std::string>();

@@ -18,7 +18,8 @@ struct Config {
   uint16_t port = 8443;
   uint16_t proxy_port = 8444;
   bool plain_http = false;
-  std::string store;  // empty: sqlite:<data_dir>/store.db
+  std::string store;         // empty: sqlite:<data_dir>/store.db
+  std::string import_state;  // an incident bundle loaded into the new store at start
   std::vector<std::string> host_names;
   core::VirtualClock::Mode clock_mode = core::VirtualClock::Mode::kSystem;
   std::optional<core::TimePoint> clock_start;
@@ -48,8 +49,9 @@ struct Config {
   std::string auth = "strict";  // strict | lenient
   std::string admin_token;      // empty: the admin API needs no token
   bool throttling = true;
-  int throttle_create = 20;   // per vault per 10 s window
-  int throttle_other = 4000;  // per vault per 10 s window (RSA-2048 / EC weight 1)
+  int throttle_create = 20;        // per vault per 10 s window
+  int throttle_other = 4000;       // per vault per 10 s window (RSA-2048 / EC weight 1)
+  size_t audit_retention = 10000;  // AuditEvent records per vault; 0 = none
   // Identity, ARM, network
   std::string subscription_id = "3b7c1d2e-4f5a-4b6c-8d7e-9f0a1b2c3d4e";
   std::string resource_group = "kmslab";  // where --vault vaults live in ARM

@@ -6,6 +6,9 @@
 #include <csignal>
 #include <stdexcept>
 
+#include "emulator/app/incident/stand_in_keys.hpp"
+#include "emulator/app/incident/state_routes.hpp"
+#include "emulator/app/incident/state_snapshot.hpp"
 #include "emulator/app/listener_surface.hpp"
 #include "emulator/core/admin.hpp"
 #include "emulator/core/files.hpp"
@@ -60,7 +63,11 @@ Emulator::Emulator(Config config) : config_(std::move(config)) {
     clock_->set(*config_.clock_start);
   }
   rng_ = core::make_rng(config_.seed);
+  // A bad bundle is refused before the store exists: nothing is left behind.
+  std::optional<incident::Snapshot> imported;
+  if (!config_.import_state.empty()) imported = read_import();
   store_ = store::open_store(config_.store_spec());
+  if (imported) import_state(std::move(*imported));
   if (!config_.clock_start) restore_clock();
   ca_ = std::make_unique<core::tls::CertificateAuthority>(
       core::tls::CertificateAuthority::load_or_create(config_.data_dir, core::wall_clock_now()));
@@ -79,6 +86,7 @@ Emulator::Emulator(Config config) : config_(std::move(config)) {
       std::make_unique<identity::TokenVerifier>(signing_key_, *clock_, config_.auth == "lenient");
   load_subnets();
   register_network_admin(admin);
+  incident::register_state_routes(router_, admin, *store_, config_.admin_token);
   vaults_ = std::make_unique<keyvault::VaultRegistry>(*store_);
   create_flag_vaults();
   keyvault::KeyVaultOptions kv;
@@ -100,8 +108,10 @@ Emulator::Emulator(Config config) : config_(std::move(config)) {
   kv.throttle.rsa3072_per_window = std::max(1, config_.throttle_other / 4);
   kv.throttle.rsa4096_per_window = std::max(1, config_.throttle_other / 8);
   kv.throttle.other_per_window = config_.throttle_other;
+  kv.audit_retention = config_.audit_retention;
   keyvault_ = std::make_unique<keyvault::KeyVaultService>(*store_, *clock_, *rng_, *vaults_, kv);
   keyvault_->register_routes(router_);
+  keyvault_->register_admin_routes(router_, admin);
   keyvault_->resume_timers();
   register_arm(admin);
   dispatcher_ = std::make_unique<core::Dispatcher>(router_, *clock_, *rng_, *logger_, metrics_);
@@ -294,6 +304,39 @@ std::vector<std::string> Emulator::certificate_names() const {
   }
   names.insert(names.end(), config_.host_names.begin(), config_.host_names.end());
   return names;
+}
+
+// --import-state: an incident bundle's state, into a store that holds none yet. Said at start when
+// the bundle has no key material, since stored values will not decrypt.
+incident::Snapshot Emulator::read_import() const {
+  try {
+    return incident::read_bundle(config_.import_state);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("--import-state: ") + e.what());
+  }
+}
+
+void Emulator::import_state(incident::Snapshot snapshot) {
+  size_t stand_ins = 0;
+  try {
+    stand_ins = incident::make_stand_in_keys(snapshot);
+    incident::load(*store_, snapshot);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("--import-state: ") + e.what());
+  }
+  logger_->info("emulator", "state imported",
+                {{"bundle", config_.import_state},
+                 {"entries", std::to_string(snapshot.entries.size())},
+                 {"key_material", snapshot.key_material ? "included" : "withheld"}});
+  if (!snapshot.key_material) {
+    const std::string why =
+        "the bundle has no key material: " + std::to_string(stand_ins) +
+        " key version(s) got a stand-in private key; everything replays (new values encrypt "
+        "and decrypt) but the decryption of values encrypted before the export, which answers "
+        "403 KeyMaterialWithheld";
+    logger_->log(core::LogLevel::kWarn, "emulator", "replay without key material", {{"why", why}});
+    std::fprintf(stderr, "kmslab-emulator: %s\n", why.c_str());
+  }
 }
 
 // The virtual time survives a restart: a vault whose keys expired after "advance 400d" must not

@@ -13,6 +13,7 @@
 #include "emulator/aks/arm_only_control_planes.hpp"
 #include "emulator/aks/supervisor/supervisor.hpp"
 #include "emulator/app/config.hpp"
+#include "emulator/app/incident/state_snapshot.hpp"
 #include "emulator/arm/service.hpp"
 #include "emulator/core/client/clock_link.hpp"
 #include "emulator/core/clock.hpp"
@@ -72,6 +73,8 @@ class Emulator {
  private:
   std::vector<std::string> certificate_names() const;
   void restore_clock();
+  incident::Snapshot read_import() const;
+  void import_state(incident::Snapshot snapshot);
   void create_flag_vaults();
   void register_identity();
   void load_subnets();

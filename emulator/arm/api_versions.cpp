@@ -49,16 +49,25 @@ const std::vector<std::string> kNetwork = {
     "2024-03-01", "2024-05-01", "2024-07-01", "2024-10-01"};
 
 // managedClusters: the stable versions from 2022-06-01 (the first with the full KMS block,
-// aks.md §1.3; az 2.45 sends 2022-11-01) to 2025-07-01 (S1, with enableVnetIntegration), plus
-// 2016-03-30, the op-status URL's version (aks-recorded.md §1).
+// aks.md §1.3; az 2.45 sends 2022-11-01) to 2025-07-01 (S1, with enableVnetIntegration) and
+// 2025-10-01 (the default of @azure/arm-containerservice 24.1.0), plus 2016-03-30, the op-status
+// URL's version (aks-recorded.md §1).
 const std::vector<std::string> kContainerService = {
     "2016-03-30", "2022-06-01", "2022-07-01", "2022-09-01", "2022-11-01",
     "2023-01-01", "2023-05-01", "2023-10-01", "2024-02-01", "2024-05-01",
-    "2024-09-01", "2025-01-01", "2025-07-01"};
+    "2024-09-01", "2025-01-01", "2025-07-01", "2025-10-01"};
 // virtualMachineScaleSets: az 2.45's profile sends 2022-11-01 (_shared.py).
 const std::vector<std::string> kCompute = {"2021-07-01", "2021-11-01", "2022-03-01",
                                            "2022-08-01", "2022-11-01", "2023-03-01",
                                            "2023-09-01", "2024-03-01", "2024-07-01"};
+
+// managedClusters/detectors (AppLens): what public clients send (aks-mcp 2024-08-01, the AKS
+// docs' `az rest` 2025-10-01), and the managedClusters versions [U: the RP's full list].
+const std::vector<std::string> kDetectors = [] {
+  std::vector<std::string> v = kContainerService;
+  v.insert(v.end(), {"2024-08-01", "2025-10-01"});
+  return v;
+}();
 
 const char* type_name(Api api) {
   switch (api) {
@@ -76,6 +85,8 @@ const char* type_name(Api api) {
       return "managedClusters";
     case Api::kCompute:
       return "virtualMachineScaleSets";
+    case Api::kDetectors:
+      return "managedClusters/detectors";
     default:
       return "";
   }
@@ -109,6 +120,8 @@ const std::vector<std::string>& supported_api_versions(Api api) {
       return kContainerService;
     case Api::kCompute:
       return kCompute;
+    case Api::kDetectors:
+      return kDetectors;
   }
   return kResources;
 }

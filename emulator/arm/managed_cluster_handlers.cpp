@@ -24,7 +24,6 @@ namespace {
 
 const std::string kClusterPrefix = "/aks/clusters/";
 const std::string kEgressKey = "/aks/egress";
-const std::string kGrandfatherPrefix = "/aks/konnectivity-private/";
 const std::string kPePrefix = "/arm/pe/";  // private_link_handlers.cpp's records
 
 std::string cluster_id(const std::string& sub, const std::string& group, const std::string& name) {
@@ -84,10 +83,6 @@ std::vector<aks::ManagedCluster> ArmService::all_clusters() const {
 void ArmService::save_cluster(const aks::ManagedCluster& c, std::vector<store::Op> with) {
   with.push_back(store::Op::put(kClusterPrefix + c.lower_id(), c.to_json().dump()));
   store_.txn({{}, std::move(with), {}});
-}
-
-bool ArmService::grandfathered() const {
-  return store_.get(kGrandfatherPrefix + core::to_lower(options_.subscription_id)).has_value();
 }
 
 aks::ValidationContext ArmService::aks_context() const {
@@ -159,12 +154,17 @@ void ArmService::connect_private_vault(const aks::ManagedCluster& c) {
   store_.put(kPePrefix + core::to_lower(pe_id), pe.dump());
 }
 
-// With API Server VNet Integration the plugins' traffic leaves from the API server subnet.
+// With API Server VNet Integration the plugins' traffic leaves from the API server subnet. A
+// private key on a Konnectivity cluster (N2's grandfathered subscriptions) goes through the
+// cluster's VNet too, to the private endpoint AKS placed there (one subnet id for both [U]).
 void ArmService::register_subnet(const aks::ManagedCluster& c) {
   if (!options_.subnets || c.egress_address.empty()) return;
   auto range = core::parse_ipv4_cidr(c.egress_address);
   if (!range) return;
-  if (c.vnet_integration()) {
+  const bool private_key = std::any_of(c.keys.begin(), c.keys.end(), [](const aks::KeySlot& k) {
+    return k.network_access == "Private";
+  });
+  if (c.vnet_integration() || private_key) {
     options_.subnets->set(*range, c.api_server_subnet_id(options_.subscription_id));
   } else {
     options_.subnets->remove(*range);
@@ -454,7 +454,15 @@ Result<Reply> ArmService::cluster_operation(Call& call) {
     }
   }
   if (apply) apply_cluster(*apply);
-  if (!body.is_null()) return Reply::ordered(body);
+  if (!body.is_null()) {
+    // azure-core's ARMPolling waits for each poll answer's Retry-After, else 30 s; the real RP
+    // sends none, so this is the same emulator choice as on the PUT (--lro-retry-after).
+    Reply reply = Reply::ordered(body);
+    if (body.value("status", "") == "InProgress") {
+      reply.headers.emplace_back("Retry-After", std::to_string(options_.retry_after_seconds));
+    }
+    return reply;
+  }
   if (operations_.contains(op)) {  // a delete: done when answered
     aks::Operation done;
     done.id = op;
@@ -465,8 +473,18 @@ Result<Reply> ArmService::cluster_operation(Call& call) {
   return errors::operation_not_found(call.param("op"));
 }
 
+// The Location of a stop/start (final-state-via location): 202 while the cluster's operation
+// runs, then 204 (no body, as begin_stop/begin_start expect); a delete's is done at once.
 Result<Reply> ArmService::cluster_operation_result(Call& call) {
-  if (operations_.contains(core::to_lower(call.param("op")))) return Reply::empty(204);
+  const std::string op = core::to_lower(call.param("op"));
+  for (const auto& c : all_clusters()) {
+    if (core::to_lower(c.operation.id) != op) continue;
+    if (!c.operation.running()) return Reply::empty(204);
+    Reply r = Reply::empty(202);
+    r.headers.emplace_back("Retry-After", std::to_string(options_.retry_after_seconds));
+    return r;
+  }
+  if (operations_.contains(op)) return Reply::empty(204);
   return errors::operation_not_found(call.param("op"));
 }
 
@@ -491,31 +509,6 @@ void ArmService::resume_clusters() {
     c.keys.push_back(*c.operation.dropped_key);
     apply_cluster(c, false);
   }
-}
-
-// POST /_kmslab/aks/konnectivity-private-grandfathered {"enabled": bool}: N2's exception for
-// this subscription (private vaults over Konnectivity until 1.30 leaves support); GET reads it.
-void ArmService::register_admin_routes(core::Router& router, core::Router::GroupId admin) {
-  const std::string path = "/_kmslab/aks/konnectivity-private-grandfathered";
-  router.add(admin, core::http::verb::get, path, "admin.aks.grandfathered.get",
-             [this](core::RequestContext&) -> Result<Reply> {
-               return Reply::json({{"enabled", grandfathered()}});
-             });
-  router.add(admin, core::http::verb::post, path, "admin.aks.grandfathered.set",
-             [this](core::RequestContext& ctx) -> Result<Reply> {
-               const auto j = core::parse_untrusted_json(ctx.request.body());
-               if (!j.is_object() || !j.contains("enabled") || !j["enabled"].is_boolean()) {
-                 return core::errors::bad_parameter("the body must be {\"enabled\": true|false}");
-               }
-               const std::string key =
-                   kGrandfatherPrefix + core::to_lower(options_.subscription_id);
-               if (j["enabled"].template get<bool>()) {
-                 store_.put(key, "true");
-               } else {
-                 store_.del(key);
-               }
-               return Reply::json({{"enabled", grandfathered()}});
-             });
 }
 
 }  // namespace kmslab::arm

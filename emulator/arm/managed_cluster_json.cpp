@@ -161,7 +161,7 @@ OrderedJson pool_properties(const ClusterView& view, const json& pool) {
   out["type"] = str_or(pool, "type", "VirtualMachineScaleSets");
   out["enableAutoScaling"] = pool.value("enableAutoScaling", false);
   out["provisioningState"] = c.provisioning_state;
-  out["powerState"] = {{"code", c.broken ? "Stopped" : "Running"}};
+  out["powerState"] = {{"code", c.powered_off() ? "Stopped" : "Running"}};
   out["orchestratorVersion"] = version;
   out["currentOrchestratorVersion"] = version;
   out["mode"] = str_or(pool, "mode", "User");
@@ -262,7 +262,7 @@ OrderedJson cluster_json(const ClusterView& view) {
   const json& p = c.properties;
   OrderedJson props;
   props["provisioningState"] = c.provisioning_state;
-  props["powerState"] = {{"code", c.broken ? "Stopped" : "Running"}};
+  props["powerState"] = {{"code", c.powered_off() ? "Stopped" : "Running"}};
   props["kubernetesVersion"] = str_or(p, "kubernetesVersion", c.current_kubernetes_version);
   props["currentKubernetesVersion"] = c.current_kubernetes_version;
   props["dnsPrefix"] = str_or(p, "dnsPrefix", c.name);

@@ -111,6 +111,12 @@ void ArmService::register_routes(core::Router& router) {
       &ArmService::list_user_credential);
   add(verb::post, mc + "/listClusterAdminCredential", "aks.admin_credential", aks,
       &ArmService::list_admin_credential);
+  add(verb::get, mc + "/detectors", "aks.detector.list", Api::kDetectors,
+      &ArmService::list_detectors);
+  add(verb::get, mc + "/detectors/{detector}", "aks.detector.get", Api::kDetectors,
+      &ArmService::get_detector);
+  add(verb::post, mc + "/stop", "aks.stop", aks, &ArmService::stop_cluster);
+  add(verb::post, mc + "/start", "aks.start", aks, &ArmService::start_cluster);
   add(verb::get, mc + "/agentPools", "aks.pool.list", aks, &ArmService::list_pools);
   add(verb::get, mc + "/agentPools/{pool}", "aks.pool.get", aks, &ArmService::get_pool);
   add(verb::put, mc + "/agentPools/{pool}", "aks.pool.put", aks, &ArmService::put_pool);

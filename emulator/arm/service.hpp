@@ -14,6 +14,7 @@
 //   managed_cluster_handlers.cpp  Microsoft.ContainerService/managedClusters (+ credentials,
 //                           op-status), the AKS resource provider over emulator/aks
 //   agent_pool_handlers.cpp managedClusters/{name}/agentPools
+//   detector_handlers.cpp   managedClusters/{name}/detectors (the KMS detector, O2)
 //   vmss_handlers.cpp       Microsoft.Compute/virtualMachineScaleSets of node resource groups
 //   managed_cluster_json.cpp  managedCluster <-> ARM JSON, kubeconfigs, op-status bodies
 //   vault_json.cpp          VaultSettings <-> ARM JSON, validation and normalisation
@@ -29,6 +30,7 @@
 
 #include "emulator/aks/cluster.hpp"
 #include "emulator/aks/control_plane.hpp"
+#include "emulator/aks/detector.hpp"
 #include "emulator/aks/lifecycle.hpp"
 #include "emulator/aks/validation.hpp"
 #include "emulator/arm/operation_table.hpp"
@@ -74,6 +76,7 @@ struct ArmOptions {
   /// their egress address in their API server subnet. Null: none registered.
   core::SubnetMap* subnets = nullptr;
   aks::LifecycleOptions aks;
+  aks::DetectorOptions detector;  // the KMS detector's thresholds
 };
 
 /// Who called: from the verified token.
@@ -94,6 +97,7 @@ enum class Api {
   kNetwork,
   kContainerService,
   kCompute,
+  kDetectors,  // managedClusters/{name}/detectors
 };
 
 class ArmService {
@@ -239,7 +243,21 @@ class ArmService {
   core::Reply with_operation_headers(const Call& call, core::Reply reply,
                                      const aks::ManagedCluster& c) const;
   aks::ValidationContext aks_context() const;
+  // managed_cluster_admin.cpp
   bool grandfathered() const;
+  core::Result<core::Reply> restart_cluster_processes(const std::string& body);
+
+  // managed_cluster_power.cpp
+  core::Result<core::Reply> stop_cluster(Call& call);
+  core::Result<core::Reply> start_cluster(Call& call);
+  core::Result<core::Reply> power_cluster(Call& call, bool start);
+
+  // detector_handlers.cpp
+  core::Result<core::Reply> get_detector(Call& call);
+  core::Result<core::Reply> list_detectors(Call& call);
+  /// The KMS detector's verdict on the cluster the path names (and that cluster's record).
+  core::Result<aks::Diagnosis> diagnose_cluster(const Call& call, aks::ManagedCluster* cluster);
+  std::string cluster_path(const Call& call) const;
 
   // agent_pool_handlers.cpp
   core::Result<core::Reply> list_pools(Call& call);

@@ -38,4 +38,7 @@ struct KeyVaultService::Call {
 };
 using Call = KeyVaultService::Call;
 
+/// "https://" + the Host header as the client sent it (port included when given).
+std::string request_base_url(const core::RequestContext& ctx);
+
 }  // namespace kmslab::keyvault

@@ -44,12 +44,27 @@ std::optional<ApiError> check_usable(const KeyVersion& v, const std::string& op,
 }  // namespace
 
 // Returns shared ownership: another request may evict the entry while this one still uses it.
+// kmslab's own answer (no Azure service lacks its keys): the message names what is missing.
+core::ApiError KeyVaultService::material_withheld(const KeyVersion& v, const std::string& effect) {
+  return {403,
+          "Forbidden",
+          "kmslab: the private key of " + v.name + "/" + v.version +
+              " was not exported with this state (incident bundle made without "
+              "--include-key-material): " +
+              effect + " in this replay.",
+          std::string("KeyMaterialWithheld"),
+          {}};
+}
+
 Result<std::shared_ptr<const crypto::KeyMaterial>> KeyVaultService::material(
     const std::string& vault, const KeyVersion& v) {
   const std::string id = core::to_lower(vault) + "/" + core::to_lower(v.name) + "/" + v.version;
   std::lock_guard l(cache_mu_);
   auto it = materials_.find(id);
   if (it == materials_.end()) {
+    // A state imported from an incident bundle without --include-key-material
+    // (emulator/app/incident/state_snapshot.hpp): the public half is all there is.
+    if (v.material.empty()) return material_withheld(v, "operations that need it cannot run");
     // Bounded: parsed keys are a cache of the store, cheap to rebuild, and a vault that keeps
     // adding versions must not grow the process without limit (found by the soak test).
     if (materials_.size() >= kMaterialCacheSize) materials_.clear();
@@ -101,6 +116,9 @@ Result<Reply> KeyVaultService::crypto_op(Call& call, const std::string& segment)
   auto result = op == "encrypt" || op == "wrapKey" ? (*key)->encrypt(alg, value)
                 : op == "sign"                     ? (*key)->sign(alg, value)
                                                    : (*key)->decrypt(alg, value);
+  if (!result && v->stand_in && (op == "decrypt" || op == "unwrapKey")) {
+    return material_withheld(*v, "values encrypted before the export do not decrypt");
+  }
   if (!result) return crypto::errors::with_key_id(result.error(), kid);
   return Reply::ordered(
       nlohmann::ordered_json{{"kid", kid}, {"value", core::base64url_encode(*result)}});

@@ -30,6 +30,7 @@ nlohmann::json KeyVersion::to_json() const {
                       {"jwk", public_jwk}, {"key_ops", key_ops}, {"attributes", attrs},
                       {"tags", tags}};
   if (release_policy) j["release_policy"] = *release_policy;
+  if (stand_in) j["material_stand_in"] = true;
   return j;
 }
 
@@ -48,6 +49,7 @@ KeyVersion KeyVersion::from_json(const nlohmann::json& j) {
   v.attributes.exp = get_optional<int64_t>(a, "exp");
   v.attributes.exportable = a.value("exportable", false);
   v.tags = j.value("tags", nlohmann::json::object());
+  v.stand_in = j.value("material_stand_in", false);
   if (j.contains("release_policy")) v.release_policy = j["release_policy"];
   return v;
 }

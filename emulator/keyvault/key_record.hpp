@@ -29,6 +29,9 @@ struct KeyVersion {
   nlohmann::json tags = nlohmann::json::object();
   /// {"contentType","data","immutable"}, data the canonical base64url policy (key_body.hpp).
   std::optional<nlohmann::json> release_policy;
+  /// The private key was not exported with an incident bundle: `material` is one made at
+  /// replay (emulator/app/incident), so what was encrypted before the export does not decrypt.
+  bool stand_in = false;
 
   nlohmann::json to_json() const;
   static KeyVersion from_json(const nlohmann::json& j);

@@ -32,12 +32,6 @@ std::string network_info(const RequestContext& ctx) {
          ";act_addr_fam=" + (v6 ? "InterNetworkV6" : "InterNetwork") + ";";
 }
 
-/// "https://" + the Host header as the client sent it (port included when given).
-std::string base_url(const RequestContext& ctx) {
-  return std::string(ctx.connection.tls ? "https://" : "http://") +
-         core::to_lower(std::string(ctx.request[http::field::host]));
-}
-
 /// The challenge's resource: the vault's DNS suffix, with the port the client used, so that the
 /// SDKs' check "request host ends with '.' + resource host" passes for every vault name form.
 std::string challenge_resource(const RequestContext& ctx) {
@@ -60,6 +54,11 @@ std::string token_failure_message(identity::jwt::Failure failure) {
 }
 
 }  // namespace
+
+std::string request_base_url(const RequestContext& ctx) {
+  return std::string(ctx.connection.tls ? "https://" : "http://") +
+         core::to_lower(std::string(ctx.request[http::field::host]));
+}
 
 // RBAC vaults name the granting role assignment on every call it authorised, after
 // x-ms-keyvault-network-info; access-policy vaults and refused calls send neither header
@@ -92,11 +91,18 @@ void KeyVaultService::register_group(core::Router& router, const std::string& gr
   std::vector<std::string> hosts;
   for (const auto& suffix : suffixes) hosts.push_back("{vault}." + suffix);
   const auto g = router.add_group(group, hosts);
+  // The start of the call, for x-ms-server-latency (Managed HSM) and durationMs (audit).
+  router.add_filter(g, [](RequestContext& ctx) -> std::optional<ApiError> {
+    stamp_start(ctx);
+    return std::nullopt;
+  });
   router.add_filter(g, [this, hsm](RequestContext& ctx) { return check_access(ctx, hsm); });
   router.add_filter(g, [this](RequestContext& ctx) { return check_api_version(ctx); });
   router.add_decorator(g, [this, hsm](const RequestContext& ctx, Reply& r) {
     hsm ? decorate_hsm(ctx, r) : decorate(ctx, r);
   });
+  // Last: the record sees the answer as it leaves, errors of the filters and faults included.
+  router.add_decorator(g, [this](const RequestContext& ctx, Reply& r) { record_audit(ctx, r); });
   // Key Vault's overload answer (reference keyvault.md §6) when the worker pool is full.
   router.set_busy_error(g, errors::throttled());
 
@@ -172,13 +178,7 @@ void KeyVaultService::decorate_hsm(const RequestContext& ctx, Reply& reply) cons
   reply.headers.emplace_back("Content-Security-Policy", "default-src 'self'");
   reply.headers.emplace_back("X-Frame-Options", "SAMEORIGIN");
   reply.headers.emplace_back("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
-  int64_t latency_ms = 0;
-  if (auto it = ctx.params.find(kStartParam); it != ctx.params.end()) {
-    const int64_t now_us =
-        std::chrono::steady_clock::now().time_since_epoch() / std::chrono::microseconds(1);
-    latency_ms = std::max<int64_t>(0, (now_us - std::stoll(it->second)) / 1000);
-  }
-  reply.headers.emplace_back("x-ms-server-latency", std::to_string(latency_ms));
+  reply.headers.emplace_back("x-ms-server-latency", std::to_string(elapsed_ms(ctx)));
   reply.headers.emplace_back("Date", "");  // an empty value: the dispatcher sends none
 }
 
@@ -198,7 +198,7 @@ void KeyVaultService::hsm_error_wording(const RequestContext& ctx, Reply& reply)
     return;
   }
   if (error.value("code", "") == "KeyNotFound" && !ctx.param("name").empty()) {
-    error["message"] = "Key not found: " + base_url(ctx) + "/keys/" + ctx.param("name");
+    error["message"] = "Key not found: " + request_base_url(ctx) + "/keys/" + ctx.param("name");
   }
   error["message"] = error.value("message", "") + " (Activity ID: " + ctx.request_id + ")";
   reply.body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -210,7 +210,7 @@ Result<Call> KeyVaultService::resolve(RequestContext& ctx) {
   Call call{ctx,
             vault,
             *vault,
-            KeyWire(base_url(ctx), *vault, ctx.query_param("api-version").value_or("")),
+            KeyWire(request_base_url(ctx), *vault, ctx.query_param("api-version").value_or("")),
             nlohmann::json(),
             options_.pages};
   const std::string& body = ctx.request.body();
@@ -224,15 +224,12 @@ Result<Call> KeyVaultService::resolve(RequestContext& ctx) {
 }
 
 std::optional<ApiError> KeyVaultService::check_access(RequestContext& ctx, bool hsm) const {
-  if (hsm) {
-    ctx.params[kStartParam] = std::to_string(std::chrono::steady_clock::now().time_since_epoch() /
-                                             std::chrono::microseconds(1));
-  }
   const auto vault = vaults_.find_shared(ctx.param("vault"));
   if (!vault || vault->managed_hsm != hsm) return errors::vault_not_found(ctx.param("vault"));
   identity::TokenClaims caller;
   if (auto e = check_token(ctx, *vault, caller)) return e;
   if (!options_.tokens) return std::nullopt;  // no identities: nothing further to judge
+  ctx.params[kTokenAcceptedParam] = "1";
   if (auto e =
           access::check_network(*vault, caller, ctx.connection.peer_address, options_.subnets)) {
     return e;
@@ -245,6 +242,8 @@ std::optional<ApiError> KeyVaultService::check_access(RequestContext& ctx, bool 
                                              options_.role_assignments, &granted_by);
   // Kept with the request for decorate(); the name cannot clash with a {capture} of a route.
   if (!refused && !granted_by.empty()) ctx.params[kRbacAssignmentParam] = granted_by;
+  if (!refused)
+    ctx.params[kAuthorizedByParam] = vault->rbac ? "rbac" : vault->open_access ? "open" : "policy";
   return refused;
 }
 

@@ -12,6 +12,8 @@ KeyVaultService::KeyVaultService(store::Store& store, core::VirtualClock& clock,
       vaults_(vaults),
       keys_(store),
       options_(std::move(options)),
+      audit_(options_.audit_retention ? std::make_unique<AuditLog>(store, options_.audit_retention)
+                                      : nullptr),
       throttle_(options_.throttle, clock),
       started_(clock.now()) {}
 

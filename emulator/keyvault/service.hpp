@@ -7,6 +7,7 @@
 //   crypto_handlers.cpp encrypt, decrypt, wrapKey, unwrapKey, sign, verify, rng
 //   release_handlers.cpp  secure key release (the attestation authority is never reached)
 //   paging.cpp          listing page sizes, $skiptoken and nextLink
+//   audit_hooks.cpp     every answer as an AuditEvent record (audit_event, audit_log)
 #include <functional>
 #include <map>
 #include <memory>
@@ -21,6 +22,7 @@
 #include "emulator/faults/injector.hpp"
 #include "emulator/identity/rbac.hpp"
 #include "emulator/identity/token_verifier.hpp"
+#include "emulator/keyvault/audit_log.hpp"
 #include "emulator/keyvault/crypto/key_material.hpp"
 #include "emulator/keyvault/key_repository.hpp"
 #include "emulator/keyvault/paging.hpp"
@@ -57,6 +59,8 @@ struct KeyVaultOptions {
   bool disabled_key_allows_public_ops = false;
   /// Items per listing page (paging.hpp); the emulator's default is "uneven", as recorded.
   PagePattern pages;
+  /// AuditEvent records kept per vault (audit_log.hpp); 0: no audit log at all.
+  size_t audit_retention = AuditLog::kDefaultRetention;
 };
 
 class KeyVaultService {
@@ -66,6 +70,8 @@ class KeyVaultService {
   ~KeyVaultService();
 
   void register_routes(core::Router& router);
+  /// The audit log's admin routes (audit_hooks.cpp) in the admin group.
+  void register_admin_routes(core::Router& router, core::Router::GroupId admin);
   /// Schedules the automatic purge of keys deleted before a restart.
   void resume_timers();
 
@@ -96,6 +102,15 @@ class KeyVaultService {
   void add_rbac_headers(const std::string& assignment, core::Reply& reply) const;
   /// The request parameter check_access leaves the granting role assignment's name in.
   static constexpr const char* kRbacAssignmentParam = "kmslab.rbac-assignment";
+  /// Set by check_access when the bearer token was accepted; kAuthorizedByParam says what
+  /// authorised the call: "policy", "rbac" or "open" (audit records).
+  static constexpr const char* kTokenAcceptedParam = "kmslab.token-accepted";
+  static constexpr const char* kAuthorizedByParam = "kmslab.authorized-by";
+
+  // audit_hooks.cpp
+  static void stamp_start(core::RequestContext& ctx);
+  static int64_t elapsed_ms(const core::RequestContext& ctx);
+  void record_audit(const core::RequestContext& ctx, const core::Reply& reply);
 
   // key_handlers.cpp
   core::Result<core::Reply> create_key(Call& call);
@@ -148,6 +163,7 @@ class KeyVaultService {
   core::Result<std::shared_ptr<const crypto::KeyMaterial>> material(const std::string& vault,
                                                                     const KeyVersion& version);
   void forget_materials(const std::string& vault, const std::string& name);
+  static core::ApiError material_withheld(const KeyVersion& v, const std::string& effect);
   static constexpr size_t kMaterialCacheSize = 1024;
 
   /// The live (not deleted) key's version, or KeyNotFound.
@@ -159,6 +175,7 @@ class KeyVaultService {
   VaultRegistry& vaults_;
   KeyRepository keys_;
   KeyVaultOptions options_;
+  std::unique_ptr<AuditLog> audit_;  // null when options_.audit_retention is 0
   Throttle throttle_;
   core::TimePoint started_;  // on the virtual clock; the RBAC cache ages count from it
   std::mutex write_mu_;      // writes to keys are serialised: Key Vault is linearisable per object

@@ -4,6 +4,8 @@
 #include <climits>
 #include <thread>
 
+#include "emulator/store/etcd_tls.hpp"
+
 namespace kmslab::store {
 namespace {
 
@@ -18,7 +20,8 @@ constexpr std::string_view kRefusedBeforeProposal[] = {
     "etcdserver: no leader", "etcdserver: too many requests", "etcdserver: not capable",
     "etcdserver: rpc not supported for learner", "etcdserver: unhealthy cluster"};
 
-std::unique_ptr<EtcdMember> dial(const std::string& endpoint) {
+std::unique_ptr<EtcdMember> dial(const std::string& endpoint,
+                                 const std::shared_ptr<grpc::ChannelCredentials>& credentials) {
   grpc::ChannelArguments args;
   // A whole list of secrets may exceed gRPC's 4 MiB default; etcd's clientv3 sets no limit.
   args.SetMaxReceiveMessageSize(INT_MAX);
@@ -27,7 +30,7 @@ std::unique_ptr<EtcdMember> dial(const std::string& endpoint) {
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   auto member = std::make_unique<EtcdMember>();
   member->endpoint = endpoint;
-  member->channel = grpc::CreateCustomChannel(endpoint, grpc::InsecureChannelCredentials(), args);
+  member->channel = grpc::CreateCustomChannel(endpoint, credentials, args);
   member->kv = etcdserverpb::KV::NewStub(member->channel);
   member->watch = etcdserverpb::Watch::NewStub(member->channel);
   member->maintenance = etcdserverpb::Maintenance::NewStub(member->channel);
@@ -75,7 +78,8 @@ bool etcd_not_applied(const grpc::Status& status) {
 
 EtcdMembers::EtcdMembers(EtcdOptions options) : options_(std::move(options)) {
   if (options_.endpoints.empty()) throw StoreError("etcd: no member endpoints");
-  for (const auto& endpoint : options_.endpoints) members_.push_back(dial(endpoint));
+  const auto credentials = etcd_channel_credentials(options_);
+  for (const auto& endpoint : options_.endpoints) members_.push_back(dial(endpoint, credentials));
   connector_ = std::thread([this] { keep_connecting(); });
 }
 
@@ -133,14 +137,18 @@ EtcdMember& EtcdMembers::call(const char* what, Retry retry, const Attempt& atte
     const bool was_connected = member->channel->GetState(false) == GRPC_CHANNEL_READY;
     const grpc::Status status = attempt(*member, ctx);
     if (status.ok()) return *member;
-    last_error[index_of(*member)] = member_error(*member, status);
+    std::string& error = last_error[index_of(*member)];
     // The deadline passed while the channel was (re)connecting, before and after: the request had
-    // no connection to go out on, so this is an unreachable member, not a lost answer.
+    // no connection to go out on, so this is an unreachable member, not a lost answer. What an
+    // earlier attempt learnt (a refused connection, a TLS handshake failure) stays in the message.
     if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED && !was_connected &&
         member->channel->GetState(false) != GRPC_CHANNEL_READY) {
-      last_error[index_of(*member)] = member->endpoint + ": no connection within the deadline";
+      const std::string before = error.empty() ? "" : error.substr(member->endpoint.size() + 2);
+      error = member->endpoint + ": no connection within the deadline" +
+              (before.empty() ? "" : "; before that: " + before);
       break;
     }
+    error = member_error(*member, status);
     if (!retryable(status, retry)) {
       if (retry == Retry::kIfNotApplied && !etcd_refused(status))
         throw EtcdCallError(status.error_code(), status.error_message(),

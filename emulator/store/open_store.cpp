@@ -36,9 +36,11 @@ std::unique_ptr<Store> open_store(const std::string& spec) {
   if (spec.starts_with(kSqliteScheme)) {
     return open_sqlite(spec, std::string_view(spec).substr(kSqliteScheme.size()));
   }
-  if (spec.starts_with("etcd://")) return std::make_unique<EtcdStore>(parse_etcd_spec(spec));
-  throw StoreError("unknown store '" + spec +
-                   "': expected memory, sqlite:PATH or etcd://host:port[,host:port...]");
+  if (spec.starts_with("etcd://") || spec.starts_with("etcd+tls://"))
+    return std::make_unique<EtcdStore>(parse_etcd_spec(spec));
+  throw StoreError(
+      "unknown store '" + spec +
+      "': expected memory, sqlite:PATH, etcd://host:port[,host:port...] or etcd+tls://...");
 }
 
 }  // namespace kmslab::store

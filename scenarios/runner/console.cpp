@@ -46,7 +46,14 @@ std::string Console::status_line() const {
 void Console::print(const std::string& text) {
   if (tty_) std::fputs("\r\033[K", out_);
   std::fputs(text.c_str(), out_);
-  if (tty_) std::fputs(status_line().c_str(), out_);
+  if (tty_ && !closed_) std::fputs(status_line().c_str(), out_);
+  std::fflush(out_);
+}
+
+void Console::close() {
+  std::lock_guard lock(mu_);
+  if (tty_ && !closed_) std::fputs("\r\033[K", out_);
+  closed_ = true;
   std::fflush(out_);
 }
 

@@ -20,6 +20,8 @@ class Console {
   void finished(const ScenarioResult& r);
   void tick();  // redraws the status line (terminal only)
   void line(const std::string& text);
+  /// Ends the live status line (terminal): what is printed afterwards stands alone.
+  void close();
 
  private:
   std::string status_line() const;
@@ -29,6 +31,7 @@ class Console {
   bool tty_;
   size_t total_;
   size_t done_ = 0, failed_ = 0;
+  bool closed_ = false;
   std::map<std::string, std::string> running_;  // scenario -> current step
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::mutex mu_;

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cmath>
+#include <cstdlib>
 #include <utility>
 
 namespace kmslab::scenario {
@@ -41,7 +42,7 @@ std::optional<std::chrono::milliseconds> parse_go_duration(std::string_view text
       }
     }
     if (factor == 0) return std::nullopt;
-    total += std::stod(number) * factor;
+    total += std::strtod(number.c_str(), nullptr) * factor;
     if (total > 1e15) return std::nullopt;  // ~31000 years: a typo, not a duration
   }
   return std::chrono::milliseconds(static_cast<int64_t>(std::floor(total)));

@@ -116,8 +116,9 @@ Options parse_options(int argc, char** argv) {
       o.paths.emplace_back(a);
   }
   if (o.paths.empty())  // ./scenarios, else the catalogue of the tree this runner was built from
-    o.paths.emplace_back(fs::is_directory("scenarios") ? fs::path("scenarios")
-                                                       : fs::path(KMSLAB_RUN_SOURCE_DIR "/scenarios"));
+    o.paths.emplace_back(fs::is_directory("scenarios")
+                             ? fs::path("scenarios")
+                             : fs::path(KMSLAB_RUN_SOURCE_DIR "/scenarios"));
   return o;
 }
 
@@ -278,6 +279,7 @@ int main(int argc, char** argv) {
   const auto t0 = std::chrono::steady_clock::now();
   Pool pool(chosen, config, console);
   run.scenarios = pool.run(o.jobs, o.keep);
+  console.close();
   run.duration_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
           .count();

@@ -156,7 +156,7 @@ bool Runner::run_include(const Step& step, const std::string& prefix) {
   // `with` is read in the includer's variables, then the fragment's steps see them (and what
   // they capture stays visible after the include).
   try {
-    const json with = substitute(step.fields.value("with", json::object()), vars_);
+    const json with = substitute_all(step.fields.value("with", json::object()), vars_);
     for (const auto& [k, v] : with.items()) vars_[k] = v.get<std::string>();
     for (const auto& p : step.fragment->params)
       if (!vars_.count(p))
@@ -225,8 +225,8 @@ void Runner::attempt(const Step& step, StepResult& r) {
   while (true) {
     std::string why;
     try {
-      const json fields = substitute(step.fields, vars_);
-      const json expect = substitute(step.expect, vars_);
+      const json fields = substitute_all(step.fields, vars_);
+      const json expect = substitute_all(step.expect, vars_);
       if (Steady::now() >= deadline_)
         throw StepError("the scenario's time (stack.timeout " +
                         std::to_string(scenario_.stack.timeout.count()) + " ms) ran out");
@@ -256,7 +256,11 @@ void Runner::attempt(const Step& step, StepResult& r) {
 }
 
 void Runner::collect_events(int step) {
-  for (auto& e : session_->take_events()) {
+  auto events = session_->take_events();
+  for (auto& e : session_->poll_calls(std::min(deadline_, Steady::now() + 5s)))
+    events.push_back(std::move(e));
+  for (auto& e : events) {
+    if (e.virtual_time.empty()) e.virtual_time = session_->virtual_now();
     e.real_ms = ms_since(started_);
     e.step = step;
     result_.events.push_back(std::move(e));

@@ -510,8 +510,8 @@ std::map<std::string, std::string> Session::run_environment(SteadyTime deadline,
   if (!run_env_ || (az && !az_ready_)) {
     auto env = inherited_environment();
     std::vector<std::string> argv = {paths_.python.string(), paths_.kmslab_env.string(),
-                                     "--data-dir", stack_.data_dir().string(), "--admin-token",
-                                     stack_.options().admin_token};
+                                     "--data-dir",           stack_.data_dir().string(),
+                                     "--admin-token",        stack_.options().admin_token};
     if (az) argv.push_back("--apply");
     const auto got =
         run_command(argv, as_list(env), "", std::max(left(deadline), 1000ms), stack_.work_dir());

@@ -47,6 +47,10 @@ class Session {
   const std::map<std::string, std::string>& exported() const { return exported_; }
   /// Events produced since the last call (clock jumps, restarts).
   std::vector<Event> take_events();
+  /// The Key Vault calls (audit events of every vault a step named) and plugin calls (each
+  /// cluster apiserver's /_kmslab/kms-calls) made since the last poll, as timeline events. A
+  /// source that answers 404 (not served by this build) is asked no more.
+  std::vector<Event> poll_calls(SteadyTime deadline);
   /// Where the cluster's process logs are (its directory under the emulator's data dir).
   std::vector<std::filesystem::path> cluster_logs(const std::string& cluster) const;
   std::string cluster_id(const std::string& cluster) const;
@@ -87,8 +91,13 @@ class Session {
   std::set<std::string> vaults_;
   std::map<std::string, std::string> exported_;
   std::optional<std::map<std::string, std::string>> run_env_;  // tools/kmslab env's exports
-  bool az_ready_ = false;                                       // its --apply ran
+  bool az_ready_ = false;                                      // its --apply ran
   std::vector<Event> events_;
+  struct Feed {
+    size_t seen = 0;
+    bool served = true;
+  };
+  std::map<std::string, Feed> feeds_;  // by source: "vault NAME", "cluster RG/NAME"
 };
 
 /// "a b" -> "a%20b" (RFC 3986 unreserved kept).

@@ -31,7 +31,7 @@ std::string substitute(const std::string& text, const Vars& vars) {
   return out;
 }
 
-json substitute(const json& value, const Vars& vars) {
+json substitute_all(const json& value, const Vars& vars) {
   if (value.is_string()) {
     const std::string& s = value.get_ref<const std::string&>();
     if (!s.empty() && s[0] == kPlainMark) return typed_plain_scalar(substitute(s.substr(1), vars));
@@ -39,12 +39,12 @@ json substitute(const json& value, const Vars& vars) {
   }
   if (value.is_array()) {
     json out = json::array();
-    for (const auto& item : value) out.push_back(substitute(item, vars));
+    for (const auto& item : value) out.push_back(substitute_all(item, vars));
     return out;
   }
   if (value.is_object()) {
     json out = json::object();
-    for (const auto& [k, v] : value.items()) out[substitute(k, vars)] = substitute(v, vars);
+    for (const auto& [k, v] : value.items()) out[substitute(k, vars)] = substitute_all(v, vars);
     return out;
   }
   return value;

@@ -23,6 +23,6 @@ class UnknownVariable : public std::runtime_error {
 /// std::invalid_argument for an unterminated "${".
 std::string substitute(const std::string& text, const Vars& vars);
 /// Every string in `value` (object keys too, so header names and pointers may hold variables).
-nlohmann::json substitute(const nlohmann::json& value, const Vars& vars);
+nlohmann::json substitute_all(const nlohmann::json& value, const Vars& vars);
 
 }  // namespace kmslab::scenario

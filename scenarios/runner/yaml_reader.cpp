@@ -1,7 +1,11 @@
 #include "scenarios/runner/yaml_reader.hpp"
 
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <regex>
 #include <set>
+#include <string_view>
 
 #include "emulator/core/clock.hpp"
 #include "scenarios/runner/duration.hpp"
@@ -144,16 +148,41 @@ json YamlReader::any(const YAML::Node& n, int depth, size_t& budget) const {
   }
 }
 
+namespace {
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// YAML 1.2 core schema floats: [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+bool is_float(std::string_view s) {
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
+  const size_t e = s.find_first_of("eE");
+  std::string_view mantissa = s.substr(0, e), exponent;
+  if (e != std::string_view::npos) {
+    exponent = s.substr(e + 1);
+    if (!exponent.empty() && (exponent[0] == '-' || exponent[0] == '+')) exponent.remove_prefix(1);
+    if (!all_digits(exponent)) return false;
+  }
+  const size_t dot = mantissa.find('.');
+  if (dot == std::string_view::npos) return all_digits(mantissa);
+  const std::string_view whole = mantissa.substr(0, dot), part = mantissa.substr(dot + 1);
+  if (whole.empty()) return all_digits(part);
+  return all_digits(whole) && (part.empty() || all_digits(part));
+}
+
+}  // namespace
+
 json typed_plain_scalar(const std::string& s) {
-  static const std::regex kNull("null|Null|NULL|~|");
-  static const std::regex kTrue("true|True|TRUE"), kFalse("false|False|FALSE");
-  static const std::regex kInt("[-+]?[0-9]{1,18}");
-  static const std::regex kFloat("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
-  if (std::regex_match(s, kNull)) return nullptr;
-  if (std::regex_match(s, kTrue)) return true;
-  if (std::regex_match(s, kFalse)) return false;
-  if (std::regex_match(s, kInt)) return std::stoll(s);
-  if (s.size() < 64 && std::regex_match(s, kFloat)) return std::stod(s);
+  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
+  if (s == "true" || s == "True" || s == "TRUE") return true;
+  if (s == "false" || s == "False" || s == "FALSE") return false;
+  const std::string_view digits = s[0] == '-' || s[0] == '+' ? std::string_view(s).substr(1) : s;
+  if (digits.size() <= 18 && all_digits(digits)) return std::stoll(s);
+  if (s.size() < 64 && is_float(s)) {
+    const double d = std::strtod(s.c_str(), nullptr);  // 1e999: inf, which JSON cannot hold
+    return std::isfinite(d) ? json(d) : json(s);
+  }
   return s;
 }
 

@@ -1,5 +1,6 @@
 """Starting and talking to kmslab-emulator processes in tests."""
 import json
+import os
 import signal
 import subprocess
 import time
@@ -94,3 +95,25 @@ class Emulator:
             self.proc.send_signal(sig)
             self.proc.wait(timeout=20)
         return self.proc.returncode
+
+
+def children_of(pid):
+    """The ids of the processes whose parent is `pid` (from /proc)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = open(f"/proc/{entry}/stat").read()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(entry))
+    return out
+
+
+def zombie(pid):
+    """True when `pid` has exited (gone, or a zombie not yet reaped)."""
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True

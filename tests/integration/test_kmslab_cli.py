@@ -64,3 +64,20 @@ def test_test_help_prints_usage_without_building(recorder):
     assert out.returncode == 0
     assert "real-client" in out.stdout and "-LE real-client" in out.stdout
     assert calls(recorder) == ""
+
+
+def test_run_help_builds_nothing(recorder, tmp_path):
+    out = kmslab(recorder, "run", "--help", "--build-dir", str(tmp_path / "no-build"))
+    assert out.returncode == 0, out.stderr
+    assert "tools/kmslab run [PATHS]" in out.stdout  # kmslab's usage: no runner built there
+    assert calls(recorder) == ""
+
+
+def test_run_help_prints_the_built_runners_options(recorder, emulator_binary):
+    build_dir = Path(emulator_binary).parent.parent
+    if not (build_dir / "scenarios" / "runner" / "kmslab-run").exists():
+        pytest.skip("kmslab-run is not built in " + str(build_dir))
+    out = kmslab(recorder, "run", "-h", "--build-dir", str(build_dir))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("Usage: kmslab-run") and "--keep" in out.stdout
+    assert calls(recorder) == ""

@@ -98,10 +98,13 @@ def test_nothing_secret_reaches_a_debug_log(emulator_binary, tmp_path):
                             + mi["properties"]["clientId"], None, headers={"Metadata": "true"})
         assert status == 200, imds
         seen += [imds["access_token"], imds["access_token"].split(".")[2]]
+        # The vault's AuditEvent log (issue #13 item 5) is searched with the log.
+        status, _, audit = emu.curl("/_kmslab/audit-events")
+        assert status == 200 and '"KeyDecrypt"' in audit, audit
     finally:
         assert emu.stop() == 0
 
-    log = (tmp_path / "data" / "emulator.log").read_text()
+    log = (tmp_path / "data" / "emulator.log").read_text() + audit
     # Every request of the tour is in the access log (the emulator logs no more than that even at
     # debug level today; the test keeps holding if it ever does).
     for route in ("keys.import", "keys.encrypt", "keys.decrypt", "keys.wrapkey"):

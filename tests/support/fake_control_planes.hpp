@@ -1,6 +1,7 @@
 #pragma once
 // A ControlPlanes for unit tests: records every spec, answers when the test says (complete /
-// fail), and reports which kms providers still hold data as the test sets it.
+// fail), and reports which kms providers still hold data and what the apiserver observed as
+// the test sets them.
 #include <functional>
 #include <map>
 #include <mutex>
@@ -40,6 +41,14 @@ class FakeControlPlanes : public aks::ControlPlanes {
     return it->second;
   }
 
+  std::optional<aks::ControlPlaneObservation> observe(
+      const std::string& cluster_id) const override {
+    std::lock_guard l(mu_);
+    auto it = observations.find(cluster_id);
+    if (it == observations.end()) return std::nullopt;
+    return it->second;
+  }
+
   /// Reports every pending apply as running (or `failure` as failed); returns how many.
   int complete(const std::string& failure = {}) {
     std::map<std::string, std::function<void(const aks::ControlPlaneState&)>> pending;
@@ -66,6 +75,8 @@ class FakeControlPlanes : public aks::ControlPlanes {
   std::vector<aks::ControlPlaneSpec> specs;
   std::vector<std::string> removed;
   std::map<std::string, bool> in_use;  // "cluster_id|provider" -> data still under it
+  /// What observe() answers per cluster id (the detector's evidence); absent: nullopt.
+  std::map<std::string, aks::ControlPlaneObservation> observations;
 
  private:
   mutable std::mutex mu_;

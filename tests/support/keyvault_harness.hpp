@@ -35,7 +35,9 @@ class KeyVaultHarness {
     options.throttle.enabled = false;  // tests create more keys than a window allows
     if (tune) tune(options);
     service_ = std::make_unique<keyvault::KeyVaultService>(store, clock_, rng_, vaults_, options);
+    const auto admin = router_.add_group("admin", {"*"});  // first: /_kmslab/ on every host
     service_->register_routes(router_);
+    service_->register_admin_routes(router_, admin);
     dispatcher_ = std::make_unique<core::Dispatcher>(router_, clock_, rng_, logger_, metrics_);
     clock_.set_timer_error_handler([this](const std::string& what) {
       logger_.error("clock", "timer failed", {{"what", what}});
@@ -53,7 +55,8 @@ class KeyVaultHarness {
                   bool authorised = true) {
     core::HttpRequest req{method, path + (query.empty() ? "?api-version=7.4" : query), 11};
     req.set(core::http::field::host, host_);
-    if (authorised) req.set(core::http::field::authorization, "Bearer any");
+    if (authorised) req.set(core::http::field::authorization, "Bearer " + bearer_);
+    for (const auto& [name, value] : headers_) req.set(name, value);
     if (!body.is_null()) {
       req.set(core::http::field::content_type, "application/json");
       req.body() = body.dump();
@@ -82,9 +85,14 @@ class KeyVaultHarness {
   /// The Host (and TLS server name) of later requests; "myvault.vault.azure.net" at first.
   void set_host(std::string host) { host_ = std::move(host); }
   keyvault::VaultRegistry& vaults() { return vaults_; }
+  /// The bearer token of later requests ("any" at first) and headers they all carry.
+  void set_bearer(std::string token) { bearer_ = std::move(token); }
+  void set_header(const std::string& name, std::string value) { headers_[name] = std::move(value); }
 
  private:
   std::string host_ = "myvault.vault.azure.net";
+  std::string bearer_ = "any";
+  std::map<std::string, std::string> headers_;
   char* log_text_ = nullptr;  // open_memstream's buffer, read through log()
   size_t log_size_ = 0;
   std::FILE* log_;

@@ -119,6 +119,34 @@ void Cluster::saved_access(ControlPlaneState& s) const {
   }
 }
 
+std::vector<pid_t> Cluster::signal(const std::string& which, int sig,
+                                   std::chrono::milliseconds wait) {
+  SignalRequest request{which, sig};
+  std::unique_lock l(mu_);
+  if (stopping_) return {};
+  signals_.push_back(&request);
+  cv_.notify_all();
+  if (!cv_.wait_for(l, wait, [&] { return request.done; })) std::erase(signals_, &request);
+  return request.pids;
+}
+
+// On the cluster's thread, the only one that may touch (and reap) its children.
+void Cluster::deliver(SignalRequest& request) {
+  auto send = [&](Child& child) {
+    if (!child.started || child.restart_at) return;
+    const pid_t pid = child.process.pid();
+    if (pid > 0 && child.process.signal(request.sig)) request.pids.push_back(pid);
+  };
+  if (request.which != "kms-plugin" && apiserver_) send(*apiserver_);
+  if (request.which != "apiserver")
+    for (auto& [name, child] : plugins_) send(child);
+  log_.info("aks-supervisor", "signalled",
+            {{"cluster", current_ ? current_->cluster_id : ""},
+             {"process", request.which},
+             {"signal", request.sig},
+             {"processes", request.pids.size()}});
+}
+
 std::vector<pid_t> Cluster::pids() const {
   std::lock_guard l(mu_);
   return pids_;
@@ -127,6 +155,15 @@ std::vector<pid_t> Cluster::pids() const {
 void Cluster::run() {
   std::unique_lock l(mu_);
   while (!stopping_) {
+    if (!signals_.empty()) {
+      for (SignalRequest* request : signals_) {
+        deliver(*request);  // under mu_: the callers wait on it, and deliver never locks it
+        request->done = true;
+      }
+      signals_.clear();
+      cv_.notify_all();
+      continue;
+    }
     if (pending_) {
       ControlPlaneSpec spec = std::move(*pending_);
       pending_.reset();
@@ -140,7 +177,8 @@ void Cluster::run() {
     l.unlock();
     const bool settled = tick();
     l.lock();
-    cv_.wait_for(l, settled ? kIdleTick : kBusyTick, [this] { return stopping_ || pending_; });
+    cv_.wait_for(l, settled ? kIdleTick : kBusyTick,
+                 [this] { return stopping_ || pending_ || !signals_.empty(); });
   }
   l.unlock();
   stop_all();

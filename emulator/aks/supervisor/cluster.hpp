@@ -41,6 +41,10 @@ class Cluster {
   ControlPlaneState state() const;
   /// Fills `s` with the CA and token the apiserver keeps in its data directory, when there.
   void saved_access(ControlPlaneState& s) const;
+  /// Sends `sig` to the running apiserver ("apiserver"), every running plugin ("kms-plugin") or
+  /// both ("all") from the cluster's thread, which starts them again as after a crash. Returns
+  /// the ids signalled; empty when none runs or the thread did not answer within `wait`.
+  std::vector<pid_t> signal(const std::string& which, int sig, std::chrono::milliseconds wait);
   /// The running processes' ids (tests check /proc with them).
   std::vector<pid_t> pids() const;
   const std::filesystem::path& dir() const { return dir_; }
@@ -61,7 +65,15 @@ class Cluster {
     std::string access_url, access_token, access_ca;  // the apiserver's, once ready
   };
 
+  struct SignalRequest {
+    std::string which;
+    int sig = 0;
+    bool done = false;
+    std::vector<pid_t> pids;
+  };
+
   void run();
+  void deliver(SignalRequest& request);
   void reconcile(const ControlPlaneSpec& spec);
   bool tick();  // true when everything serves
   void supervise(Child& child);
@@ -96,7 +108,8 @@ class Cluster {
   std::condition_variable cv_;
   bool stopping_ = false;
   std::optional<ControlPlaneSpec> pending_;
-  std::vector<Done> waiting_;  // dones of the applies the thread is working on or will
+  std::vector<Done> waiting_;            // dones of the applies the thread is working on or will
+  std::vector<SignalRequest*> signals_;  // owned by the callers of signal(), which wait
   ControlPlaneState state_;
   std::vector<pid_t> pids_;
 

@@ -64,11 +64,12 @@ std::string cluster_dir_name(const std::string& cluster_id) {
   return name + "-" + sha256_hex(cluster_id).substr(0, 12);
 }
 
-std::string plugin_endpoint(const fs::path& dir, const std::string& cluster_id,
-                            const std::string& provider) {
+std::string plugin_endpoint(const fs::path& dir, const std::string& provider) {
   const std::string path = (dir / (provider + ".socket")).string();
   if (path.size() < sizeof(sockaddr_un{}.sun_path)) return "unix://" + path;
-  return "unix:///@kmslab-" + sha256_hex(cluster_id).substr(0, 12) + "-" + provider;
+  // Abstract names are global to the host: named after the directory, not the cluster id, so
+  // two emulators with a cluster of the same id (parallel scenario stacks) do not collide.
+  return "unix:///@kmslab-" + sha256_hex(path).substr(0, 16) + "-" + provider;
 }
 
 std::string encryption_configuration(const ControlPlaneSpec& spec, const fs::path& dir,
@@ -80,8 +81,7 @@ std::string encryption_configuration(const ControlPlaneSpec& spec, const fs::pat
     kms += "      - kms:\n";
     kms += "          apiVersion: " + std::string(key.kms_api_version == 1 ? "v1" : "v2") + "\n";
     kms += "          name: " + q(key.provider_name) + "\n";
-    kms +=
-        "          endpoint: " + q(plugin_endpoint(dir, spec.cluster_id, key.provider_name)) + "\n";
+    kms += "          endpoint: " + q(plugin_endpoint(dir, key.provider_name)) + "\n";
     if (key.kms_api_version == 1)
       kms += "          cachesize: " + std::to_string(key.cachesize) + "\n";
     kms += "          timeout: " + q(kms_timeout) + "\n";
@@ -119,7 +119,7 @@ std::string cloud_environment_json(const std::string& vault_dns_suffix) {
 std::vector<std::string> plugin_args(const ControlPlaneSpec& spec, const KmsKey& key,
                                      const fs::path& dir, const SupervisorEndpoints& endpoints) {
   std::vector<std::string> args = {"--listen-addr",
-                                   plugin_endpoint(dir, spec.cluster_id, key.provider_name),
+                                   plugin_endpoint(dir, key.provider_name),
                                    "--keyvault-name",
                                    key.vault_name,
                                    "--key-name",

@@ -20,10 +20,9 @@ std::string spec_problem(const ControlPlaneSpec& spec);
 /// 24) and 12 hex digits of its SHA-256, so unix socket paths inside stay short.
 std::string cluster_dir_name(const std::string& cluster_id);
 
-/// unix://<dir>/<provider>.socket, or an abstract socket (unix:///@kmslab-<hash>-<provider>) when
-/// the path would not fit a sockaddr_un.
-std::string plugin_endpoint(const std::filesystem::path& dir, const std::string& cluster_id,
-                            const std::string& provider);
+/// unix://<dir>/<provider>.socket, or an abstract socket (unix:///@kmslab-<hash of that
+/// path>-<provider>) when the path would not fit a sockaddr_un.
+std::string plugin_endpoint(const std::filesystem::path& dir, const std::string& provider);
 
 /// The EncryptionConfiguration for secrets: the kms providers in spec order (AKS's upstream
 /// sample, Azure/kubernetes-kms tests/e2e), identity last, or first once KMS was disabled.

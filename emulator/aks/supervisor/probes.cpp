@@ -54,8 +54,8 @@ std::optional<ApiserverAccess> parse_kubeconfig(std::string_view text) {
   }
 }
 
-ProbeResult probe(const std::string& url, const std::string& ca_pem, const std::string& token,
-                  const core::Clock& clock, core::Rng& rng) {
+Fetched fetch(const std::string& url, const std::string& ca_pem, const std::string& token,
+              const core::Clock& clock, core::Rng& rng) {
   core::client::ClientOptions o;
   o.ca_pem = ca_pem;
   o.connect_timeout = std::chrono::milliseconds(1'000);
@@ -67,14 +67,21 @@ ProbeResult probe(const std::string& url, const std::string& ca_pem, const std::
     core::client::Request request;
     request.url = url;
     if (!token.empty()) request.headers.emplace_back("Authorization", "Bearer " + token);
-    const auto response = client.send(request);
-    if (response.status == 200) return {true, ""};
-    std::string body = response.body.substr(0, 2000);
-    while (!body.empty() && body.back() == '\n') body.pop_back();
-    return {false, "answered " + std::to_string(response.status) + ": " + body};
+    auto response = client.send(request);
+    return {true, response.status, std::move(response.body), ""};
   } catch (const std::exception& e) {
-    return {false, e.what()};
+    return {false, 0, "", e.what()};
   }
+}
+
+ProbeResult probe(const std::string& url, const std::string& ca_pem, const std::string& token,
+                  const core::Clock& clock, core::Rng& rng) {
+  const Fetched f = fetch(url, ca_pem, token, clock, rng);
+  if (!f.answered) return {false, f.error};
+  if (f.status == 200) return {true, ""};
+  std::string body = f.body.substr(0, 2000);
+  while (!body.empty() && body.back() == '\n') body.pop_back();
+  return {false, "answered " + std::to_string(f.status) + ": " + body};
 }
 
 }  // namespace kmslab::aks

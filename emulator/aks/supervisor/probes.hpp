@@ -33,6 +33,16 @@ struct ProbeResult {
   bool ok = false;      // answered 200
   std::string problem;  // otherwise: "answered 503: <body>" or the transport error
 };
+struct Fetched {
+  bool answered = false;  // an HTTP answer came back
+  unsigned status = 0;
+  std::string body;
+  std::string error;  // the transport error when not answered
+};
+/// GET `url` once (trusting `ca_pem` for https; the bearer `token` if not empty).
+Fetched fetch(const std::string& url, const std::string& ca_pem, const std::string& token,
+              const core::Clock& clock, core::Rng& rng);
+
 /// GET `url` (trusting `ca_pem` for https; the bearer `token` if not empty).
 ProbeResult probe(const std::string& url, const std::string& ca_pem, const std::string& token,
                   const core::Clock& clock, core::Rng& rng);

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "emulator/aks/observation.hpp"
 #include "emulator/aks/supervisor/cluster_files.hpp"
 #include "emulator/core/files.hpp"
 #include "emulator/core/process.hpp"
@@ -104,6 +105,17 @@ std::optional<ControlPlaneState> ProcessSupervisor::state(const std::string& clu
   return std::nullopt;
 }
 
+std::optional<std::vector<pid_t>> ProcessSupervisor::signal_processes(const std::string& cluster_id,
+                                                                      const std::string& process,
+                                                                      int signal) {
+  // Held while the cluster's thread delivers (bounded): remove() cannot destroy it meanwhile,
+  // and that thread never takes this lock.
+  std::lock_guard l(mu_);
+  const auto it = clusters_.find(cluster_id);
+  if (it == clusters_.end()) return std::nullopt;
+  return it->second->signal(process, signal, std::chrono::seconds(10));
+}
+
 std::vector<pid_t> ProcessSupervisor::pids(const std::string& cluster_id) const {
   std::lock_guard l(mu_);
   const auto it = clusters_.find(cluster_id);
@@ -126,6 +138,46 @@ fs::path locate_binary(const std::string& flag_value, const std::string& name,
   if (auto found = core::find_program({beside, built}, name, path_env)) return *found;
   throw std::runtime_error(name + " not found: not beside the emulator (" + beside.string() +
                            "), not in the build tree (" + built.string() + "), not on PATH");
+}
+
+}  // namespace kmslab::aks
+
+namespace kmslab::aks {
+
+// The detector's evidence, read as a user's kubectl would reach it: the apiserver's loopback URL,
+// the cluster CA and the admin token (state()). Each GET is one short try.
+std::optional<ControlPlaneObservation> ProcessSupervisor::observe(
+    const std::string& cluster_id) const {
+  const auto s = state(cluster_id);
+  if (s && s->phase == ControlPlaneState::Phase::kFailed) {
+    ControlPlaneObservation failed;
+    failed.apiserver_problem = s->message;  // what the supervisor saw go wrong
+    return failed;
+  }
+  if (!s || s->phase != ControlPlaneState::Phase::kRunning || s->apiserver_url.empty())
+    return std::nullopt;
+  auto rng = core::make_rng(0);
+  auto get = [&](const std::string& path) {
+    return fetch(s->apiserver_url + path, s->ca_pem, s->token, clock_, *rng);
+  };
+  ControlPlaneObservation o;
+  const Fetched health = get("/healthz?verbose");
+  o.apiserver_answered = health.answered;
+  o.apiserver_problem = health.error;
+  if (!health.answered) return o;
+  for (const auto& check : failing_health_checks(health.body)) {
+    const Fetched one = get("/healthz/" + check);
+    o.failing_checks[check] = one.answered ? one.body.substr(0, 4000) : one.error;
+    while (!o.failing_checks[check].empty() && o.failing_checks[check].back() == '\n')
+      o.failing_checks[check].pop_back();
+  }
+  if (const Fetched calls = get("/_kmslab/kms-calls"); calls.status == 200)
+    o.kms_calls = parse_kms_calls(calls.body);
+  if (const Fetched metrics = get("/metrics"); metrics.status == 200) {
+    if (auto n = metric_value(metrics.body, "apiserver_storage_objects", "resource", "secrets"))
+      o.stored_secrets = static_cast<int64_t>(*n);
+  }
+  return o;
 }
 
 }  // namespace kmslab::aks

@@ -33,6 +33,12 @@ class ProcessSupervisor : public ControlPlanes {
   /// Blocks until the cluster's processes have stopped, then deletes its directory.
   void remove(const std::string& cluster_id) override;
   std::optional<ControlPlaneState> state(const std::string& cluster_id) const override;
+  /// GETs the cluster's apiserver's /healthz?verbose (and each failing check), /_kmslab/kms-calls
+  /// and /metrics with its admin token, while it runs.
+  std::optional<ControlPlaneObservation> observe(const std::string& cluster_id) const override;
+  std::optional<std::vector<pid_t>> signal_processes(const std::string& cluster_id,
+                                                     const std::string& process,
+                                                     int signal) override;
 
   /// The running processes of a cluster (tests).
   std::vector<pid_t> pids(const std::string& cluster_id) const;

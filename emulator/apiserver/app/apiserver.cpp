@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "emulator/apiserver/health/kms_calls.hpp"
 #include "emulator/apiserver/k8s/kinds.hpp"
 #include "emulator/apiserver/k8s/status.hpp"
 #include "emulator/core/clock_admin.hpp"
@@ -63,9 +64,10 @@ Apiserver::Apiserver(Config config) : config_(std::move(config)) {
     // --etcd-servers: real etcd v3 (emulator/store/etcd_store.hpp), as kube-apiserver.
     if (!config_.etcd_servers.empty() && !config_.store.empty())
       throw store::StoreError("--etcd-servers and --store name two stores; give one");
-    store_ = store::open_store(config_.etcd_servers.empty()
-                                   ? config_.store_spec()
-                                   : store::etcd_spec_from_urls(config_.etcd_servers));
+    store_ =
+        store::open_store(config_.etcd_servers.empty()
+                              ? config_.store_spec()
+                              : store::etcd_spec_from_urls(config_.etcd_servers, config_.etcd_tls));
   } catch (const store::StoreError& e) {
     throw std::runtime_error(e.what());
   }
@@ -86,8 +88,8 @@ Apiserver::Apiserver(Config config) : config_(std::move(config)) {
   options.bearer_token = token_;
   options.kms_checks = kms_checks_;
   options.pods = flag_pods(config_.pods, core::format_rfc3339(clock_->now()), *rng_);
-  watch_cache_ = std::make_shared<k8s::WatchCache>(*store_, *storage_, *clock_,
-                                                   config_.default_watch_cache_size);
+  watch_cache_ = std::make_shared<k8s::WatchCache>(
+      *store_, *storage_, *clock_, config_.default_watch_cache_size, config_.watch_cache_sizes);
   options.watch_cache = watch_cache_;
   api_ = std::make_unique<k8s::KubeApi>(*storage_, *clock_, *rng_, std::move(options));
   api_->ensure_default_namespaces();
@@ -145,6 +147,7 @@ void Apiserver::register_clock_routes() {
       return std::nullopt;
     return core::ApiError{401, "Unauthorized", "Unauthorized", std::nullopt, {}};
   });
+  health::register_kms_calls_route(router_, admin, kms_calls_);
   core::register_clock_routes(router_, admin,
                               {*clock_, {}, nullptr, leader_ ? leader_->url() : std::string()});
   if (!leader_) return;
@@ -181,6 +184,7 @@ std::shared_ptr<const encryption::TransformerRegistry> Apiserver::load_encryptio
                                 config_.encryption_provider_config_automatic_reload};
   // Every plugin call at debug level: method, duration, status, never the payload.
   deps.kms_calls = [this](const encryption::KmsCall& c) {
+    kms_calls_.record(c);
     logger_->log(
         core::LogLevel::kDebug, "kms", "plugin call",
         {{"provider", c.provider}, {"method", c.method}, {"seconds", c.seconds}, {"code", c.code}});

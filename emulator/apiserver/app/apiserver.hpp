@@ -10,6 +10,7 @@
 #include "emulator/apiserver/app/config.hpp"
 #include "emulator/apiserver/encryption/config_watcher.hpp"
 #include "emulator/apiserver/encryption/provider_set.hpp"
+#include "emulator/apiserver/health/kms_calls.hpp"
 #include "emulator/apiserver/k8s/api.hpp"
 #include "emulator/apiserver/storage/object_storage.hpp"
 #include "emulator/core/client/clock_link.hpp"
@@ -62,6 +63,8 @@ class Apiserver {
   std::unique_ptr<core::client::ClockLeader> leader_;  // with --virtual-clock-url
   std::string step_secret_;                            // the leader's step calls carry it
   std::unique_ptr<core::VirtualClock> clock_;
+  health::KmsCallRing kms_calls_{
+      [this] { return clock_->now(); }};  // GET /_kmslab/kms-calls (for the AKS detector)
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<encryption::ConfigWatcher> watcher_;  // with automatic reload
   std::vector<encryption::HealthCheck> kms_checks_;

@@ -41,11 +41,19 @@ po::options_description describe() {
     ("etcd-prefix", po::value<std::string>()->default_value("/registry"),
      "the prefix of every storage key")
     ("etcd-servers", po::value<std::vector<std::string>>()->composing()->multitoken(),
-     "etcd v3 members, http://HOST:PORT[,...] (kube-apiserver's syntax; no TLS): store in real "
-     "etcd, failing over between members (default: the embedded store)")
+     "etcd v3 members, http://HOST:PORT[,...] or https://HOST:PORT[,...] (kube-apiserver's "
+     "syntax): store in real etcd, failing over between members (default: the embedded store)")
+    ("etcd-cafile", po::value<std::string>()->default_value(""),
+     "SSL Certificate Authority file used to secure etcd communication (https:// members; "
+     "default: the system's roots)")
+    ("etcd-certfile", po::value<std::string>()->default_value(""),
+     "SSL certification file used to secure etcd communication (the client certificate)")
+    ("etcd-keyfile", po::value<std::string>()->default_value(""),
+     "SSL key file used to secure etcd communication")
     ("store", po::value<std::string>()->default_value(""),
      "embedded store: memory | sqlite:PATH (default sqlite:<data-dir>/apiserver.db), or "
-     "etcd://HOST:PORT[,...][?timeout=SECONDS]")
+     "etcd://HOST:PORT[,...][?timeout=SECONDS], or etcd+tls://HOST:PORT[,...]"
+     "[?timeout=SECONDS][&ca=PATH][&cert=PATH][&key=PATH]")
     ("encryption-provider-config", po::value<std::string>()->default_value(""),
      "EncryptionConfiguration file (YAML or JSON)")
     ("encryption-provider-config-automatic-reload", po::bool_switch(),
@@ -54,8 +62,14 @@ po::options_description describe() {
      "the release to behave as, MAJOR.MINOR[.PATCH]; /version reports it")
     ("feature-gates", po::value<std::string>()->default_value(""),
      "KEY=true|false,... as kube-apiserver: KMSv1 (1.28+), KMSv2 (1.25-1.31), KMSv2KDF (1.28-1.31)")
-    ("default-watch-cache-size", po::value<size_t>()->default_value(100),
-     "events kept per resource for watches resuming from a resourceVersion")
+    ("watch-cache", po::value<std::string>()->default_value("true")->implicit_value("true"),
+     "Enable watch caching in the apiserver (only true is modelled)")
+    ("default-watch-cache-size", po::value<std::string>()->default_value("100"),
+     "events kept per resource for watches resuming from a resourceVersion (kube-apiserver sizes "
+     "its caches dynamically since 1.19; kmslab keeps this many, fixed; 0 is not modelled)")
+    ("watch-cache-sizes", po::value<std::vector<std::string>>()->composing()->multitoken(),
+     "resource[.group]#size,... : the events kept for these resources instead (e.g. secrets#500; "
+     "0, no watch cache, is not modelled)")
     ("kubeconfig-out", po::value<std::string>()->default_value(""),
      "where to write the kubeconfig (default <data-dir>/kubeconfig)")
     ("pod", po::value<std::vector<std::string>>()->composing(),
@@ -138,7 +152,67 @@ void parse_clock_flags(const po::variables_map& vm, Config& c) {
                                 c.virtual_clock_url + "'");
 }
 
+// strconv.Atoi: an optional sign and decimal digits, within int64.
+std::optional<long long> parse_go_int(const std::string& text) {
+  if (!std::regex_match(text, std::regex(R"([+-]?[0-9]+)"))) return std::nullopt;
+  try {
+    return std::stoll(text);
+  } catch (const std::out_of_range&) {
+    return std::nullopt;
+  }
+}
+
+// kmslab keeps every resource's events in its watch cache; kube-apiserver's uncached path (a
+// size of 0, --watch-cache=false) serves watches from etcd directly, which is not built.
+std::invalid_argument no_uncached_watch(const std::string& what) {
+  return std::invalid_argument(what +
+                               ": serving watches without the watch cache is not modelled by "
+                               "kmslab-apiserver; give a size of 1 or more");
+}
+
+void parse_watch_cache_flags(const po::variables_map& vm, Config& c) {
+  const std::string enabled = vm["watch-cache"].as<std::string>();
+  const auto on = parse_go_bool(enabled);
+  if (!on)
+    throw std::invalid_argument("invalid argument \"" + enabled +
+                                "\" for \"--watch-cache\" flag: "
+                                "strconv.ParseBool: parsing \"" +
+                                enabled + "\": invalid syntax");
+  if (!*on) throw no_uncached_watch("--watch-cache=false");
+  const std::string size = vm["default-watch-cache-size"].as<std::string>();
+  const auto value = parse_go_int(size);
+  if (!value) {
+    throw std::invalid_argument("invalid argument \"" + size +
+                                "\" for \"--default-watch-cache-size\" flag: strconv.ParseInt: "
+                                "parsing \"" +
+                                size + "\": invalid syntax");
+  }
+  if (*value <= 0) throw no_uncached_watch("--default-watch-cache-size=" + size);
+  c.default_watch_cache_size = static_cast<size_t>(*value);
+  if (!vm.count("watch-cache-sizes")) return;
+  c.watch_cache_sizes =
+      parse_watch_cache_sizes(split_commas(vm["watch-cache-sizes"].as<std::vector<std::string>>()));
+  for (const auto& [resource, n] : c.watch_cache_sizes) {
+    if (n == 0) throw no_uncached_watch("--watch-cache-sizes " + resource + "#0");
+  }
+}
+
 }  // namespace
+
+std::map<std::string, size_t> parse_watch_cache_sizes(const std::vector<std::string>& entries) {
+  std::map<std::string, size_t> sizes;
+  for (const std::string& entry : entries) {
+    const size_t hash = entry.find('#');
+    if (hash == std::string::npos || entry.find('#', hash + 1) != std::string::npos)
+      throw std::invalid_argument("invalid value of watch cache size: " + entry);
+    const auto size = parse_go_int(entry.substr(hash + 1));
+    if (!size) throw std::invalid_argument("invalid size of watch cache size: " + entry);
+    if (*size < 0) throw std::invalid_argument("watch cache size cannot be negative: " + entry);
+    // schema.ParseGroupResource: the resource is up to the first '.', the group the rest.
+    sizes[entry.substr(0, hash)] = static_cast<size_t>(*size);
+  }
+  return sizes;
+}
 
 FeatureGates parse_feature_gates(const std::string& text, int minor) {
   FeatureGates gates{minor < 29};
@@ -188,6 +262,8 @@ std::optional<Config> parse_flags(int argc, char** argv) {
   c.etcd_prefix = vm["etcd-prefix"].as<std::string>();
   if (vm.count("etcd-servers"))
     c.etcd_servers = split_commas(vm["etcd-servers"].as<std::vector<std::string>>());
+  c.etcd_tls = {vm["etcd-cafile"].as<std::string>(), vm["etcd-certfile"].as<std::string>(),
+                vm["etcd-keyfile"].as<std::string>()};
   c.store = vm["store"].as<std::string>();
   c.encryption_provider_config = vm["encryption-provider-config"].as<std::string>();
   c.encryption_provider_config_automatic_reload =
@@ -213,7 +289,7 @@ std::optional<Config> parse_flags(int argc, char** argv) {
     throw std::invalid_argument("invalid argument \"" + gates +
                                 "\" for \"--feature-gates\" flag: " + e.what());
   }
-  c.default_watch_cache_size = std::max<size_t>(1, vm["default-watch-cache-size"].as<size_t>());
+  parse_watch_cache_flags(vm, c);
   c.kubeconfig = vm["kubeconfig-out"].as<std::string>();
   if (vm.count("pod")) c.pods = vm["pod"].as<std::vector<std::string>>();
   for (const auto& p : c.pods) {

@@ -1,12 +1,14 @@
 #pragma once
 // kmslab-apiserver's flags: kube-apiserver's names where kube-apiserver has the flag.
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "emulator/core/clock.hpp"
 #include "emulator/core/log.hpp"
+#include "emulator/store/etcd_options.hpp"
 
 namespace kmslab::apiserver::app {
 
@@ -27,14 +29,16 @@ struct Config {
   unsigned secure_port = 6443;
   std::string etcd_prefix = "/registry";
   std::vector<std::string> etcd_servers;
-  std::string store;  // "" = sqlite:<data-dir>/apiserver.db
+  store::EtcdTls etcd_tls;  // --etcd-cafile, --etcd-certfile, --etcd-keyfile
+  std::string store;        // "" = sqlite:<data-dir>/apiserver.db
   std::string encryption_provider_config;
   bool encryption_provider_config_automatic_reload = false;
   std::string kubernetes_version = "1.32.0";
   FeatureGates feature_gates{false};
-  size_t default_watch_cache_size = 100;  // kube-apiserver's --default-watch-cache-size
-  std::filesystem::path kubeconfig;       // "" = <data-dir>/kubeconfig
-  std::vector<std::string> pods;          // NAMESPACE/NAME
+  size_t default_watch_cache_size = 100;            // kube-apiserver's --default-watch-cache-size
+  std::map<std::string, size_t> watch_cache_sizes;  // --watch-cache-sizes: group resource -> size
+  std::filesystem::path kubeconfig;                 // "" = <data-dir>/kubeconfig
+  std::vector<std::string> pods;                    // NAMESPACE/NAME
   core::LogLevel log_level = core::LogLevel::kInfo;
   std::string log_file;
   unsigned threads = 2;
@@ -47,6 +51,11 @@ struct Config {
   std::string store_spec() const;
   std::filesystem::path kubeconfig_path() const;
 };
+
+/// kube-apiserver's --watch-cache-sizes entries, "resource[.group]#size", with the messages of
+/// its ParseWatchCacheSizes (k8s.io/apiserver/pkg/server/options/etcd.go); keys as
+/// schema.ParseGroupResource writes them back ("secrets", "deployments.apps").
+std::map<std::string, size_t> parse_watch_cache_sizes(const std::vector<std::string>& entries);
 
 /// nullopt after --help (printed to stdout); throws std::invalid_argument for bad flags, with
 /// the message to print.

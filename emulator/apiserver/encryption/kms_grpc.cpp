@@ -49,7 +49,7 @@ grpc::Status timed_call(const std::string& provider, const std::string& method,
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
   const std::string code = grpc_code_name(static_cast<int>(s.error_code()));
   if (metrics) metrics->kms_latency.observe({provider, method, code}, took.count());
-  if (log) log({provider, method, took.count(), code});
+  if (log) log({provider, method, took.count(), code, s.ok() ? "" : s.error_message()});
   return s;
 }
 

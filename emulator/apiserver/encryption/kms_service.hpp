@@ -33,7 +33,8 @@ struct KmsCall {
   std::string
       method;  // "/v2.KeyManagementService/Encrypt", "/v1beta1.KeyManagementService/Version"
   double seconds = 0;
-  std::string code;  // Go's codes.Code name: "OK", "Unavailable", ...
+  std::string code;   // Go's codes.Code name: "OK", "Unavailable", ...
+  std::string error;  // the status message when not OK: the plugin's own text
 };
 using KmsCallLog = std::function<void(const KmsCall&)>;
 

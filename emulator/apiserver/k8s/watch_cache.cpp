@@ -58,8 +58,18 @@ json bookmark_object(const Kind& kind, int64_t revision, bool initial_events_end
 }
 
 WatchCache::WatchCache(store::Store& store, storage::ObjectStorage& storage,
-                       core::VirtualClock& clock, size_t capacity)
-    : store_(store), storage_(storage), clock_(clock), capacity_(std::max<size_t>(1, capacity)) {}
+                       core::VirtualClock& clock, size_t capacity,
+                       std::map<std::string, size_t> sizes)
+    : store_(store),
+      storage_(storage),
+      clock_(clock),
+      capacity_(std::max<size_t>(1, capacity)),
+      sizes_(std::move(sizes)) {}
+
+size_t WatchCache::capacity_of(const std::string& resource) const {
+  auto it = sizes_.find(resource);
+  return it == sizes_.end() ? capacity_ : std::max<size_t>(1, it->second);
+}
 
 WatchCache::~WatchCache() {
   handle_.reset();  // no more store callbacks
@@ -158,7 +168,7 @@ void WatchCache::on_events(const std::vector<store::Event>& events) {
       }
       Ring& ring = rings_[kind->resource];
       ring.events.push_back(std::move(event));
-      if (ring.events.size() > capacity_) {
+      if (ring.events.size() > capacity_of(kind->resource)) {
         ring.events.pop_front();
         ring.evicted = true;
       }

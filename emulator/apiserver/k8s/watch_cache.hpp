@@ -2,14 +2,18 @@
 // kube-apiserver's watch cache (storage/cacher): one store watch over the registry prefix feeds
 // every API watch. It keeps the current stored value of each object (raw bytes: what a DELETED
 // event shows is the last state, decrypted when needed) and, per resource, a ring of the last
-// `capacity` events (--default-watch-cache-size, 100 as in kube-apiserver), decoded once
-// through the transformers. A watch from resourceVersion N replays the ring after N; one older
-// than the ring gets 410 Expired "too old resource version: N (M)" (watch_cache.go
-// getAllEventsSinceLocked). Selector transitions follow cacheWatcher.convertToWatchEvent: an
-// object that stops matching is DELETED for that watcher, one that starts matching is ADDED.
+// `capacity` events (--default-watch-cache-size, 100 as in kube-apiserver, or the resource's
+// --watch-cache-sizes entry), decoded once through the transformers. A watch from
+// resourceVersion N replays the ring after N; one older than the ring gets 410 Expired "too old
+// resource version: N (M)" (watch_cache.go getAllEventsSinceLocked). Selector transitions follow
+// cacheWatcher.convertToWatchEvent: an object that stops matching is DELETED for that watcher,
+// one that starts matching is ADDED.
 //
-// Not modelled: the cache's dynamic capacity (fixed here) and serving LISTs from the cache
-// (LISTs still read storage).
+// Not modelled: the cache's dynamic capacity (fixed here: since 1.19 kube-apiserver sizes each
+// cache itself and drops a non-zero --watch-cache-sizes entry with a warning, so the window here
+// is the size given, a test's lever, where a real cluster's window is its event rate over 75 s),
+// resources without a watch cache (size 0) and serving LISTs from the cache (LISTs still read
+// storage).
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -56,8 +60,9 @@ class WatchCache : public std::enable_shared_from_this<WatchCache> {
   using Finish = std::function<void()>;
   class Watcher;
 
+  /// `capacity` events kept per resource, but for those `sizes` names ("secrets": 500).
   WatchCache(store::Store& store, storage::ObjectStorage& storage, core::VirtualClock& clock,
-             size_t capacity = 100);
+             size_t capacity = 100, std::map<std::string, size_t> sizes = {});
   ~WatchCache();
 
   struct Filled {
@@ -98,6 +103,7 @@ class WatchCache : public std::enable_shared_from_this<WatchCache> {
   };
 
   const Kind* kind_of_key(const std::string& key) const;
+  size_t capacity_of(const std::string& resource) const;
   void on_events(const std::vector<store::Event>& events);
   CacheEvent make_event(const Kind& kind, const store::Event& e);
   std::optional<nlohmann::json> decode(const Kind& kind, const store::KeyValue& kv,
@@ -115,6 +121,7 @@ class WatchCache : public std::enable_shared_from_this<WatchCache> {
   storage::ObjectStorage& storage_;
   core::VirtualClock& clock_;
   const size_t capacity_;
+  const std::map<std::string, size_t> sizes_;
   std::mutex mu_;
   std::condition_variable advanced_;
   int64_t revision_ = 0;                           // the last revision the cache has seen

@@ -73,13 +73,17 @@ def test_create_with_kms_public(az, world):  # P5
                   "provisioningState") == "Succeeded"
 
 
-def test_list_table_shows_kms(az, world):  # D1, verbatim
+def d1_table(az):
+    """The seed's D1 query, verbatim: the table's header and rows, split into columns."""
     out = az.ok("aks", "list", "--query", "[].{Name:name, KmsEnabled:securityProfile."
                 "azureKeyVaultKms.enabled, KeyId:securityProfile.azureKeyVaultKms.keyId}",
                 "-o", "table")
     lines = out.strip().splitlines()
-    assert lines[0].split() == ["Name", "KmsEnabled", "KeyId"]
-    assert lines[2].split() == ["c1", "True", world["key1"]]
+    return lines[0].split(), [line.split() for line in lines[2:]]
+
+
+def test_list_table_shows_kms(az, world):  # D1, verbatim
+    assert d1_table(az) == (["Name", "KmsEnabled", "KeyId"], [["c1", "True", world["key1"]]])
 
 
 def test_get_credentials_names_the_fqdn(az, tmp_path):
@@ -165,6 +169,49 @@ def test_private_needs_vnet_integration_then_works(az, world):  # N2, L7, R1, R5
     assert len(conns) == 1 and "/MC_kmslab_c1_eastus/" in conns[0]["privateEndpoint"]["id"]
 
 
+def test_minor_version_skip_refused(az):  # aks.md §3.4; the RP's text (rancher/dashboard#11884)
+    err = az.fails("aks", "upgrade", "-g", GROUP, "-n", "c1", "--kubernetes-version", "1.29.4",
+                   "--yes")
+    assert ("(OperationNotAllowed) Upgrading Kubernetes version 1.27.1 to 1.29.4 is not allowed. "
+            "Available upgrades: [1.28.5 1.28.4 1.28.3 1.28.2 1.28.1 1.28.0 1.27.3 1.27.2]. "
+            "Please see https://aka.ms/aks-supported-k8s-ver for version details.") in err
+    assert az.tsv("aks", "show", "-g", GROUP, "-n", "c1", "--query",
+                  "currentKubernetesVersion") == "1.27.1"
+
+
+def test_stop_then_start(az):  # powerState; a second stop/start is refused (Azure/AKS#1871)
+    az.ok("aks", "stop", "-g", GROUP, "-n", "c1")
+    assert az.tsv("aks", "show", "-g", GROUP, "-n", "c1", "--query", "powerState.code") == "Stopped"
+    err = az.fails("aks", "stop", "-g", GROUP, "-n", "c1")
+    assert "(Succeeded,Stopped) state, stopping cannot be performed" in err
+    az.ok("aks", "start", "-g", GROUP, "-n", "c1")
+    assert az.tsv("aks", "show", "-g", GROUP, "-n", "c1", "--query", "powerState.code") == "Running"
+    assert az.tsv("aks", "show", "-g", GROUP, "-n", "c1", "--query",
+                  "provisioningState") == "Succeeded"
+    err = az.fails("aks", "start", "-g", GROUP, "-n", "c1")
+    assert "(Succeeded,Running) state, starting cannot be performed" in err
+
+
+def test_stop_refused_for_private_vault_over_konnectivity(az, world):  # I10, N2 grandfathered
+    status, _, body = az.emu.curl("/_kmslab/aks/konnectivity-private-grandfathered", "-X", "POST",
+                                  "-d", '{"enabled":true}')
+    assert status == 200, body
+    try:
+        az.ok("aks", "create", "-g", GROUP, "-n", "c-gf", "-l", "eastus", "--no-ssh-key",
+              "--kubernetes-version", "1.29.4", "--assign-identity", world["identity"]["id"],
+              *kms_flags(show_kms(az)["keyId"], "Private", world["vault"]["id"]))
+    finally:
+        az.emu.curl("/_kmslab/aks/konnectivity-private-grandfathered", "-X", "POST",
+                    "-d", '{"enabled":false}')
+    err = az.fails("aks", "stop", "-g", GROUP, "-n", "c-gf")
+    assert ("(OperationNotAllowed) Stopping managed cluster 'c-gf' is not supported: Azure Key "
+            "Vault KMS uses a private key vault and the cluster does not use API Server VNet "
+            "Integration") in err
+    assert az.tsv("aks", "show", "-g", GROUP, "-n", "c-gf", "--query",
+                  "powerState.code") == "Running"
+    az.ok("aks", "delete", "-g", GROUP, "-n", "c-gf", "--yes")
+
+
 def test_scale_to_zero_through_vmss_is_unrecoverable(az):  # L8
     node_rg = az.tsv("aks", "show", "-g", GROUP, "-n", "c1", "--query", "nodeResourceGroup")
     base = f"{az.emu.url}/subscriptions/{SUBSCRIPTION}/resourceGroups/{node_rg}/providers/" \
@@ -175,5 +222,6 @@ def test_scale_to_zero_through_vmss_is_unrecoverable(az):  # L8
                   "powerState.code") == "Stopped"
     err = az.fails("aks", "update", "-g", GROUP, "-n", "c1", "--disable-azure-keyvault-kms")
     assert "(ClusterUnrecoverable)" in err
+    assert "(ClusterUnrecoverable)" in az.fails("aks", "start", "-g", GROUP, "-n", "c1")
     az.ok("aks", "delete", "-g", GROUP, "-n", "c1", "--yes")
     assert az.tsv("aks", "list", "--query", "length(@)") == "0"

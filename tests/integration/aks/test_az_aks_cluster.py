@@ -15,6 +15,7 @@ import urllib.request
 import pytest
 
 from arm_support import GROUP, SUBSCRIPTION, emulator_fixture, get_token
+from kmslab_harness import children_of, zombie
 from test_az_aks import kms_flags, new_key
 
 RG = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{GROUP}"
@@ -64,6 +65,88 @@ def test_a_kms_cluster_stores_secrets_under_its_vault_key(az, emu, world, tmp_pa
     assert b"azure.akv.io" in raw.stdout
 
 
+def test_an_incident_bundle_holds_the_cluster_config_and_its_stored_ciphertexts(emu, tmp_path):
+    """tools/kmslab incident export of the running cluster (issue #13 item 5): its
+    EncryptionConfiguration and the secret as stored, no kubeconfig and no private key."""
+    import re
+    from pathlib import Path
+    repo = Path(__file__).resolve().parents[3]
+    out = subprocess.run(["/usr/bin/python3", str(repo / "tools" / "kmslab_incident.py"), "export", f"{GROUP}/run1",
+                          "--data-dir", str(emu.data_dir), "--out", str(tmp_path / "bundle")],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    bundle = tmp_path / "bundle"
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    assert "cluster/encryption-config.yaml" in manifest["files"], manifest
+    assert "azurekmsprovider" in (bundle / "cluster" / "encryption-config.yaml").read_text()
+    objects = json.loads((bundle / "stored-objects.json").read_text())["objects"]
+    db = [o for o in objects if o["key"] == "/registry/secrets/default/db"]
+    assert db and db[0]["prefix"] == "k8s:enc:kms:v2:azurekmsprovider:", objects
+    assert b"hunter2" not in base64.b64decode(db[0]["valueBase64"])
+    for path in bundle.rglob("*"):
+        assert path.name != "kubeconfig", path
+        if path.is_file():
+            assert (path.stat().st_mode & 0o777) == 0o600, path
+            assert not re.search(r"PRIVATE KEY|material\\?\":\\?\"v1:", path.read_text(errors="replace")), path
+
+
+def replayed_kubeconfig(data_dir, proc):
+    """The replayed cluster's own kubeconfig (loopback), once its apiserver listens again."""
+    clusters = data_dir / "clusters"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stderr.read()
+        found = list(clusters.glob("run1-*/apiserver/kubeconfig")) if clusters.exists() else []
+        if found:
+            return found[0]
+        time.sleep(0.05)
+    raise AssertionError("the replayed cluster's apiserver did not start")
+
+
+@pytest.mark.parametrize("material", [True, False])
+def test_a_replayed_incident_brings_the_cluster_and_its_secret_back(emu, tmp_path, material):
+    """tools/kmslab incident replay: the cluster runs again on its exported store; with key
+    material the secret reads, without it the stored value is there but does not decrypt."""
+    from pathlib import Path
+    tool = str(Path(__file__).resolve().parents[3] / "tools" / "kmslab_incident.py")
+    bundle = tmp_path / "bundle.tar.gz"
+    out = subprocess.run(["/usr/bin/python3", tool, "export", f"{GROUP}/run1", "--data-dir",
+                          str(emu.data_dir), "--out", str(bundle),
+                          *(["--include-key-material"] if material else [])],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    data_dir = tmp_path / "replay"
+    proc = subprocess.Popen(["/usr/bin/python3", tool, "replay", str(bundle), "--data-dir", str(data_dir),
+                             "--emulator", emu.binary, "--", "--port", "0", "--clock", "manual",
+                             "--log-file", str(data_dir / "emulator.log")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        kubeconfig = replayed_kubeconfig(data_dir, proc)
+        env = {k: v for k, v in os.environ.items() if k.lower() not in ("no_proxy", "https_proxy")}
+        got = None
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # the apiserver answers once its plugin is healthy
+            got = subprocess.run(["kubectl", "--kubeconfig", str(kubeconfig), "get", "secret", "db",
+                                  "-o", "json"], env=env, capture_output=True, text=True, timeout=60)
+            if got.returncode == 0 or not material and "decrypt" in got.stderr.lower():
+                break
+            time.sleep(0.2)
+        if material:
+            assert got.returncode == 0, got.stderr
+            assert json.loads(got.stdout)["data"]["pw"] == "aHVudGVyMg=="
+        else:
+            assert got.returncode != 0, got.stdout
+        raw = subprocess.run(["kubectl", "--kubeconfig", str(kubeconfig), "get", "--raw",
+                              "/_kmslab/raw?key=/registry/secrets/default/db"],
+                             env=env, capture_output=True, timeout=60)
+        assert raw.stdout.startswith(b"k8s:enc:kms:v2:azurekmsprovider:"), raw.stderr
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    said = proc.stdout.read()
+    assert ("NO key material" in said) != material, said
+
+
 def arm_post(emu, path):
     """An ARM POST straight to the emulator (az's cloud registration names the old port after a
     restart, so this step does without az)."""
@@ -99,23 +182,3 @@ def test_clusters_come_back_after_a_kill_9_of_the_emulator(emu, world, tmp_path)
         assert time.monotonic() < deadline, got.stderr
         time.sleep(0.2)
     assert json.loads(got.stdout)["data"]["pw"] == "aHVudGVyMg=="
-
-
-def children_of(pid):
-    out = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = open(f"/proc/{entry}/stat").read()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                out.append(int(entry))
-    return out
-
-
-def zombie(pid):
-    try:
-        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] == "Z"
-    except OSError:
-        return True

@@ -82,11 +82,13 @@ TEST(ClusterFiles, EncryptionConfigurationOrderAndV1Fields) {
 }
 
 TEST(ClusterFiles, LongSocketPathsBecomeAbstract) {
-  const std::string id = "/x/c";
-  EXPECT_EQ(plugin_endpoint("/short", id, "p"), "unix:///short/p.socket");
-  const std::string e = plugin_endpoint("/" + std::string(120, 'd'), id, "p");
+  EXPECT_EQ(plugin_endpoint("/short", "p"), "unix:///short/p.socket");
+  const std::string e = plugin_endpoint("/" + std::string(120, 'd'), "p");
   EXPECT_EQ(e.rfind("unix:///@kmslab-", 0), 0u) << e;
   EXPECT_EQ(e.substr(e.size() - 2), "-p");
+  // A cluster of the same id under another emulator's data directory gets another name.
+  EXPECT_NE(plugin_endpoint("/" + std::string(120, 'e'), "p"), e);
+  EXPECT_EQ(plugin_endpoint("/" + std::string(120, 'd'), "p"), e);  // stable across restarts
 }
 
 TEST(ClusterFiles, AzureJsonAndCloud) {

@@ -1,5 +1,7 @@
 """Debian's /usr/bin/etcd (3.4) for the apiserver tests: one member or a cluster, member i on
-127.0.0.(i+1) with client and peer ports found free, data in a temp dir, SIGKILLed at the end."""
+127.0.0.(i+1) with client and peer ports found free, data in a temp dir, SIGKILLed at the end.
+With tls=True its clients must speak TLS with a client certificate (--client-cert-auth), all
+made here by openssl under one test CA (files in cluster.certs)."""
 import os
 import shutil
 import socket
@@ -33,9 +35,41 @@ def free_port(address):
         return s.getsockname()[1]
 
 
+def openssl(*args):
+    subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=60)
+
+
+def make_certs(directory, addresses):
+    """A CA, a server certificate for `addresses` (IP SANs) and a client certificate, EC P-256,
+    as files in `directory`: {"ca", "server", "server_key", "client", "client_key", "other_key"}
+    (other_key: a key that belongs to no certificate)."""
+    d = Path(directory)
+    d.mkdir(parents=True, exist_ok=True)
+    f = {n: str(d / f"{n}.pem") for n in ("ca", "ca_key", "server", "server_key", "client",
+                                          "client_key", "other_key")}
+    for key in ("ca_key", "server_key", "client_key", "other_key"):
+        openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", f[key])
+    openssl("req", "-x509", "-new", "-key", f["ca_key"], "-subj", "/CN=kmslab etcd test CA",
+            "-days", "2", "-out", f["ca"], "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    sans = ",".join(f"IP:{a}" for a in addresses)
+    for name, cn, usage in (("server", "etcd", "serverAuth,clientAuth"),
+                            ("client", "kube-apiserver-etcd-client", "clientAuth")):
+        csr = str(d / f"{name}.csr")
+        openssl("req", "-new", "-key", f[f"{name}_key"], "-subj", f"/CN={cn}", "-out", csr)
+        ext = d / f"{name}.ext"
+        ext.write_text(f"subjectAltName={sans}\nextendedKeyUsage={usage}\n")
+        openssl("x509", "-req", "-in", csr, "-CA", f["ca"], "-CAkey", f["ca_key"],
+                "-CAcreateserial", "-days", "2", "-extfile", str(ext), "-out", f[name])
+    return f
+
+
 class EtcdCluster:
-    def __init__(self, size=1):
+    def __init__(self, size=1, tls=False):
         self.dir = Path(tempfile.mkdtemp(prefix="kmslab-etcd-"))
+        self.scheme = "https" if tls else "http"
+        self.certs = make_certs(self.dir / "certs", [f"127.0.0.{i + 1}" for i in range(size)]) \
+            if tls else None
         self.members = []
         for i in range(size):
             address = f"127.0.0.{i + 1}"
@@ -45,10 +79,13 @@ class EtcdCluster:
         initial = ",".join(f"{m['name']}=http://{m['address']}:{m['peer']}" for m in self.members)
         alone = size == 1
         for m in self.members:
-            client = f"http://{m['address']}:{m['client']}"
+            client = f"{self.scheme}://{m['address']}:{m['client']}"
             peer = f"http://{m['address']}:{m['peer']}"
+            tls_flags = ["--cert-file", self.certs["server"], "--key-file",
+                         self.certs["server_key"], "--client-cert-auth", "--trusted-ca-file",
+                         self.certs["ca"]] if tls else []
             m["proc"] = subprocess.Popen(
-                [ETCD, "--name", m["name"], "--data-dir", str(self.dir / m["name"]),
+                [ETCD, *tls_flags, "--name", m["name"], "--data-dir", str(self.dir / m["name"]),
                  "--listen-client-urls", client, "--advertise-client-urls", client,
                  "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
                  "--initial-cluster", initial, "--initial-cluster-state", "new",
@@ -64,7 +101,14 @@ class EtcdCluster:
         return f"{m['address']}:{m['client']}"
 
     def url(self, i):
-        return "http://" + self.endpoint(i)
+        return f"{self.scheme}://{self.endpoint(i)}"
+
+    def tls_flags(self):
+        """kube-apiserver's flags for this cluster's CA and client certificate."""
+        if not self.certs:
+            return []
+        return ["--etcd-cafile", self.certs["ca"], "--etcd-certfile", self.certs["client"],
+                "--etcd-keyfile", self.certs["client_key"]]
 
     def _healthy(self, i):
         if self.members[i]["proc"].poll() is not None:
@@ -78,7 +122,9 @@ class EtcdCluster:
         """etcdctl (API v3) against the given members (default: every live one); stdout bytes."""
         eps = ",".join(self.endpoint(i) for i in (endpoints if endpoints is not None
                                                    else self.alive()))
-        out = subprocess.run(["etcdctl", "--endpoints", eps, "--command-timeout", "5s", *args],
+        tls = ["--cacert", self.certs["ca"], "--cert", self.certs["client"], "--key",
+               self.certs["client_key"]] if self.certs else []
+        out = subprocess.run(["etcdctl", "--endpoints", eps, "--command-timeout", "5s", *tls, *args],
                              capture_output=True, env=dict(os.environ, ETCDCTL_API="3"),
                              timeout=30)
         if check and out.returncode != 0:
@@ -109,3 +155,17 @@ class EtcdCluster:
         for i in range(len(self.members)):
             self.kill(i)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def started_etcd(size=1, tls=False):
+    """A generator fixture body: an EtcdCluster for the test (or module), closed after it."""
+    require_etcd()
+    cluster = EtcdCluster(size, tls=tls)
+    yield cluster
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def module_etcd():
+    """One single-member etcd shared by a module's tests (import it into the module)."""
+    yield from started_etcd(1)

@@ -1,6 +1,7 @@
 """kmslab-apiserver on real etcd 3.4 (--etcd-servers): issue #11 item 5."""
 import os
 import shutil
+import signal
 import subprocess
 import re
 import tempfile
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Apiserver
-from etcd_cluster import EtcdCluster, require_etcd
+from etcd_cluster import require_etcd, started_etcd
 
 ENCRYPTION_CONFIG = """apiVersion: apiserver.config.k8s.io/v1
 kind: EncryptionConfiguration
@@ -25,13 +26,6 @@ resources:
 """
 
 
-def started_etcd(size):
-    require_etcd()
-    cluster = EtcdCluster(size)
-    yield cluster
-    cluster.close()
-
-
 @pytest.fixture
 def etcd():
     yield from started_etcd(1)
@@ -42,28 +36,49 @@ def etcd3():
     yield from started_etcd(3)
 
 
+class MockPlugin:
+    """kmslab-mock-kms-plugin (KMS v2) with `key_id` on a short socket path (.sock)."""
+
+    def __init__(self, binary, key_id="1"):
+        self.dir = tempfile.mkdtemp(prefix="kms-", dir="/tmp")
+        self.sock = os.path.join(self.dir, "kms.sock")
+        self.control = os.path.join(self.dir, "control")
+        self.proc = subprocess.Popen([binary, "--listen-addr", "unix://" + self.sock, "--key-id",
+                                      key_id, "--status-version", "v2", "--control-file",
+                                      self.control], stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout.readline().strip() == "ready"
+
+    def set_key_id(self, key_id):
+        """The key_id Status and Encrypt report from now on (the control file and SIGHUP)."""
+        with open(self.control, "w") as f:
+            f.write(f"key_id={key_id}\n")
+        self.proc.send_signal(signal.SIGHUP)
+        assert self.proc.stdout.readline().strip() == "control applied"
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=20)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 @pytest.fixture
 def mock_plugin(mock_plugin_binary):
-    """kmslab-mock-kms-plugin (KMS v2) on a short socket path; yields the socket path."""
-    sock_dir = tempfile.mkdtemp(prefix="kms-", dir="/tmp")
-    sock = os.path.join(sock_dir, "kms.sock")
-    proc = subprocess.Popen([mock_plugin_binary, "--listen-addr", "unix://" + sock, "--key-id",
-                             "1", "--status-version", "v2"], stdout=subprocess.PIPE, text=True)
-    assert proc.stdout.readline().strip() == "ready"
-    yield sock
-    proc.terminate()
-    proc.wait(timeout=20)
-    shutil.rmtree(sock_dir, ignore_errors=True)
+    """A MockPlugin with key_id 1; yields its socket path."""
+    plugin = MockPlugin(mock_plugin_binary)
+    yield plugin.sock
+    plugin.stop()
 
 
 def test_help_says_how_to_use_etcd(apiserver_binary):
     out = subprocess.run([apiserver_binary, "--help"], capture_output=True, text=True, check=True)
-    assert "--etcd-servers" in out.stdout and "http://HOST:PORT" in out.stdout
+    assert "--etcd-servers" in out.stdout and "https://HOST:PORT" in out.stdout
+    for flag in ("--etcd-cafile", "--etcd-certfile", "--etcd-keyfile"):
+        assert flag in out.stdout
 
 
 @pytest.mark.parametrize("url,message", [
-    ("https://127.0.0.1:2379", "TLS to etcd is not supported"),
-    ("127.0.0.1:2379", "expected http://host:port"),
+    ("127.0.0.1:2379", "expected http://host:port or https://host:port"),
+    ("http://127.0.0.1:2379,https://127.0.0.2:2379", "every URL must be http:// or every one"),
 ])
 def test_refuses_etcd_urls_it_cannot_use(apiserver_binary, tmp_path, url, message):
     out = subprocess.run([apiserver_binary, "--data-dir", str(tmp_path), "--secure-port", "0",

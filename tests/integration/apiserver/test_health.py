@@ -141,3 +141,28 @@ def test_kms_v1_checks_are_named_per_provider(apiserver_binary, mock_plugin_bina
         if server.proc and server.proc.poll() is None:
             server.stop()
         plugin.stop()
+
+
+def test_kms_calls_log_the_plugins_errors_for_the_admin_only(kms_world):
+    """GET /_kmslab/kms-calls (the AKS detector's evidence): each plugin call with its gRPC code
+    and the plugin's own message; `since` returns only newer calls; admin token only."""
+    server, plugin = kms_world
+    get(server, "/healthz/kms-providers")  # a Status call that fails
+    status, body = get(server, "/_kmslab/kms-calls")
+    assert status == 200, body
+    calls = json.loads(body)["calls"]
+    failed = [c for c in calls if c["code"] == "FailedPrecondition"]
+    assert failed, calls
+    assert failed[-1]["provider"] == "p1"
+    assert failed[-1]["method"].startswith("/v2.KeyManagementService/")
+    assert failed[-1]["error"] == "failed precondition - key disabled"
+    assert failed[-1]["time"].endswith("Z") and failed[-1]["seconds"] >= 0
+    last = calls[-1]["seq"]
+    plugin.set_failed(False)
+    wait_for(lambda: get(server, "/healthz/kms-providers") == (200, "ok"), "kms-providers",
+             timeout=30)
+    newer = json.loads(get(server, f"/_kmslab/kms-calls?since={last}")[1])["calls"]
+    assert newer and all(c["seq"] > last for c in newer)
+    assert newer[-1]["code"] == "OK" and newer[-1]["error"] == ""
+    assert get(server, "/_kmslab/kms-calls?since=x")[0] == 400
+    assert get(server, "/_kmslab/kms-calls", token=False)[0] == 401

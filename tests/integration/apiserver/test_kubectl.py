@@ -312,10 +312,39 @@ KMS_RELEASES = [
 ]
 
 
+def check_kms_envelope(server, version, api, stored):
+    """One release's KMS envelope through kubectl: the kubectl picked for the server's minor,
+    a secret written and read back, its stored bytes (`stored(key)`) in that release's layout."""
+    minor = int(version.split(".")[1])
+    out = server.kubectl("version", "-o", "json")
+    versions = json.loads(out.stdout)
+    assert versions["serverVersion"]["minor"] == str(minor)
+    # The default binary reports "32+" (a vendor build), the versioned ones the bare minor.
+    assert versions["clientVersion"]["minor"].rstrip("+") == str(minor if minor >= 27 else 32)
+    skew = "exceeds the supported minor version skew of +/-1"
+    assert (skew in out.stderr) == (minor < 27), out.stderr
+    server.kubectl("create", "secret", "generic", "s1", "--from-literal=a=b")
+    assert server.kubectl_json("get", "secret", "s1")["data"] == {"a": "Yg=="}
+    raw = stored("secrets/default/s1")
+    prefix = f"k8s:enc:kms:{api}:mock:".encode()
+    assert raw.startswith(prefix), raw[:40]
+    if api == "v2":
+        obj = protobuf_fields(raw[len(prefix):])
+        dek_source_type = obj.get(5, [0])[0]
+        encrypted = obj[1][0]
+        if minor >= 29:
+            # HKDF seed: info[32] || nonce[12] || ciphertext || tag[16]
+            assert dek_source_type == 1
+        else:
+            # AES_GCM_KEY (1.27-1.28): nonce = 4 random bytes || little-endian counter that
+            # starts at 1_000_000_000, so the first write uses 1_000_000_001.
+            assert dek_source_type == 0
+            assert int.from_bytes(encrypted[4:12], "little") == 1_000_000_001
+
+
 @pytest.mark.parametrize("version,api,status_version", KMS_RELEASES)
 def test_kms_envelope_per_release(apiserver_binary, tmp_path, kubectl_available, version, api,
                                   status_version):
-    minor = int(version.split(".")[1])
     sock = tmp_path / "kms.sock"
     plugin = start_mock_plugin(apiserver_binary, sock, status_version)
     config = tmp_path / "enc.json"
@@ -324,30 +353,7 @@ def test_kms_envelope_per_release(apiserver_binary, tmp_path, kubectl_available,
                        ["--kubernetes-version", version, "--encryption-provider-config", str(config)])
     try:
         server.start()
-        out = server.kubectl("version", "-o", "json")
-        versions = json.loads(out.stdout)
-        assert versions["serverVersion"]["minor"] == str(minor)
-        # The default binary reports "32+" (a vendor build), the versioned ones the bare minor.
-        assert versions["clientVersion"]["minor"].rstrip("+") == str(minor if minor >= 27 else 32)
-        skew = "exceeds the supported minor version skew of +/-1"
-        assert (skew in out.stderr) == (minor < 27), out.stderr
-        server.kubectl("create", "secret", "generic", "s1", "--from-literal=a=b")
-        assert server.kubectl_json("get", "secret", "s1")["data"] == {"a": "Yg=="}
-        raw = server.raw_value("/registry/secrets/default/s1")
-        prefix = f"k8s:enc:kms:{api}:mock:".encode()
-        assert raw.startswith(prefix), raw[:40]
-        if api == "v2":
-            obj = protobuf_fields(raw[len(prefix):])
-            dek_source_type = obj.get(5, [0])[0]
-            encrypted = obj[1][0]
-            if minor >= 29:
-                # HKDF seed: info[32] || nonce[12] || ciphertext || tag[16]
-                assert dek_source_type == 1
-            else:
-                # AES_GCM_KEY (1.27-1.28): nonce = 4 random bytes || little-endian counter that
-                # starts at 1_000_000_000, so the first write uses 1_000_000_001.
-                assert dek_source_type == 0
-                assert int.from_bytes(encrypted[4:12], "little") == 1_000_000_001
+        check_kms_envelope(server, version, api, lambda key: server.raw_value("/registry/" + key))
     finally:
         if server.proc and server.proc.poll() is None:
             assert server.stop() == 0

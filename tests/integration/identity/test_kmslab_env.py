@@ -6,6 +6,7 @@ without them the login tests skip, saying so (a failure under CI=true: ci_skips.
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,15 @@ def require_arm(server):
     if status == 404:
         pytest.skip("az login lists subscriptions (GET /subscriptions), which the ARM endpoints "
                     "serve; this emulator build has none yet (branch arm)")
+
+
+def test_a_secret_starting_with_a_dash_stays_the_password():
+    """Generated secrets may start with '-': az's argparse would take `-p -abc` for an option."""
+    sys.path.insert(0, str(KMSLAB.parent))
+    import kmslab_env
+    creds = {"appId": "app", "password": "-abc", "tenant": TENANT}
+    [login] = [s for s in kmslab_env.az_steps({}, creds, "sp") if s[:2] == ["az", "login"]]
+    assert "--password=-abc" in login and "-abc" not in login
 
 
 def test_help():

@@ -7,6 +7,9 @@
 //   kmslab-kms-load bench --socket unix:///path --concurrency N --requests M
 //   kmslab-kms-load bench-direct --vault V --key K --version X --azure-json F --ca-bundle F
 //                   [--proxy http://h:p] --concurrency N --requests M
+//   kmslab-kms-load bench-floor --socket unix:///path --concurrency N --requests M
+//     (pairs of v1 Version calls: the gRPC hop alone, no Key Vault call, the floor of the
+//     plugin's overhead)
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
@@ -111,7 +114,8 @@ int roundtrip(const std::string& socket) {
 // One encrypt+decrypt pair per iteration; latencies per operation.
 using Pair = std::function<void(std::vector<double>& enc, std::vector<double>& dec)>;
 
-nlohmann::json run_load(int concurrency, int requests, const std::function<Pair()>& make_worker) {
+nlohmann::json run_load(int concurrency, int requests, const std::function<Pair()>& make_worker,
+                        const char* first = "encrypt", const char* second = "decrypt") {
   std::vector<std::vector<double>> enc(concurrency), dec(concurrency);
   std::atomic<int> next{0};
   std::atomic<int> errors{0};
@@ -148,7 +152,7 @@ nlohmann::json run_load(int concurrency, int requests, const std::function<Pair(
   return {{"concurrency", concurrency}, {"pairs", requests},
           {"errors", errors.load()},    {"first_error", first_error},
           {"seconds", seconds},         {"pairs_per_second", requests / seconds},
-          {"encrypt", summary(enc)},    {"decrypt", summary(dec)}};
+          {first, summary(enc)},        {second, summary(dec)}};
 }
 
 double ms_since(Clock::time_point t) {
@@ -180,11 +184,30 @@ Pair plugin_pair(const std::string& socket) {
   };
 }
 
+Pair version_pair(const std::string& socket) {
+  auto stub = std::shared_ptr<v1beta1::KeyManagementService::Stub>(
+      v1beta1::KeyManagementService::NewStub(channel_for(socket)));
+  auto call = [stub](std::vector<double>& ms) {
+    grpc::ClientContext ctx;
+    deadline(ctx);
+    v1beta1::VersionRequest req;
+    req.set_version("v1beta1");
+    v1beta1::VersionResponse out;
+    const auto t0 = Clock::now();
+    check(stub->Version(&ctx, req, &out), "Version");
+    ms.push_back(ms_since(t0));
+  };
+  return [call](std::vector<double>& a, std::vector<double>& b) {
+    call(a);
+    call(b);
+  };
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr << "usage: kmslab-kms-load roundtrip|bench|bench-direct [options]\n";
+    std::cerr << "usage: kmslab-kms-load roundtrip|bench|bench-direct|bench-floor [options]\n";
     return 2;
   }
   const std::string mode = argv[1];
@@ -203,6 +226,11 @@ int main(int argc, char** argv) {
     if (mode == "bench") {
       std::cout << run_load(concurrency, requests, [&] { return plugin_pair(socket); }).dump()
                 << "\n";
+      return 0;
+    }
+    if (mode == "bench-floor") {
+      auto make = [&] { return version_pair(socket); };
+      std::cout << run_load(concurrency, requests, make, "version", "version2").dump() << "\n";
       return 0;
     }
     if (mode == "bench-direct") {

@@ -287,6 +287,18 @@ def test_cpp_grpc_client_round_trips(plugin, load_binary):
     assert result["v2_ciphertext_sizes"] == [342, 342, 342, 342]
 
 
+def test_bench_floor_times_version_calls(plugin, load_binary):
+    """tools/bench/plugin.sh's floor: pairs of v1 Version calls (the gRPC hop without a Key Vault
+    call), each timed, none failing."""
+    out = subprocess.run([load_binary, "bench-floor", "--socket", f"unix://{plugin.socket}", "--concurrency", "2",
+                          "--requests", "20"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert (result["errors"], result["pairs"]) == (0, 20), result["first_error"]
+    assert result["version"]["n"] == result["version2"]["n"] == 20
+    assert 0 < result["version"]["p50_ms"] <= result["version"]["p99_ms"]
+
+
 def test_server_threads_outlive_their_calls(load_binary, started):
     """gRPC's sync server ends a thread per call under concurrency unless its idle pollers may
     stay (main.cpp kMaxPollers): after a warm-up, a second burst of concurrent calls (the C++

@@ -3,7 +3,12 @@ second): a passing scenario, a failing one (its message, file:line, request and 
 seed, exit 1), malformed files (FILE:LINE:COL, exit 2, nothing started), --list, --filter,
 --junit and --json."""
 import json
+import re
+import signal
+import ssl
 import subprocess
+import time
+import urllib.request
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -104,7 +109,8 @@ def test_a_failing_expectation_fails_with_its_step_request_response_and_seed(kms
     d = tmp_path / "s"
     d.mkdir()
     write(d, {"fail.yaml": FAILING, "pass.yaml": PASSING})
-    out = run(kmslab_run, d, "-j", "2", "--json", tmp_path / "r.json", "--junit", tmp_path / "j.xml")
+    out = run(kmslab_run, d, "-j", "2", "--json", tmp_path / "r.json", "--junit", tmp_path / "j.xml",
+              "--work-dir", tmp_path / "work")
     assert out.returncode == 1, out.stdout + out.stderr
     assert "FAIL  tiny-fail" in out.stdout and "PASS  tiny-pass" in out.stdout
     assert f"{d}/fail.yaml:6: step 1 'the health check' (admin) failed" in out.stdout
@@ -180,3 +186,41 @@ steps:
     write(tmp_path, {"run.yaml": scenario})
     out = run(kmslab_run, tmp_path / "run.yaml")
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_keep_leaves_the_failed_stack_running_until_interrupted(kmslab_run, tmp_path):
+    write(tmp_path, {"fail.yaml": FAILING})
+    proc = subprocess.Popen([kmslab_run, str(tmp_path / "fail.yaml"), "--keep", "--work-dir",
+                             str(tmp_path / "work")], stdout=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        deadline = time.monotonic() + 60
+        while not any("Ctrl-C stops them" in line for line in lines):
+            assert time.monotonic() < deadline and proc.poll() is None, "".join(lines)
+            lines.append(proc.stdout.readline())
+        text = "".join(lines)
+        url = re.search(r"URL (https://127\.0\.0\.1:\d+)", text).group(1)
+        ca = re.search(r"CA (\S+)", text).group(1)
+        pid = int(re.search(r"left running \(pid (\d+)\)", text).group(1))
+        assert re.search(r"admin token kmslab-run-[0-9a-f]{32}", text)
+        context = ssl.create_default_context(cafile=ca)
+        with urllib.request.urlopen(url + "/_kmslab/health", context=context, timeout=10) as r:
+            assert r.status == 200  # the stack is still there
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 1
+        deadline = time.monotonic() + 10
+        while alive(pid):
+            assert time.monotonic() < deadline, "the kept emulator outlived the runner"
+            time.sleep(0.05)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -46,6 +46,22 @@ TEST(ManagedCluster, CreateIsALongRunningOperationThatEndsWhenTheControlPlaneRep
   EXPECT_TRUE(a.planes.specs[0].kms.empty());
 }
 
+// az polls an operation at each answer's Retry-After (30 s without one): a running operation's
+// status carries it as the PUT does, a finished one needs none.
+TEST(ManagedCluster, RunningOperationStatusCarriesRetryAfter) {
+  AksWorld a;
+  auto r = a.put(a.body());
+  std::string url(r["Azure-AsyncOperation"]);
+  const std::string path = url.substr(url.find("/subscriptions/"));
+  auto running = a.w.send(verb::get, path);
+  EXPECT_EQ(json::parse(running.body())["status"], "InProgress");
+  EXPECT_EQ(running["Retry-After"], "1");
+  a.planes.complete();
+  auto done = a.w.send(verb::get, path);
+  EXPECT_EQ(json::parse(done.body())["status"], "Succeeded");
+  EXPECT_EQ(done.count("Retry-After"), 0u);
+}
+
 TEST(ManagedCluster, OpStatusNameIsTheGuidInDotNetByteOrder) {
   AksWorld a;
   auto r = a.put(a.body());

@@ -95,8 +95,8 @@ TEST_F(SqliteStoreTest, CreatesMissingParentDirectories) {
 
 TEST(OpenStoreTest, UnknownSpecsAreRejected) {
   EXPECT_EQ(open_error("redis://localhost:6379"),
-            "unknown store 'redis://localhost:6379': expected memory, sqlite:PATH or "
-            "etcd://host:port[,host:port...]");
+            "unknown store 'redis://localhost:6379': expected memory, sqlite:PATH, "
+            "etcd://host:port[,host:port...] or etcd+tls://...");
   EXPECT_TRUE(contains(open_error(""), "unknown store ''"));
   EXPECT_TRUE(contains(open_error("sqlite:"), "expected sqlite:PATH"));
   EXPECT_EQ(open_store("memory")->put("k", "v"), 1);

@@ -42,8 +42,8 @@ struct Watch {
 
 class WatchTest : public ::testing::Test, protected ApiDeps {
  protected:
-  explicit WatchTest(size_t capacity = 100)
-      : cache(std::make_shared<WatchCache>(store, storage, clock, capacity)),
+  explicit WatchTest(size_t capacity = 100, std::map<std::string, size_t> sizes = {})
+      : cache(std::make_shared<WatchCache>(store, storage, clock, capacity, std::move(sizes))),
         api(storage, clock, rng, options(cache)) {
     api.ensure_default_namespaces();
     cache->start();
@@ -311,6 +311,32 @@ TEST_F(SmallWatchCacheTest, AResourceVersionOlderThanTheRingIsGone) {
       watch("/api/v1/namespaces/default/secrets?watch=true&resourceVersion=" + std::to_string(rv1));
   EXPECT_EQ(resumed.events().size(), 2u);
   (void)rv2;
+}
+
+// --watch-cache-sizes secrets#2: the secrets ring keeps 2 events, configmaps the default 100.
+class PerResourceWatchCacheTest : public WatchTest {
+ protected:
+  PerResourceWatchCacheTest() : WatchTest(100, {{"secrets", 2}}) {}
+};
+
+TEST_F(PerResourceWatchCacheTest, EachResourceHasItsOwnWindow) {
+  const int64_t listed = store.revision();
+  const int64_t rv1 = create("s1");
+  create("s2");
+  create("s3");
+  for (const char* name : {"c1", "c2", "c3"}) {
+    json c = {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", name}}}};
+    auto a = send(http::verb::post, "/api/v1/namespaces/default/configmaps", c.dump());
+    ASSERT_EQ(a.response.result_int(), 201u) << a.response.body();
+  }
+  const std::string from = "?watch=true&resourceVersion=" + std::to_string(listed);
+  Watch secrets = watch("/api/v1/namespaces/default/secrets" + from);
+  auto gone = secrets.events();
+  ASSERT_EQ(types(gone), std::vector<std::string>{"ERROR"});
+  EXPECT_EQ(gone[0]["object"]["message"], "too old resource version: " + std::to_string(listed) +
+                                              " (" + std::to_string(rv1) + ")");
+  Watch configmaps = watch("/api/v1/namespaces/default/configmaps" + from);
+  EXPECT_EQ(types(configmaps.events()), (std::vector<std::string>{"ADDED", "ADDED", "ADDED"}));
 }
 
 }  // namespace
