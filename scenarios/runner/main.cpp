@@ -15,6 +15,7 @@
 #include "scenarios/runner/catalogue.hpp"
 #include "scenarios/runner/console.hpp"
 #include "scenarios/runner/junit.hpp"
+#include "scenarios/runner/report/html_report.hpp"
 #include "scenarios/runner/scenario_run.hpp"
 
 namespace fs = std::filesystem;
@@ -39,6 +40,8 @@ Options:
                   then waits for Ctrl-C (its stacks stop with it)
   --junit F       write JUnit XML
   --json F        write the run's RunResult (scenarios/runner/results.hpp) as JSON
+  --report F      write the run as one self-contained HTML page (seed ids covered, per scenario
+                  a timeline of steps, Key Vault and plugin calls, errors and clock jumps)
   --work-dir D    where stacks live (default: a new folder under $TMPDIR; kept on failure)
   --emulator P    the kmslab-emulator binary (default: the one built beside this runner)
   --kmslab-env P  tools/kmslab_env.py (run steps' environment)
@@ -54,7 +57,7 @@ struct Options {
   int jobs = 1;
   bool list = false, keep = false;
   uint64_t seed = kDefaultSeed;
-  std::string junit, json_out, work_dir, seed_ids;
+  std::string junit, json_out, report, work_dir, seed_ids;
   fs::path emulator = KMSLAB_RUN_EMULATOR;
   fs::path kmslab_env = KMSLAB_RUN_SOURCE_DIR "/tools/kmslab_env.py";
 };
@@ -102,6 +105,8 @@ Options parse_options(int argc, char** argv) {
       o.junit = value(i);
     else if (a == "--json")
       o.json_out = value(i);
+    else if (a == "--report")
+      o.report = value(i);
     else if (a == "--work-dir")
       o.work_dir = value(i);
     else if (a == "--emulator")
@@ -291,6 +296,7 @@ int main(int argc, char** argv) {
         nlohmann::json(run).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
         0644);
   if (!o.junit.empty()) kmslab::core::write_file_atomic(o.junit, junit_xml(run), 0644);
+  if (!o.report.empty()) kmslab::core::write_file_atomic(o.report, render_html(run), 0644);
   console.line("kmslab-run: " + std::to_string(run.scenarios.size() - failed) + " passed, " +
                std::to_string(failed) + " failed in " + std::to_string(run.duration_ms / 1000) +
                "s (seed " + std::to_string(o.seed) + ")");

@@ -110,8 +110,11 @@ def test_a_failing_expectation_fails_with_its_step_request_response_and_seed(kms
     d.mkdir()
     write(d, {"fail.yaml": FAILING, "pass.yaml": PASSING})
     out = run(kmslab_run, d, "-j", "2", "--json", tmp_path / "r.json", "--junit", tmp_path / "j.xml",
-              "--work-dir", tmp_path / "work")
+              "--report", tmp_path / "r.html", "--work-dir", tmp_path / "work")
     assert out.returncode == 1, out.stdout + out.stderr
+    page = (tmp_path / "r.html").read_text()  # the HTML report of the same run (report_chromium
+    assert page.startswith("<!DOCTYPE html>") and "tiny-fail" in page and "tiny-pass" in page
+    assert "expected status 404, got 200" in page  # renders it in a browser)
     assert "FAIL  tiny-fail" in out.stdout and "PASS  tiny-pass" in out.stdout
     assert f"{d}/fail.yaml:6: step 1 'the health check' (admin) failed" in out.stdout
     assert "expected status 404, got 200" in out.stdout
