@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "emulator/core/client/url.hpp"
 #include "emulator/core/rng.hpp"
 #include "plugin/auth/client_certificate.hpp"
 
@@ -9,21 +10,6 @@ namespace kmslab::plugin {
 namespace {
 
 using core::client::Request;
-
-std::string form_escape(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
 
 std::string trim_slash(std::string s) {
   while (!s.empty() && s.back() == '/') s.pop_back();
@@ -66,8 +52,8 @@ class ImdsSource final : public TokenSource {
   Request request() const override {
     // adal's MSI request: url.Values.Encode, so the parameters in key order.
     std::string url = endpoint_ + "/metadata/identity/oauth2/token?api-version=2018-02-01";
-    if (!client_id_.empty()) url += "&client_id=" + form_escape(client_id_);
-    url += "&resource=" + form_escape(resource_);
+    if (!client_id_.empty()) url += "&client_id=" + core::client::percent_encode(client_id_);
+    url += "&resource=" + core::client::percent_encode(resource_);
     return {"GET", url, {{"Metadata", "true"}}, ""};
   }
 
@@ -81,9 +67,10 @@ class ClientSecretSource final : public TokenSource {
                      core::client::HttpClient& http, const core::Clock& clock)
       : TokenSource(http, clock),
         url_(v1_token_url(e.active_directory, c.tenant_id)),
-        body_("grant_type=client_credentials&client_id=" + form_escape(c.client_id) +
-              "&client_secret=" + form_escape(c.client_secret) +
-              "&resource=" + form_escape(resource)),
+        body_(
+            "grant_type=client_credentials&client_id=" + core::client::percent_encode(c.client_id) +
+            "&client_secret=" + core::client::percent_encode(c.client_secret) +
+            "&resource=" + core::client::percent_encode(resource)),
         proxy_mode_(e.proxy_mode) {}
   std::string describe() const override { return "client secret"; }
 
@@ -116,11 +103,12 @@ class ClientCertificateSource final : public TokenSource {
  protected:
   Request request() const override {
     const std::string body =
-        "grant_type=client_credentials&client_id=" + form_escape(client_id_) +
-        "&resource=" + form_escape(resource_) + "&client_assertion_type=" +
-        form_escape("urn:ietf:params:oauth:client-assertion-type:jwt-bearer") +
+        "grant_type=client_credentials&client_id=" + core::client::percent_encode(client_id_) +
+        "&resource=" + core::client::percent_encode(resource_) + "&client_assertion_type=" +
+        core::client::percent_encode("urn:ietf:params:oauth:client-assertion-type:jwt-bearer") +
         "&client_assertion=" +
-        form_escape(client_assertion(cert_, client_id_, url_, clock_.now_unix_seconds(), jti()));
+        core::client::percent_encode(
+            client_assertion(cert_, client_id_, url_, clock_.now_unix_seconds(), jti()));
     Request r{"POST", url_, {{"Content-Type", "application/x-www-form-urlencoded"}}, body};
     if (proxy_mode_) r.headers.emplace_back("x-azure-proxy-target", "AzureActiveDirectory");
     return r;

@@ -95,28 +95,13 @@ std::chrono::milliseconds left(Session::SteadyTime deadline) {
 
 }  // namespace
 
-std::string percent_encode(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
 std::string query_string(const std::string& api_version, const json& query) {
   std::string out;
-  if (!api_version.empty()) out = "api-version=" + percent_encode(api_version);
+  if (!api_version.empty()) out = "api-version=" + core::client::percent_encode(api_version);
   if (query.is_object())
     for (const auto& [k, v] : query.items())
-      out +=
-          (out.empty() ? "" : "&") + percent_encode(k) + "=" + percent_encode(v.get<std::string>());
+      out += (out.empty() ? "" : "&") + core::client::percent_encode(k) + "=" +
+             core::client::percent_encode(v.get<std::string>());
   return out.empty() ? "" : "?" + out;
 }
 
@@ -198,8 +183,8 @@ Answer Session::token(const json& f, SteadyTime deadline) {
   if (as.is_object() && as.contains("managed_identity")) {
     if (e.imds.empty()) throw StepError("the emulator serves no IMDS (--no-imds)");
     const std::string url = e.imds + "/metadata/identity/oauth2/token?api-version=2018-02-01" +
-                            "&resource=" + percent_encode(resource) +
-                            "&client_id=" + percent_encode(as["managed_identity"]);
+                            "&resource=" + core::client::percent_encode(resource) + "&client_id=" +
+                            core::client::percent_encode(as["managed_identity"].get<std::string>());
     return send(stack_.direct(), "GET", url, {{"Metadata", "true"}}, "", deadline);
   }
   std::string id = stack_.principal().client_id, secret = stack_.principal().client_secret;
@@ -209,9 +194,10 @@ Answer Session::token(const json& f, SteadyTime deadline) {
   }
   std::string scope = resource;
   while (!scope.empty() && scope.back() == '/') scope.pop_back();
-  const std::string body = "grant_type=client_credentials&client_id=" + percent_encode(id) +
-                           "&client_secret=" + percent_encode(secret) +
-                           "&scope=" + percent_encode(scope + "/.default");
+  const std::string body =
+      "grant_type=client_credentials&client_id=" + core::client::percent_encode(id) +
+      "&client_secret=" + core::client::percent_encode(secret) +
+      "&scope=" + core::client::percent_encode(scope + "/.default");
   Answer a =
       send(stack_.direct(), "POST", e.url + "/" + stack_.principal().tenant + "/oauth2/v2.0/token",
            {{"Content-Type", "application/x-www-form-urlencoded"}}, body, deadline);
@@ -355,9 +341,9 @@ Answer Session::kube(const json& f, SteadyTime deadline) {
 }
 
 Answer Session::stored(const json& f, SteadyTime deadline) {
-  return kube(
-      {{"cluster", f["cluster"]}, {"path", "/_kmslab/raw?key=" + percent_encode(str(f, "key"))}},
-      deadline);
+  return kube({{"cluster", f["cluster"]},
+               {"path", "/_kmslab/raw?key=" + core::client::percent_encode(str(f, "key"))}},
+              deadline);
 }
 
 std::vector<fs::path> Session::cluster_logs(const std::string& cluster) const {
@@ -427,7 +413,8 @@ Answer Session::clock(const json& f, SteadyTime deadline) {
 
 Answer Session::fault(const json& f, SteadyTime deadline) {
   if (f.contains("delete"))
-    return admin("DELETE", "/_kmslab/faults/" + percent_encode(str(f, "delete")), json(), deadline);
+    return admin("DELETE", "/_kmslab/faults/" + core::client::percent_encode(str(f, "delete")),
+                 json(), deadline);
   return admin("POST", "/_kmslab/faults", f["rule"], deadline);
 }
 
@@ -464,8 +451,9 @@ Answer Session::diagnose(const json& f, SteadyTime deadline) {
 Answer Session::audit(const json& f, SteadyTime deadline) {
   const std::string since = str(f, "since");
   return admin("GET",
-               "/_kmslab/vaults/" + percent_encode(str(f, "vault")) + "/audit-events" +
-                   (since.empty() ? "" : "?since=" + percent_encode(since)),
+               "/_kmslab/vaults/" + core::client::percent_encode(str(f, "vault")) +
+                   "/audit-events" +
+                   (since.empty() ? "" : "?since=" + core::client::percent_encode(since)),
                json(), deadline);
 }
 

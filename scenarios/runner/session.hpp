@@ -100,8 +100,6 @@ class Session {
   std::map<std::string, Feed> feeds_;  // by source: "vault NAME", "cluster RG/NAME"
 };
 
-/// "a b" -> "a%20b" (RFC 3986 unreserved kept).
-std::string percent_encode(const std::string& s);
 /// "?k=v&..." from a JSON object of strings, appended after `first` (api-version) when given.
 std::string query_string(const std::string& api_version, const nlohmann::json& query);
 

@@ -2,6 +2,8 @@
 // during a step, read back through the product's own logs of it.
 #include "scenarios/runner/session.hpp"
 
+#include "emulator/core/client/url.hpp"
+
 namespace kmslab::scenario {
 
 using nlohmann::json;
@@ -81,8 +83,9 @@ std::vector<Event> Session::poll_calls(SteadyTime deadline) {
     read(
         "vault " + vault,
         [&] {
-          return admin("GET", "/_kmslab/vaults/" + percent_encode(vault) + "/audit-events", json(),
-                       deadline);
+          return admin("GET",
+                       "/_kmslab/vaults/" + core::client::percent_encode(vault) + "/audit-events",
+                       json(), deadline);
         },
         [&](const json& r) { return keyvault_event(vault, r); });
   }

@@ -1,5 +1,6 @@
 #include "emulator/core/client/url.hpp"
 
+#include <cctype>
 #include <charconv>
 
 namespace kmslab::core::client {
@@ -76,6 +77,22 @@ std::optional<Url> parse_url(std::string_view text) {
   if (!rest.empty())
     url.target = rest.starts_with("?") ? "/" + std::string(rest) : std::string(rest);
   return url;
+}
+
+std::string percent_encode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (const unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
 }
 
 }  // namespace kmslab::core::client

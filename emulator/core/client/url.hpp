@@ -23,4 +23,8 @@ struct Url {
 /// nullopt for anything malformed.
 std::optional<Url> parse_url(std::string_view text);
 
+/// Percent-encodes every byte but RFC 3986's unreserved characters (A-Z a-z 0-9 - . _ ~), as a
+/// query value or an application/x-www-form-urlencoded value needs.
+std::string percent_encode(std::string_view text);
+
 }  // namespace kmslab::core::client

@@ -307,6 +307,14 @@ TEST_F(ClientTest, InvalidUrlsAreFinal) {
   }
 }
 
+TEST(Url, PercentEncodeKeepsOnlyUnreservedCharacters) {
+  EXPECT_EQ(percent_encode("AZaz09-._~"), "AZaz09-._~");
+  EXPECT_EQ(percent_encode("a b&c=d/e+f%"), "a%20b%26c%3Dd%2Fe%2Bf%25");
+  EXPECT_EQ(percent_encode(std::string("\x00\xff", 2)), "%00%FF");
+  EXPECT_EQ(percent_encode("https://vault.azure.net/.default"),
+            "https%3A%2F%2Fvault.azure.net%2F.default");
+}
+
 TEST(Url, Parses) {
   auto u = parse_url("https://v.vault.azure.net/keys/k?api-version=7.4");
   ASSERT_TRUE(u);
