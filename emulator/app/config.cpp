@@ -108,6 +108,12 @@ po::options_description describe() {
      "well-formed JWT bearer token")
     ("accept-any-api-version", po::bool_switch(),
      "accept any api-version on the Key Vault data plane (default: only 7.0-7.6, 2025-07-01)")
+    ("token-lifetime", po::value<std::string>()->default_value("3599s"),
+     "lifetime of the Entra ID tokens the token endpoint issues (expires_in, exp); it runs in REAL "
+     "time, as every token's does here, so an advance of the virtual clock never expires one")
+    ("managed-identity-token-lifetime", po::value<std::string>()->default_value("86399s"),
+     "lifetime of the managed identity (IMDS) tokens, in REAL time; 300s or less makes a KMS "
+     "plugin ask IMDS again on every call (adal refreshes 300 s before expiry)")
     ("deletion-window", po::value<std::string>()->default_value("1s"),
      "REAL time a deleted key stays 'being deleted' (GET /deletedkeys/NAME 404, create 409 "
      "ObjectIsBeingDeleted) before it is a deleted key, as on Key Vault; 0s: at once")
@@ -187,6 +193,17 @@ uint16_t port_value(const po::variables_map& vm, const char* name) {
   return static_cast<uint16_t>(v);
 }
 
+// A token lifetime: whole seconds, at least one (expires_in is an integer count of seconds).
+std::chrono::seconds lifetime_flag(const po::variables_map& vm, const char* name) {
+  const auto text = vm[name].as<std::string>();
+  const auto d = core::parse_duration(text);
+  if (!d || *d < std::chrono::seconds(1) || *d % std::chrono::seconds(1) != core::Duration::zero())
+    throw std::invalid_argument(
+        std::string("--") + name +
+        ": expected whole seconds of at least 1s, such as 3599s or 1h, not '" + text + "'");
+  return std::chrono::duration_cast<std::chrono::seconds>(*d);
+}
+
 }  // namespace
 
 std::optional<Config> parse_flags(int argc, char** argv) {
@@ -246,6 +263,8 @@ std::optional<Config> parse_flags(int argc, char** argv) {
   c.region = vm["region"].as<std::string>();
   c.tenant_id = vm["tenant"].as<std::string>();
   c.accept_any_api_version = vm["accept-any-api-version"].as<bool>();
+  c.token_lifetime = lifetime_flag(vm, "token-lifetime");
+  c.managed_identity_token_lifetime = lifetime_flag(vm, "managed-identity-token-lifetime");
   const auto window = core::parse_duration(vm["deletion-window"].as<std::string>());
   if (!window) throw std::invalid_argument("--deletion-window: not a duration (e.g. 1s, 500ms)");
   c.deletion_window = std::chrono::duration_cast<std::chrono::milliseconds>(*window);

@@ -45,6 +45,8 @@ struct Config {
   std::string tenant_id = "6f2a3b4c-5d6e-4f70-8192-a3b4c5d6e7f8";
   bool accept_any_api_version = false;
   std::chrono::milliseconds deletion_window{1000};
+  std::chrono::seconds token_lifetime{3599};                    // Entra ID (identity::kDefault...)
+  std::chrono::seconds managed_identity_token_lifetime{86399};  // IMDS (identity::kManaged...)
   bool disabled_key_allows_public_ops = false;
   std::string auth = "strict";  // strict | lenient
   std::string admin_token;      // empty: the admin API needs no token

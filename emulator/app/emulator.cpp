@@ -144,6 +144,7 @@ void Emulator::register_identity() {
   services.hosts.insert(services.hosts.end(), config_.host_names.begin(), config_.host_names.end());
   services.signing_key = signing_key_;
   services.default_tenant_id = config_.tenant_id;
+  services.token_lifetime = config_.token_lifetime;
   services.guard_token = token_fault_guard("identity");
   services.validate_credentials = identity::client_validator(
       *directory_, config_.directory == "registered" ? identity::DirectoryMode::kRegistered
@@ -166,6 +167,7 @@ void Emulator::register_managed_identity() {
   mi.signing_key = signing_key_;
   mi.default_tenant_id = config_.tenant_id;
   mi.identity_header = identity_header_;
+  mi.token_lifetime = config_.managed_identity_token_lifetime;
   mi.guard_token = token_fault_guard("imds");
   identity::register_managed_identity_routes(imds_router_, std::move(mi));
 }

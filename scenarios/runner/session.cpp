@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <boost/algorithm/string/predicate.hpp>
+
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -41,9 +43,13 @@ std::string body_text(const json& f) {
   return f["body"].is_string() ? f["body"].get<std::string>() : f["body"].dump();
 }
 
+// A step's own headers replace the runner's of the same name (an Authorization it brings, say).
 void add_headers(Headers& h, const json& f) {
   const json given = f.value("headers", json::object());
-  for (const auto& [k, v] : given.items()) h.emplace_back(k, v.get<std::string>());
+  for (const auto& [k, v] : given.items()) {
+    std::erase_if(h, [&](const auto& have) { return boost::iequals(have.first, k); });
+    h.emplace_back(k, v.get<std::string>());
+  }
 }
 
 std::string redact(const std::string& name, const std::string& value) {
