@@ -1,10 +1,12 @@
-// The AKS flags of kmslab-emulator.
+// kmslab-emulator's flags: AKS, token lifetimes.
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "emulator/app/config.hpp"
+#include "emulator/identity/app_token.hpp"
+#include "emulator/identity/managed_identity_request.hpp"
 
 namespace kmslab::app {
 namespace {
@@ -46,6 +48,28 @@ TEST(ConfigAks, ValuesAndRefusals) {
   EXPECT_THROW(parse({"--aks-control-planes", "docker"}), std::invalid_argument);
   EXPECT_THROW(parse({"--lro-retry-after", "-1"}), std::invalid_argument);
   EXPECT_THROW(parse({"--aks-second-provider-name", "azurekmsprovider"}), std::invalid_argument);
+}
+
+TEST(ConfigIdentity, LifetimesDefaultToTheIdentityLayersOwn) {
+  const auto c = parse({});
+  EXPECT_EQ(c.token_lifetime, identity::kDefaultTokenLifetime);
+  EXPECT_EQ(c.managed_identity_token_lifetime, identity::kManagedIdentityTokenLifetime);
+}
+
+TEST(ConfigIdentity, LifetimesAreWholeSecondsOfAtLeastOne) {
+  EXPECT_EQ(parse({"--token-lifetime", "1h"}).token_lifetime, std::chrono::seconds(3600));
+  EXPECT_EQ(parse({"--managed-identity-token-lifetime=301s"}).managed_identity_token_lifetime,
+            std::chrono::seconds(301));
+  for (const char* bad : {"0s", "500ms", "1500ms", "-5s", "soon", ""}) {
+    try {
+      parse({"--managed-identity-token-lifetime", bad});
+      ADD_FAILURE() << "accepted '" << bad << "'";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("expected whole seconds of at least 1s"),
+                std::string::npos)
+          << e.what();
+    }
+  }
 }
 
 }  // namespace
