@@ -195,10 +195,12 @@ class Checker {
                 key, slot, {"KeyDisabled"}));
     }
     if (a.exp && *a.exp <= now_) {
-      Finding f = keyed("KeyExpired", "critical",
-                        "The key " + key.name + "/" + key.version + " expired at " +
-                            rfc3339(*a.exp) + ": Key Vault refuses encrypt and decrypt with it.",
-                        key, slot, {"KeyExpired"});
+      Finding f =
+          keyed("KeyExpired", "critical",
+                "The key " + key.name + "/" + key.version + " expired at " + rfc3339(*a.exp) +
+                    ": Key Vault refuses encrypt with it (decrypt still works), so the "
+                    "plugin's health checks fail and new writes stop.",
+                key, slot, {"KeyExpired"});
       f.evidence["expires"] = rfc3339(*a.exp);
       add(std::move(f));
     } else if (a.exp && *a.exp - now_ <= o_.expiry_warning_seconds) {

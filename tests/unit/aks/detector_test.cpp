@@ -99,6 +99,10 @@ TEST(KmsDetector, ExpiredKeyRelaysKeyVaultsMessageOnceThePluginSawIt) {
   auto d = a.detect();  // from state alone
   auto f = a.finding(d, "KeyExpired");
   EXPECT_EQ(f["status"], "critical");
+  // Key Vault still decrypts with an expired key; only encrypt (and so Status) fails.
+  EXPECT_NE(f["message"].get<std::string>().find("refuses encrypt with it (decrypt still works)"),
+            std::string::npos)
+      << f["message"];
   EXPECT_TRUE(a.remedy_mentions(f, "az keyvault key set-attributes"));
   EXPECT_TRUE(a.remedy_mentions(f, "--azure-keyvault-kms-key-id"));
   EXPECT_EQ(d["properties"]["status"]["statusId"], 0);
