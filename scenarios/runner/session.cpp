@@ -251,7 +251,11 @@ Answer Session::arm_wait(const std::string& url, const std::string& method, Answ
   while (true) {
     poll = send(stack_.direct(), "GET", poll_url, h, "", deadline);
     const json doc = poll.document();
-    const std::string status = doc.value("status", "");
+    // A Location poll may answer with no body at all (202 / 204 without one).
+    const std::string status =
+        doc.is_object() && doc.contains("status") && doc["status"].is_string()
+            ? doc["status"].get<std::string>()
+            : "";
     const bool done = async.empty() ? poll.status != 202
                                     : (status == "Succeeded" || status == "Failed" ||
                                        status == "Canceled" || poll.status >= 400);

@@ -250,3 +250,39 @@ def test_the_catalogue_readme_lists_every_scenario_and_they_cover_every_seed_id(
 # Every behaviour id of ../shared/seed/README.md.
 SEED_IDS = set("F1 F2 F3 F4 N1 N2 N3 L1 L2 L3 L4 L5 L6 L7 L8 L9 P1 P2 P3 P4 P5 P6 P7 R1 R2 R3 R4 "
                "R5 R6 R7 M1 D1 D2 V1 V2 V3 O1 O2 O3".split())
+
+
+PURGE = """\
+name: tiny-purge
+description: an operation whose Location polls answer without a body (a vault purge)
+covers: [L1]
+vars: {RG: rg-purge}
+steps:
+  - name: group
+    include: {file: fragments/group.yaml}
+  - name: a vault
+    arm:
+      method: PUT
+      path: /subscriptions/${SUBSCRIPTION}/resourceGroups/${RG}/providers/Microsoft.KeyVault/vaults/kv-purge
+      api_version: "2022-07-01"
+      body: {location: eastus, properties: {tenantId: "${TENANT}", sku: {family: A, name: standard},
+             accessPolicies: []}}
+  - name: deleted
+    arm: {method: DELETE, path: "/subscriptions/${SUBSCRIPTION}/resourceGroups/${RG}/providers/Microsoft.KeyVault/vaults/kv-purge", api_version: "2022-07-01"}
+  - name: purged, waiting for the operation
+    arm:
+      method: POST
+      path: /subscriptions/${SUBSCRIPTION}/providers/Microsoft.KeyVault/locations/eastus/deletedVaults/kv-purge/purge
+      api_version: "2022-07-01"
+      wait: true
+    expect: {status: [200, 204]}
+  - name: gone
+    arm: {path: "/subscriptions/${SUBSCRIPTION}/providers/Microsoft.KeyVault/locations/eastus/deletedVaults/kv-purge", api_version: "2022-07-01"}
+    expect: {status: 404}
+"""
+
+
+def test_wait_follows_an_operation_whose_polls_have_no_body(kmslab_run, tmp_path):
+    d = write(tmp_path, {"purge.yaml": PURGE})
+    out = run(kmslab_run, d / "purge.yaml")
+    assert out.returncode == 0, out.stdout + out.stderr
