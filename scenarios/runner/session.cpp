@@ -46,9 +46,10 @@ std::string body_text(const json& f) {
 // A step's own headers replace the runner's of the same name (an Authorization it brings, say).
 void add_headers(Headers& h, const json& f) {
   const json given = f.value("headers", json::object());
-  for (const auto& [k, v] : given.items()) {
-    std::erase_if(h, [&](const auto& have) { return boost::iequals(have.first, k); });
-    h.emplace_back(k, v.get<std::string>());
+  for (const auto& item : given.items()) {
+    const std::string name = item.key();  // named: clang 14 cannot capture a structured binding
+    std::erase_if(h, [&](const auto& have) { return boost::iequals(have.first, name); });
+    h.emplace_back(name, item.value().get<std::string>());
   }
 }
 
