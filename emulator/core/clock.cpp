@@ -265,6 +265,10 @@ std::optional<TimePoint> parse_rfc3339(std::string_view s) {
     return std::nullopt;
   }
   const auto t = sys_days(ymd) + hours(h) + minutes(mi) + seconds(sec) - offset;
+  // Outside what a TimePoint holds (nanoseconds: about 1678 to 2262) no clock here can stand.
+  constexpr auto kLatest = duration_cast<seconds>(Duration::max()) - seconds(1);
+  constexpr auto kEarliest = duration_cast<seconds>(Duration::min()) + seconds(1);
+  if (t.time_since_epoch() > kLatest || t.time_since_epoch() < kEarliest) return std::nullopt;
   return time_point_cast<Duration>(t + frac);
 }
 
