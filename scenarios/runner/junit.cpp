@@ -2,9 +2,17 @@
 
 #include <cstdio>
 
+#include "scenarios/runner/report/html_escape.hpp"
+
 namespace kmslab::scenario {
 
 namespace {
+
+// The report's escape serves XML as it is: its entities are XML's, and it turns the C0 controls
+// XML 1.0 forbids and invalid UTF-8 into U+FFFD, so a log tail never makes the file unreadable.
+std::string xml_escape(const std::string& s) {
+  return html::escaped(s);
+}
 
 std::string seconds(int64_t ms) {
   char buf[32];
@@ -22,36 +30,6 @@ std::string failure_text(const ScenarioResult& s) {
 }
 
 }  // namespace
-
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        // XML 1.0 has no control characters but tab, newline and carriage return.
-        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
-          out += "?";
-        else
-          out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
 
 std::string junit_xml(const RunResult& run) {
   int failures = 0, errors = 0;

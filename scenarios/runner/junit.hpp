@@ -8,6 +8,5 @@
 namespace kmslab::scenario {
 
 std::string junit_xml(const RunResult& run);
-std::string xml_escape(const std::string& s);
 
 }  // namespace kmslab::scenario
