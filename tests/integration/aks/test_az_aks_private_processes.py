@@ -181,23 +181,25 @@ def test_m1_switch_to_another_vault_of_another_mode_directly(az, emu, world):  #
     plugin_calls(emu, "kv-pub", "KeyEncrypt", world["subnet"])
 
 
-def test_m1_change_the_attached_vaults_mode(az, emu, world):  # M1, D2, R1, R5
-    pub = world["pub"]  # L6 (no mode change while enabled) is test_az_aks.py's
+def change_attached_vault_mode(az, emu, world, public_access, kms_access):
+    """M1's documented way for the attached vault kv-pub: disable KMS, rewrite the secrets
+    (D2), `az keyvault update --public-network-access`, enable KMS with the new ids, rewrite
+    again; `db` reads back, stored under kv-pub's key, and the plugin's successful encrypts in
+    kv-pub's AuditEvent log grew, all from the cluster's API server subnet."""
+    pub = world["pub"]
     az.ok("aks", "update", "-g", GROUP, "-n", NAME, "--disable-azure-keyvault-kms")
     kube_eventually(emu, world, "get", "secret", "db")
-    replace_all_secrets(emu, world)  # D2: rewritten unencrypted
-    assert stored(emu, world, "db").startswith(b"k8s\x00")
-    plugin_calls(emu, "kv-pub", "KeyDecrypt", world["subnet"])  # read through kv-pub's key
-    az.ok("keyvault", "update", "-n", "kv-pub", "--public-network-access", "Disabled")
+    replace_all_secrets(emu, world)
+    assert stored(emu, world, "db").startswith(b"k8s\x00")  # unencrypted until enabled again
+    az.ok("keyvault", "update", "-n", "kv-pub", "--public-network-access", public_access)
     assert az.tsv("keyvault", "show", "-n", "kv-pub", "--query",
-                  "properties.publicNetworkAccess") == "Disabled"
-    grant_contributor(az, pub["id"], world["identity"]["principalId"])
+                  "properties.publicNetworkAccess") == public_access
     encrypts = len(plugin_calls(emu, "kv-pub", "KeyEncrypt", world["subnet"]))
-    az.ok("aks", "update", "-g", GROUP, "-n", NAME, *kms_flags(pub["key"], "Private", pub["id"]))
+    az.ok("aks", "update", "-g", GROUP, "-n", NAME, *kms_flags(
+        pub["key"], kms_access, pub["id"] if kms_access == "Private" else None))
     kms = show_kms(az)
-    assert kms == {"enabled": True, "keyId": pub["key"], "keyVaultNetworkAccess": "Private",
-                   "keyVaultResourceId": pub["id"]}, kms
-    assert subnet_range(emu, private_endpoint_subnet(az, pub, world["node_rg"])) == world["subnet"]
+    assert (kms["enabled"], kms["keyId"], kms["keyVaultNetworkAccess"]) == (
+        True, pub["key"], kms_access), kms
     kube_eventually(emu, world, "get", "secret", "db")
     replace_all_secrets(emu, world)
     raw = stored(emu, world, "db")
@@ -205,10 +207,24 @@ def test_m1_change_the_attached_vaults_mode(az, emu, world):  # M1, D2, R1, R5
     assert raw.startswith(b"k8s:enc:kms:v2:azurekmsprovider-2:"), raw[:40]
     assert b"hunter2" not in raw
     assert kube(emu, world, "get", "secret", "db", "-o", "jsonpath={.data.pw}") == "aHVudGVyMg=="
+    assert len(plugin_calls(emu, "kv-pub", "KeyEncrypt", world["subnet"])) > encrypts
+    return kms
+
+
+def test_m1_make_the_attached_vault_private(az, emu, world):  # M1, D2, R1, R5
+    pub = world["pub"]  # L6 (no mode change while enabled) is test_az_aks.py's
+    grant_contributor(az, pub["id"], world["identity"]["principalId"])  # R5, before the enable
+    kms = change_attached_vault_mode(az, emu, world, "Disabled", "Private")
+    assert kms["keyVaultResourceId"] == pub["id"]
+    # R1 for kv-pub: its private endpoint sits in the same API server subnet.
+    assert subnet_range(emu, private_endpoint_subnet(az, pub, world["node_rg"])) == world["subnet"]
     kms = rest(az, "get", f"{az.emu.url}{CLUSTER_URL}/detectors/"
                "azure-keyvault-kms-integration-issues?api-version=2025-10-01")["properties"][
                    "kmslab"]["kms"]
     assert (kms["currentKeyVersion"], kms["previousKeyVersion"]) == (
         pub["key"].rsplit("/", 1)[1], world["priv"]["key"].rsplit("/", 1)[1]), kms
-    # The plugin of the now private kv-pub encrypted again, through its private endpoint.
-    assert len(plugin_calls(emu, "kv-pub", "KeyEncrypt", world["subnet"])) > encrypts
+
+
+def test_m1_make_the_attached_vault_public_again(az, emu, world):  # M1, D2
+    kms = change_attached_vault_mode(az, emu, world, "Enabled", "Public")
+    assert not kms["keyVaultResourceId"], kms  # az 2.45 sends "" with Public (aks.md §3.3)
