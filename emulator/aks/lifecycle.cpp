@@ -10,7 +10,15 @@ std::optional<KeySlot> update_keys(const ManagedCluster* old, ManagedCluster& ne
   const KmsSettings k = next.kms();
   if (!k.enabled) return std::nullopt;  // disable keeps every key as a reader
   const bool was_enabled = old && old->kms().enabled;
-  if (was_enabled && !next.keys.empty() && next.keys.front().key_id == k.key_id) {
+  auto v = parse_kube_version(version);
+  const int protocol = v && v->at_least(1, 27) ? 2 : 1;
+  // The key KMS last wrote with, enabled again after a disable (M1's change of the attached
+  // vault's mode: disable, change the vault, enable with the same key), is no rotation: that
+  // provider writes again under its name, nothing is dropped [U]. Only a protocol change while
+  // disabled (an upgrade across 1.27, V3) needs a new provider.
+  if (!next.keys.empty() && next.keys.front().key_id == k.key_id &&
+      (was_enabled || next.keys.front().kms_api_version == protocol)) {
+    next.keys.front().network_access = k.network_access;
     next.keys.front().resource_id = k.resource_id.value_or("");
     return std::nullopt;
   }
@@ -21,10 +29,8 @@ std::optional<KeySlot> update_keys(const ManagedCluster* old, ManagedCluster& ne
   }
   const bool first_name_taken =
       !next.keys.empty() && next.keys.front().provider_name == options.provider_name;
-  auto v = parse_kube_version(version);
   KeySlot slot{k.key_id, k.network_access, k.resource_id.value_or(""),
-               first_name_taken ? options.second_provider_name : options.provider_name,
-               v && v->at_least(1, 27) ? 2 : 1};
+               first_name_taken ? options.second_provider_name : options.provider_name, protocol};
   next.keys.insert(next.keys.begin(), slot);
   return dropped;
 }

@@ -122,6 +122,11 @@ def test_create_without_kms_then_restart_its_apiserver(az, emu, world):
                            "jsonpath={.data.pw}") == "aHVudGVyMg=="
 
 
+def test_konnectivity_agent_runs_without_vnet_integration(emu, world):  # N3, D1's check
+    pods = kube(emu, world, "get", "pods", "-n", "kube-system", "-o", "name").split()
+    assert any(p.startswith("pod/konnectivity-agent") for p in pods), pods
+
+
 def test_enable_kms_on_the_existing_cluster_then_rewrite(az, emu, world):  # P6
     az.ok("aks", "update", "-g", GROUP, "-n", NAME, *kms_flags(world["key"]))
     kube_eventually(emu, world, "get", "secret", "before")

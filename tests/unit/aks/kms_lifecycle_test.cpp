@@ -100,5 +100,51 @@ TEST(KmsLifecycle, UpdateKeysNamesEachKeyOnceAndDropsTheOldest) {
   EXPECT_EQ(c.keys[1].provider_name, o.second_provider_name);
 }
 
+TEST(KmsLifecycle, EnablingTheLastWritingKeyAfterADisableIsNoRotation) {  // M1, D2
+  aks::LifecycleOptions o;
+  aks::ManagedCluster c;
+  auto set = [&](const std::string& k, bool enabled, const std::string& access = "Public") {
+    auto kms = AksWorld::kms(key(k));
+    kms["enabled"] = enabled;
+    kms["keyVaultNetworkAccess"] = access;
+    if (access == "Private") kms["keyVaultResourceId"] = "/subscriptions/s/vault-rid";
+    c.properties = {{"securityProfile", {{"azureKeyVaultKms", kms}}}};
+  };
+  set("a", true);
+  aks::update_keys(nullptr, c, "1.29.7", o);
+  auto prev = c;
+  set("b", true);  // a rotation: b writes, a reads
+  aks::update_keys(&prev, c, "1.29.7", o);
+  prev = c;
+  set("b", false);
+  EXPECT_FALSE(aks::update_keys(&prev, c, "1.29.7", o));
+  prev = c;
+  set("b", true, "Private");  // the same key again, its vault now private
+  EXPECT_FALSE(aks::update_keys(&prev, c, "1.29.7", o));  // a, which may hold data, stays
+  ASSERT_EQ(c.keys.size(), 2u);
+  EXPECT_EQ(c.keys[0].key_id, key("b"));
+  EXPECT_EQ(c.keys[0].provider_name, o.second_provider_name);  // its data's prefix
+  EXPECT_EQ(c.keys[0].network_access, "Private");
+  EXPECT_EQ(c.keys[0].resource_id, "/subscriptions/s/vault-rid");
+  EXPECT_EQ(c.keys[1].key_id, key("a"));
+}
+
+TEST(KmsLifecycle, EnablingTheSameKeyAcross127TakesANewKmsV2Provider) {  // V3
+  aks::LifecycleOptions o;
+  aks::ManagedCluster c;
+  c.properties = {{"securityProfile", {{"azureKeyVaultKms", AksWorld::kms(key("a"))}}}};
+  aks::update_keys(nullptr, c, "1.26.6", o);
+  auto prev = c;
+  c.properties["securityProfile"]["azureKeyVaultKms"]["enabled"] = false;
+  aks::update_keys(&prev, c, "1.26.6", o);
+  prev = c;
+  c.properties["securityProfile"]["azureKeyVaultKms"]["enabled"] = true;
+  aks::update_keys(&prev, c, "1.27.1", o);  // upgraded while disabled
+  ASSERT_EQ(c.keys.size(), 2u);
+  EXPECT_EQ(c.keys[0].kms_api_version, 2);
+  EXPECT_EQ(c.keys[0].provider_name, o.second_provider_name);
+  EXPECT_EQ(c.keys[1].kms_api_version, 1);
+}
+
 }  // namespace
 }  // namespace kmslab::testing
