@@ -10,7 +10,9 @@ import base64
 import json
 import os
 import shutil
+import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -34,6 +36,7 @@ def origin(request, tmp_path_factory):
         yield up
     finally:
         up.kill_group()
+        shutil.rmtree(up.data_dir, ignore_errors=True)  # etcd preallocates 64 MB of WAL
 
 
 @pytest.fixture(scope="module")
@@ -68,16 +71,17 @@ class Replay:
         self.data_dir = data_dir
         self.proc = subprocess.Popen(
             [*INCIDENT, "replay", str(bundle), "--data-dir", str(data_dir), "--emulator",
-             str(emulator), "--", "--port", "0", "--log-file", str(data_dir.parent / (data_dir.name + ".log")),
-             *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            start_new_session=True)
+             str(emulator), "--", "--port", "0", "--log-file",
+             str(data_dir.parent / (data_dir.name + ".log")), *extra],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
 
     def cluster_dir(self, timeout=90):
         """The replayed cluster's directory, once its apiserver listens (a kubeconfig)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise AssertionError(f"replay exited {self.proc.returncode}: {self.proc.stderr.read()}")
+                raise AssertionError(f"replay exited {self.proc.returncode}: "
+                                     f"{self.proc.stderr.read()}")
             found = list((self.data_dir / "clusters").glob("demo-*/apiserver/kubeconfig")) \
                 if (self.data_dir / "clusters").exists() else []
             if found:
@@ -98,7 +102,9 @@ class Replay:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, 9)
                 self.proc.wait(timeout=10)
-        return self.proc.stdout.read(), self.proc.stderr.read()
+        out = self.proc.stdout.read(), self.proc.stderr.read()
+        shutil.rmtree(self.data_dir, ignore_errors=True)  # its etcd's 64 MB of WAL among them
+        return out
 
 
 def test_the_bundle_holds_every_object_of_the_clusters_etcd_as_stored(origin, bundles):
@@ -197,3 +203,29 @@ def test_malformed_objects_and_the_wrong_store_are_refused_and_change_nothing(or
     # which flag replays it.
     err = refused(origin, plain, tmp_path / "data-e", "--aks-cluster-store=embedded")
     assert "replay it with --aks-cluster-store=etcd" in err, err
+
+
+def test_an_etcd_bundle_without_its_objects_replays_and_says_why(origin, bundles, tmp_path):
+    """An export that could not read the cluster's etcd notes it; the replay of such a bundle
+    starts the cluster on an empty etcd and says so at start."""
+    sys.path.insert(0, str(REPO / "tools"))
+    import kmslab_incident
+    src = tmp_path / "cluster"
+    src.mkdir()
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))  # bound, never listening: the connection is refused
+    (src / "etcd-endpoint").write_text(f"http://127.0.0.1:{closed.getsockname()[1]}\n")
+    notes = []
+    assert kmslab_incident.etcd_objects(src, notes) is None
+    closed.close()
+    assert "could not be read" in notes[0] and "no stored objects" in notes[0], notes
+    without = tmp_path / "without"
+    shutil.copytree(bundles["plain"], without)
+    (without / "stored-objects.json").unlink()
+    replay = Replay(origin.emulator, without, tmp_path / "replay")
+    try:
+        cluster = replay.cluster_dir()
+        assert not (cluster / "etcd-seed.json").exists()
+    finally:
+        _, errors = replay.stop()
+    assert "has no stored-objects.json" in errors and "etcd starts empty" in errors, errors
