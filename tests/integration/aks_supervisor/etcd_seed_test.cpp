@@ -86,12 +86,7 @@ TEST(EtcdSeed, MalformedDocumentsAreRefusedNamingTheObject) {
 class EtcdSeedOnEtcd : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string missing = testing::etcd_missing_reason();
-    if (!missing.empty()) {
-      if (const char* ci = std::getenv("CI"); ci && std::string(ci) == "true")
-        FAIL() << missing << " (CI=true: tools/setup.sh installs it)";
-      GTEST_SKIP() << missing;
-    }
+    KMSLAB_REQUIRE_ETCD();
     etcd_ = std::make_unique<testing::EtcdCluster>(1);
     url_ = "http://" + etcd_->members()[0].endpoint();
   }

@@ -54,12 +54,7 @@ pid_t etcd_pid(World& world, const std::string& cluster_id) {
 }
 
 TEST(SupervisorEtcd, ClusterStoresInItsOwnEtcd) {
-  const std::string missing = testing::etcd_missing_reason();
-  if (!missing.empty()) {
-    if (const char* ci = std::getenv("CI"); ci && std::string(ci) == "true")
-      FAIL() << missing << " (CI=true: tools/setup.sh installs it)";
-    GTEST_SKIP() << missing;
-  }
+  KMSLAB_REQUIRE_ETCD();
   const fs::path root = temp_dir("etcd");
   World world(root / "emu", 30s, "etcd");
   aks::ControlPlaneSpec s = world.spec("etcd1", {world.key(world.create_key("kek"))});
@@ -119,12 +114,7 @@ TEST(SupervisorEtcd, ClusterStoresInItsOwnEtcd) {
 // A seed that cannot go in fails the cluster with the reason and no apiserver; fixed, it goes in
 // byte for byte and the cluster serves.
 TEST(SupervisorEtcd, TheApiserverServesOnlyOnceTheReplayedObjectsAreIn) {
-  const std::string missing = testing::etcd_missing_reason();
-  if (!missing.empty()) {
-    if (const char* ci = std::getenv("CI"); ci && std::string(ci) == "true")
-      FAIL() << missing << " (CI=true: tools/setup.sh installs it)";
-    GTEST_SKIP() << missing;
-  }
+  KMSLAB_REQUIRE_ETCD();
   const fs::path root = temp_dir("etcdseed");
   World world(root / "emu", 4s, "etcd");
   aks::ControlPlaneSpec s = world.spec("seed1", {world.key(world.create_key("kek"))});
