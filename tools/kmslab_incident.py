@@ -34,9 +34,9 @@ export, the stored secrets among them, answer 403 KeyMaterialWithheld; replay sa
 --include-key-material exports the keys' private material and the token signing key too:
 whoever holds the bundle can decrypt what those keys protect.
 
-replay starts kmslab-emulator in the foreground on a NEW data directory with
---import-state BUNDLE (its clusters' processes start from the imported ARM state), after printing
-the detector's verdict at export."""
+replay starts kmslab-emulator in the foreground on a NEW data directory (a .tar.gz is unpacked
+into its imported-bundle/) with --import-state BUNDLE (its clusters' processes start from the
+imported ARM state), after printing the detector's verdict at export."""
 import argparse
 import base64
 import hashlib
@@ -343,16 +343,18 @@ def export(args):
         print(f"  note: {note}")
 
 
-def unpack(bundle):
-    """A .tar.gz into a private temporary directory: regular files and directories only, every
-    path inside it."""
-    target = Path(tempfile.mkdtemp(prefix="kmslab-replay-"))
+def unpack(bundle, target, cleanup):
+    """A .tar.gz into `target` (new, private): regular files and directories only, every path
+    inside it. On error `cleanup` (target, or the data directory made for it) is removed."""
+    target.mkdir(mode=0o700, parents=True)
+    problem = None
     try:
         with tarfile.open(bundle, "r:gz") as tar:
             for m in tar.getmembers():
                 p = Path(m.name)
                 if p.is_absolute() or ".." in p.parts or not (m.isfile() or m.isdir()):
-                    fail(f"{bundle}: refusing member {m.name!r}")
+                    problem = f"refusing member {m.name!r}"
+                    break
                 dest = target / p
                 if m.isdir():
                     dest.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -360,8 +362,10 @@ def unpack(bundle):
                 src = tar.extractfile(m)
                 write_private(dest, src.read())
     except (tarfile.TarError, EOFError, OSError) as e:
-        shutil.rmtree(target, ignore_errors=True)
-        fail(f"{bundle}: not a readable .tar.gz bundle ({e})")
+        problem = f"not a readable .tar.gz bundle ({e})"
+    if problem:
+        shutil.rmtree(cleanup, ignore_errors=True)
+        fail(f"{bundle}: {problem}")
     return target
 
 
@@ -384,17 +388,21 @@ def replay(args):
     bundle = Path(args.bundle)
     if not bundle.exists():
         fail(f"{bundle} does not exist")
+    made = not args.data_dir or not Path(args.data_dir).exists()
+    data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="kmslab-replay-data-"))
+    if data_dir.exists() and any(data_dir.iterdir()):
+        fail(f"--data-dir {data_dir} is not empty: a replay starts from the bundle alone")
     if bundle.is_file() and bundle.name.endswith((".tar.gz", ".tgz")):
-        bundle = unpack(bundle)
+        # Into the replay's own data directory (owner-only), so that its key material, if any,
+        # goes with it rather than staying behind in /tmp.
+        target = data_dir / "imported-bundle"
+        bundle = unpack(bundle, target, data_dir if made else target)
     try:
         manifest = json.loads((bundle / "manifest.json").read_text())
     except (OSError, json.JSONDecodeError) as e:
         fail(f"{bundle}/manifest.json: {e}")
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
         fail(f"{bundle}/manifest.json: not a {FORMAT} version {VERSION} manifest")
-    data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="kmslab-replay-data-"))
-    if data_dir.exists() and any(data_dir.iterdir()):
-        fail(f"--data-dir {data_dir} is not empty: a replay starts from the bundle alone")
     emulator = args.emulator or str(REPO / "build" / "emulator" / "kmslab-emulator")
     store = bundle / "cluster-store"
     if store.is_dir() and manifest.get("cluster"):

@@ -135,6 +135,8 @@ def test_a_replay_seeds_the_new_etcd_before_the_apiserver_serves(origin, bundles
     try:
         cluster = replay.cluster_dir()
         kubeconfig = cluster / "apiserver" / "kubeconfig"
+        if material:  # a .tar.gz: unpacked into the replay's data directory, not left in /tmp
+            assert (replay.data_dir / "imported-bundle" / "manifest.json").is_file()
         # The apiserver serves only once the seed is in: its file is gone, every byte is there.
         assert not (cluster / "etcd-seed.json").exists()
         endpoint = (cluster / "etcd-endpoint").read_text().strip()
