@@ -14,9 +14,15 @@ CLUSTER is the managed cluster's ARM id or RG/NAME. The bundle (a directory, or 
   detector.json       the KMS detector's answer (its HTTP status when it has none)
   cluster/            the cluster's EncryptionConfiguration and plugin configuration
                       (secrets in azure.json redacted), its apiserver's log tail
-  stored-objects.json the cluster's secrets as stored (the k8s:enc:kms:... bytes, base64)
+  stored-objects.json the cluster's objects as stored (the k8s:enc:kms:... bytes, base64): on
+                      the embedded store its secrets; on its own etcd (--aks-cluster-store=etcd)
+                      every key under /registry/, which the replay puts into the replayed
+                      cluster's new etcd before its apiserver starts
   cluster-store/      the cluster apiserver's embedded store, which the replayed cluster uses
-  emulator-log.txt    the tail of the emulator's request log
+manifest.json's "clusterStore" ("etcd", "embedded" or null) says which store the cluster used; a
+replay runs its clusters on the same one (--aks-cluster-store=etcd is added for an etcd bundle).
+  emulator-log.txt    the tail of the emulator's request log (its --log-file; endpoints.json
+                      names it), when it has one
 Every file is owner-only (0600, directories 0700).
 
 Without --include-key-material no private key leaves the emulator: key versions keep their
@@ -28,8 +34,9 @@ export, the stored secrets among them, answer 403 KeyMaterialWithheld; replay sa
 --include-key-material exports the keys' private material and the token signing key too:
 whoever holds the bundle can decrypt what those keys protect.
 
-replay starts kmslab-emulator in the foreground on a NEW data directory with
---import-state BUNDLE (its clusters' processes start from the imported ARM state)."""
+replay starts kmslab-emulator in the foreground on a NEW data directory (a .tar.gz is unpacked
+into its imported-bundle/) with --import-state BUNDLE (its clusters' processes start from the
+imported ARM state), after printing the detector's verdict at export."""
 import argparse
 import base64
 import hashlib
@@ -131,8 +138,10 @@ def copy_cluster_files(src, out, include_key_material, notes):
     for path in sorted(p for p in src.rglob("*") if p.is_file() and not p.is_symlink()):
         rel = path.relative_to(src)
         # Credentials (kubeconfig, the apiserver's token), sockets and the store itself (its
-        # secrets come as stored, in stored-objects.json) stay behind.
-        if path.name in ("kubeconfig", "token") or path.suffix in (".socket", ".db") or \
+        # secrets come as stored, in stored-objects.json; an etcd member's data dir in etcd/)
+        # stay behind.
+        if rel.parts[0] == "etcd" or path.name in ("kubeconfig", "token") or \
+                path.suffix in (".socket", ".db") or \
                 path.name.endswith((".db-wal", ".db-shm", ".db-journal")):
             continue
         if path.stat().st_size > 4 << 20 and path.suffix != ".log":
@@ -175,6 +184,58 @@ def copy_cluster_store(src, out, notes):
     return copied
 
 
+def object_entry(key, raw):
+    """One stored-objects.json entry; "k8s:enc:kms:v2:azurekmsprovider:" names the provider that
+    wrote a KMS value."""
+    fields = raw.split(b":", 5)
+    prefix = b":".join(fields[:5]) + b":" if raw.startswith(b"k8s:enc:") and len(fields) > 5 else b""
+    return {"key": key, "prefix": prefix.decode("latin-1"),
+            "valueBase64": base64.b64encode(raw).decode()}
+
+
+ETCD_PREFIX = b"/registry/"
+ETCD_PAGE = 500
+ETCD_PAGES = 10000  # bounds the loop: 5 million keys
+
+
+def etcd_objects(src, notes):
+    """Every key under /registry/ in the cluster's own etcd (--aks-cluster-store=etcd), read at
+    one revision through etcd's v3 JSON gateway (POST /v3/kv/range, keys and values base64): the
+    values exactly as stored, and whether or not the apiserver is up. None without an etcd."""
+    endpoint = src / "etcd-endpoint"
+    if not endpoint.is_file():
+        return None
+    url = endpoint.read_text().strip()
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    b64 = lambda b: base64.b64encode(b).decode()
+    start, end, revision, objects = ETCD_PREFIX, ETCD_PREFIX[:-1] + b"0", 0, []
+    for _ in range(ETCD_PAGES):
+        body = {"key": b64(start), "range_end": b64(end), "limit": ETCD_PAGE}
+        if revision:
+            body["revision"] = revision
+        req = urllib.request.Request(url + "/v3/kv/range", data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with opener.open(req, timeout=30) as resp:
+                page = json.loads(resp.read())
+        except (urllib.error.URLError, OSError, ValueError) as e:
+            notes.append(f"the cluster's etcd ({url}) could not be read ({e}): no stored objects")
+            return None
+        revision = revision or int(page.get("header", {}).get("revision", 0))
+        kvs = page.get("kvs", [])
+        for kv in kvs:
+            key = base64.b64decode(kv["key"])
+            try:
+                objects.append(object_entry(key.decode(), base64.b64decode(kv.get("value", ""))))
+            except UnicodeDecodeError:
+                notes.append(f"etcd key {key!r} is not UTF-8: left out")
+        if not page.get("more") or not kvs:
+            return objects
+        start = base64.b64decode(kvs[-1]["key"]) + b"\0"
+    notes.append(f"the cluster's etcd holds more than {ETCD_PAGE * ETCD_PAGES} keys: cut there")
+    return objects
+
+
 def stored_objects(src, notes):
     """The cluster's secrets as its apiserver stored them (GET /_kmslab/raw?key=...)."""
     kubeconfig = src / "apiserver" / "kubeconfig"  # the apiserver's own, on loopback
@@ -203,11 +264,7 @@ def stored_objects(src, notes):
         key = f"/registry/secrets/{meta.get('namespace')}/{meta.get('name')}"
         s, raw = api.get("/_kmslab/raw?key=" + urllib.parse.quote(key, safe=""))
         if s == 200:
-            # "k8s:enc:kms:v2:azurekmsprovider:" names the provider that wrote it.
-            fields = raw.split(b":", 5)
-            prefix = b":".join(fields[:5]) + b":" if raw.startswith(b"k8s:enc:") else b""
-            objects.append({"key": key, "prefix": prefix.decode("latin-1"),
-                            "valueBase64": base64.b64encode(raw).decode()})
+            objects.append(object_entry(key, raw))
     return objects
 
 
@@ -252,20 +309,28 @@ def export(args):
 
     src = data_dir / "clusters" / cluster_dir_name(cid)
     files += copy_cluster_files(src, work, args.include_key_material, notes)
-    files += copy_cluster_store(src, work, notes)
-    objects = stored_objects(src, notes)
+    on_etcd = (src / "etcd-endpoint").is_file()
+    store_files = [] if on_etcd else copy_cluster_store(src, work, notes)
+    files += store_files
+    # A cluster on its own etcd: every object from that etcd, which the replay seeds its new
+    # etcd with; on the embedded store the secrets, as its apiserver shows them stored.
+    objects = etcd_objects(src, notes) if on_etcd else stored_objects(src, notes)
     if objects is not None:
         write_private(work / "stored-objects.json", json.dumps({"objects": objects}, indent=1))
         files.append("stored-objects.json")
-    log = data_dir / "emulator.log"
-    if log.exists():
+    log = Path(endpoints.get("logFile") or data_dir / "emulator.log")
+    if log.is_file():
         write_private(work / "emulator-log.txt",
                       b"\n".join(log.read_bytes().splitlines()[-LOG_LINES:]) + b"\n")
         files.append("emulator-log.txt")
+    else:
+        notes.append("no request log: the emulator was started without --log-file (it logged "
+                     "to its stderr)")
 
     manifest = {"format": FORMAT, "version": VERSION,
                 "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "cluster": cid, "keyMaterial": bool(args.include_key_material),
+                "clusterStore": "etcd" if on_etcd else "embedded" if store_files else None,
                 "emulatorVersion": endpoints.get("version"), "files": files, "notes": notes}
     write_private(work / "manifest.json", json.dumps(manifest, indent=1) + "\n")
     if archive:
@@ -278,16 +343,18 @@ def export(args):
         print(f"  note: {note}")
 
 
-def unpack(bundle):
-    """A .tar.gz into a private temporary directory: regular files and directories only, every
-    path inside it."""
-    target = Path(tempfile.mkdtemp(prefix="kmslab-replay-"))
+def unpack(bundle, target, cleanup):
+    """A .tar.gz into `target` (new, private): regular files and directories only, every path
+    inside it. On error `cleanup` (target, or the data directory made for it) is removed."""
+    target.mkdir(mode=0o700, parents=True)
+    problem = None
     try:
         with tarfile.open(bundle, "r:gz") as tar:
             for m in tar.getmembers():
                 p = Path(m.name)
                 if p.is_absolute() or ".." in p.parts or not (m.isfile() or m.isdir()):
-                    fail(f"{bundle}: refusing member {m.name!r}")
+                    problem = f"refusing member {m.name!r}"
+                    break
                 dest = target / p
                 if m.isdir():
                     dest.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -295,26 +362,47 @@ def unpack(bundle):
                 src = tar.extractfile(m)
                 write_private(dest, src.read())
     except (tarfile.TarError, EOFError, OSError) as e:
-        shutil.rmtree(target, ignore_errors=True)
-        fail(f"{bundle}: not a readable .tar.gz bundle ({e})")
+        problem = f"not a readable .tar.gz bundle ({e})"
+    if problem:
+        shutil.rmtree(cleanup, ignore_errors=True)
+        fail(f"{bundle}: {problem}")
     return target
+
+
+DETECTOR_STATUS = {0: "Critical", 1: "Warning", 2: "Info", 3: "Success"}
+
+
+def detector_verdict(bundle):
+    """The exported detector's worst finding ("Critical: KeyExpired: ..."), so whoever replays
+    sees at once what the cluster's owner saw; None when the bundle has no detector answer."""
+    try:
+        answer = json.loads((bundle / "detector.json").read_text())
+        status = answer["properties"]["status"]
+        return f"{DETECTOR_STATUS.get(status.get('statusId'), status.get('statusId'))}: " \
+               f"{status.get('message')}"
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
 
 
 def replay(args):
     bundle = Path(args.bundle)
     if not bundle.exists():
         fail(f"{bundle} does not exist")
+    made = not args.data_dir or not Path(args.data_dir).exists()
+    data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="kmslab-replay-data-"))
+    if data_dir.exists() and any(data_dir.iterdir()):
+        fail(f"--data-dir {data_dir} is not empty: a replay starts from the bundle alone")
     if bundle.is_file() and bundle.name.endswith((".tar.gz", ".tgz")):
-        bundle = unpack(bundle)
+        # Into the replay's own data directory (owner-only), so that its key material, if any,
+        # goes with it rather than staying behind in /tmp.
+        target = data_dir / "imported-bundle"
+        bundle = unpack(bundle, target, data_dir if made else target)
     try:
         manifest = json.loads((bundle / "manifest.json").read_text())
     except (OSError, json.JSONDecodeError) as e:
         fail(f"{bundle}/manifest.json: {e}")
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
         fail(f"{bundle}/manifest.json: not a {FORMAT} version {VERSION} manifest")
-    data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="kmslab-replay-data-"))
-    if data_dir.exists() and any(data_dir.iterdir()):
-        fail(f"--data-dir {data_dir} is not empty: a replay starts from the bundle alone")
     emulator = args.emulator or str(REPO / "build" / "emulator" / "kmslab-emulator")
     store = bundle / "cluster-store"
     if store.is_dir() and manifest.get("cluster"):
@@ -326,13 +414,20 @@ def replay(args):
                 write_private(target / name, (store / name).read_bytes())
         for d in (data_dir, data_dir / "clusters", target.parent, target):
             os.chmod(d, 0o700)
+    rest = list(args.rest)
+    if manifest.get("clusterStore") == "etcd" and not any(
+            a == "--aks-cluster-store" or a.startswith("--aks-cluster-store=") for a in rest):
+        rest.append("--aks-cluster-store=etcd")  # its objects go into the cluster's new etcd
     print(f"replaying {args.bundle}: cluster {manifest.get('cluster')}, data directory {data_dir}")
+    verdict = detector_verdict(bundle)
+    if verdict:
+        print(f"  the KMS detector at export: {verdict}")
     if not manifest.get("keyMaterial"):
         print("  this bundle has NO key material: vaults, keys, identities and clusters come back "
               "(its keys get stand-in private keys), but values encrypted before the export, the "
               "stored secrets among them, do not decrypt (403 KeyMaterialWithheld)")
     sys.stdout.flush()
-    cmd = [emulator, "--data-dir", str(data_dir), "--import-state", str(bundle), *args.rest]
+    cmd = [emulator, "--data-dir", str(data_dir), "--import-state", str(bundle), *rest]
     os.execv(emulator, cmd)
 
 

@@ -310,22 +310,35 @@ std::vector<std::string> Emulator::certificate_names() const {
 
 // --import-state: an incident bundle's state, into a store that holds none yet. Said at start when
 // the bundle has no key material, since stored values will not decrypt.
-incident::Snapshot Emulator::read_import() const {
+incident::Snapshot Emulator::read_import() {
   try {
-    return incident::read_bundle(config_.import_state);
+    auto snapshot = incident::read_bundle(config_.import_state);
+    import_cluster_ = incident::read_cluster_objects(config_.import_state);
+    incident::check_replay_store(import_cluster_, config_.aks_control_planes,
+                                 config_.aks_cluster_store);
+    return snapshot;
   } catch (const std::exception& e) {
     throw std::runtime_error(std::string("--import-state: ") + e.what());
   }
 }
 
+// The cluster's objects (etcd store) are left for its supervisor before the state is loaded, and
+// taken back if the load fails: the import is all or nothing.
 void Emulator::import_state(incident::Snapshot snapshot) {
   size_t stand_ins = 0;
+  fs::path seed;
   try {
     stand_ins = incident::make_stand_in_keys(snapshot);
+    incident::require_empty(*store_);
+    if (config_.aks_control_planes != "none")
+      seed = incident::write_etcd_seed(import_cluster_, config_.data_dir);
     incident::load(*store_, snapshot);
   } catch (const std::exception& e) {
+    std::error_code ec;
+    if (!seed.empty()) fs::remove(seed, ec);
     throw std::runtime_error(std::string("--import-state: ") + e.what());
   }
+  say_cluster_objects();
   logger_->info("emulator", "state imported",
                 {{"bundle", config_.import_state},
                  {"entries", std::to_string(snapshot.entries.size())},
@@ -339,6 +352,27 @@ void Emulator::import_state(incident::Snapshot snapshot) {
     logger_->log(core::LogLevel::kWarn, "emulator", "replay without key material", {{"why", why}});
     std::fprintf(stderr, "kmslab-emulator: %s\n", why.c_str());
   }
+}
+
+// What a replay does with the cluster's stored objects, said at start like the key material.
+void Emulator::say_cluster_objects() const {
+  const auto& c = import_cluster_;
+  if (c.store != "etcd") return;
+  std::string what;
+  if (config_.aks_control_planes == "none")
+    what =
+        "its cluster ran on etcd, but --aks-control-planes=none runs no cluster processes: its "
+        "stored objects are not replayed";
+  else if (!c.objects)
+    what =
+        "its cluster ran on etcd but the bundle has no stored-objects.json (the export could "
+        "not read that etcd; see the manifest's notes): the cluster's etcd starts empty";
+  else
+    what = std::to_string(c.objects->size()) +
+           " stored object(s) of its cluster go into the cluster's new etcd before its apiserver "
+           "starts";
+  logger_->info("emulator", "cluster objects", {{"cluster", c.cluster_id}, {"what", what}});
+  std::fprintf(stderr, "kmslab-emulator: the bundle's %s\n", what.c_str());
 }
 
 // The virtual time survives a restart: a vault whose keys expired after "advance 400d" must not
@@ -450,6 +484,8 @@ void Emulator::write_endpoints_file() const {
                       {"version", kVersion},
                       {"tenant", config_.tenant_id},
                       {"subscription", config_.subscription_id}};
+  // Where the request log goes (tools/kmslab incident export takes its tail).
+  if (!config_.log_file.empty()) j["logFile"] = fs::absolute(config_.log_file).string();
   if (!endpoints_.imds_url.empty()) {
     j["imds"] = endpoints_.imds_url;
     // Like IMDS's Metadata header it only proves the caller is not a forwarded request; the

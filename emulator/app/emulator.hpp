@@ -13,6 +13,7 @@
 #include "emulator/aks/arm_only_control_planes.hpp"
 #include "emulator/aks/supervisor/supervisor.hpp"
 #include "emulator/app/config.hpp"
+#include "emulator/app/incident/cluster_objects.hpp"
 #include "emulator/app/incident/state_snapshot.hpp"
 #include "emulator/arm/service.hpp"
 #include "emulator/core/client/clock_link.hpp"
@@ -73,8 +74,9 @@ class Emulator {
  private:
   std::vector<std::string> certificate_names() const;
   void restore_clock();
-  incident::Snapshot read_import() const;
+  incident::Snapshot read_import();
   void import_state(incident::Snapshot snapshot);
+  void say_cluster_objects() const;
   void create_flag_vaults();
   void register_identity();
   void load_subnets();
@@ -91,6 +93,7 @@ class Emulator {
   void write_endpoints_file() const;
 
   Config config_;
+  incident::ClusterObjects import_cluster_;  // --import-state's cluster store and objects
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> log_file_{nullptr, &std::fclose};
   std::unique_ptr<core::Logger> logger_;
   std::unique_ptr<core::VirtualClock> clock_;

@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -36,6 +38,17 @@ inline std::string etcd_missing_reason() {
   if (etcd_installed()) return "";
   return std::string(kEtcdBinary) + " not installed (apt-get install etcd-server etcd-client)";
 }
+
+/// Skips a test without etcd, or fails it under CI=true (where tools/setup.sh installs etcd).
+#define KMSLAB_REQUIRE_ETCD()                                                  \
+  do {                                                                         \
+    const std::string missing = kmslab::testing::etcd_missing_reason();        \
+    if (!missing.empty()) {                                                    \
+      if (const char* ci = std::getenv("CI"); ci && std::string(ci) == "true") \
+        FAIL() << missing << " (CI=true: tools/setup.sh installs it)";         \
+      GTEST_SKIP() << missing;                                                 \
+    }                                                                          \
+  } while (0)
 
 /// A port free on `address` now (the kernel's pick for port 0; etcd binds it a moment later).
 inline int free_port(const std::string& address) {

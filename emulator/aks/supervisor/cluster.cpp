@@ -7,6 +7,7 @@
 #include <charconv>
 
 #include "emulator/aks/supervisor/cluster_files.hpp"
+#include "emulator/aks/supervisor/etcd_seed.hpp"
 #include "emulator/aks/supervisor/probes.hpp"
 #include "emulator/core/files.hpp"
 #include "emulator/core/tunnel_routes.hpp"
@@ -273,6 +274,22 @@ std::string Cluster::ensure_etcd() {
   return etcd_url(etcd_ports_);
 }
 
+// The apiserver starts only after this answers true: it never serves a half-seeded etcd.
+bool Cluster::seed_etcd_once() {
+  if (etcd_seeded_) return true;
+  try {
+    const size_t n = seed_etcd(etcd_seed_file(dir_), etcd_url(etcd_ports_));
+    if (n > 0)
+      log_.info("aks-supervisor", "etcd seeded from an incident bundle",
+                {{"cluster", current_->cluster_id}, {"objects", n}});
+    etcd_seeded_ = true;
+  } catch (const std::exception& e) {
+    etcd_->ready = false;  // probed (and seeded) again after kProbeEvery
+    etcd_->problem = std::string("seeding it from the incident bundle: ") + e.what();
+  }
+  return etcd_seeded_;
+}
+
 void Cluster::write_files(const ControlPlaneSpec& spec) {
   for (const auto& key : spec.kms)
     write_if_changed(dir_ / (key.provider_name + ".azure.json"),
@@ -300,7 +317,7 @@ Cluster::Child Cluster::make_child(std::string label, std::vector<std::string> a
 bool Cluster::tick() {
   if (!current_ || !current_->running) return true;
   if (etcd_) supervise(*etcd_);
-  const bool store_ready = !etcd_ || etcd_->ready;
+  const bool store_ready = !etcd_ || (etcd_->ready && seed_etcd_once());
   bool plugins_ready = true;
   for (auto& [name, child] : plugins_) {
     supervise(child);

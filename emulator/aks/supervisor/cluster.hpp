@@ -85,6 +85,9 @@ class Cluster {
   /// Creates the cluster's etcd child once (with --aks-cluster-store=etcd); returns its URL, or
   /// "" for the embedded store.
   std::string ensure_etcd();
+  /// True once the cluster's etcd holds an incident bundle's objects, or has none to take
+  /// (etcd_seed.hpp); false, with the reason on the etcd child, to try again.
+  bool seed_etcd_once();
   void stop(Child& child);
   void stop_all();
   Child make_child(std::string label, std::vector<std::string> args, std::filesystem::path program,
@@ -121,6 +124,7 @@ class Cluster {
   std::optional<Child> apiserver_;
   std::optional<Child> etcd_;  // the cluster's own store, started first, stopped last
   EtcdPorts etcd_ports_;
+  bool etcd_seeded_ = false;
   std::string routed_fqdn_;
   std::thread thread_;
 };

@@ -171,10 +171,14 @@ Snapshot read_bundle(const std::filesystem::path& path) {
   }
 }
 
-void load(store::Store& store, const Snapshot& s) {
+void require_empty(store::Store& store) {
   if (!store.range("", 1).kvs.empty()) {
     bad("the store already holds state: import into a new --data-dir");
   }
+}
+
+void load(store::Store& store, const Snapshot& s) {
+  require_empty(store);
   store::Txn txn;
   for (const auto& [key, value] : s.entries) txn.success.push_back(store::Op::put(key, value));
   if (!txn.success.empty()) store.txn(txn);

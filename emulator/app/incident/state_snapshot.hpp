@@ -44,6 +44,8 @@ Snapshot parse_state(std::string_view text);
 /// A bundle directory (manifest.json naming `kBundleFormat` and its version, beside state.json)
 /// or a state file. Throws std::invalid_argument naming the file and the problem.
 Snapshot read_bundle(const std::filesystem::path& path);
+/// Throws std::invalid_argument when `store` already holds state (an import never merges).
+void require_empty(store::Store& store);
 /// Writes the snapshot into `store` in one transaction. Throws std::invalid_argument when the
 /// store already holds state (an import never merges), store::StoreError when the write fails;
 /// either way the store is unchanged.

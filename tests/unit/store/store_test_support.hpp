@@ -42,17 +42,6 @@ inline const auto kAllBackends =
     ::testing::Values(Backend::kMemory, Backend::kSqlite, Backend::kEtcd);
 inline const auto kLocalBackends = ::testing::Values(Backend::kMemory, Backend::kSqlite);
 
-/// Skips a test without etcd, or fails it under CI=true (where tools/setup.sh installs etcd).
-#define KMSLAB_REQUIRE_ETCD()                                                  \
-  do {                                                                         \
-    const std::string missing = kmslab::testing::etcd_missing_reason();        \
-    if (!missing.empty()) {                                                    \
-      if (const char* ci = std::getenv("CI"); ci && std::string(ci) == "true") \
-        FAIL() << missing << " (CI=true: tools/setup.sh installs it)";         \
-      GTEST_SKIP() << missing;                                                 \
-    }                                                                          \
-  } while (0)
-
 /// One single-member etcd for the whole test process, started on first use.
 inline kmslab::testing::EtcdCluster& shared_etcd() {
   static kmslab::testing::EtcdCluster cluster(1);
