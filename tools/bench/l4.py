@@ -5,10 +5,11 @@ cache, against a KMS v2 cluster under the same load (tools/bench/l4.sh runs this
 One emulator (port 0, its own data directory, Key Vault's real throttle limits on, a latency
 fault on the vault), a 1.26 cluster (KMS v1) and a 1.29 cluster (KMS v2) with the AKS cachesize
 (--aks-kms-cachesize). For each N: each cluster gets Secrets s1..sN, its apiserver is killed and
-started again by its supervisor (cold caches), then `kubectl get secrets` lists them (cold, then
-warm). Per list: wall time, success, the plugin Decrypts the apiserver made (v1: DEK cache misses,
-one Decrypt each; v2: the Decrypt count of kms_operations_latency_seconds) and, from the vault's
-AuditEvent log, Key Vault decrypt calls and 429s. A benchmark, not a test: times depend on the
+started again by its supervisor (cold caches; the new apiserver reads every object before it is
+ready), then `kubectl get secrets` lists them (--lists times). Per phase (the restart, each list):
+wall time, success, the plugin Decrypts the apiserver made (v1: DEK cache misses, one Decrypt
+each; v2: the Decrypt count of kms_operations_latency_seconds) and, from the vault's AuditEvent
+log, Key Vault decrypt calls and 429s. A benchmark, not a test: times depend on the
 machine (its load is printed)."""
 import argparse
 import base64
@@ -21,14 +22,13 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 TOOLS = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(TOOLS))
-import kmslab_demo  # noqa: E402  (ARM, Entra ID and Key Vault calls as a deployment script makes them)
+import kmslab_demo  # noqa: E402  (ARM, Entra ID and Key Vault calls as a deployment makes them)
 import kmslab_env  # noqa: E402
 from crash_aks import ClusterApi  # noqa: E402  (a cluster's loopback kubeconfig as a REST client)
 from kmslab_harness import zombie  # noqa: E402  (on the path crash_aks adds)
@@ -168,11 +168,12 @@ class Cluster:
         return text.decode()
 
     def plugin_decrypts(self):
-        """v1: every DEK cache miss is one Decrypt RPC; v2: the Decrypt calls the apiserver timed."""
+        """v1: each DEK cache miss is one Decrypt RPC; v2: the Decrypt calls the apiserver timed."""
         text = self.metrics()
         if self.version == "v1":
             return metric_sum(text, "apiserver_storage_envelope_transformation_cache_misses_total")
-        return metric_sum(text, "apiserver_envelope_encryption_kms_operations_latency_seconds_count",
+        return metric_sum(text,
+                          "apiserver_envelope_encryption_kms_operations_latency_seconds_count",
                           'method_name="/v2.KeyManagementService/Decrypt"')
 
     def list(self, timeout):
@@ -180,11 +181,12 @@ class Cluster:
                if k.lower() not in ("https_proxy", "http_proxy", "no_proxy", "all_proxy")}
         start = time.monotonic()
         try:
-            done = subprocess.run(["kubectl", "--kubeconfig", str(self.kubeconfig), "get", "secrets",
-                                   "-n", "default", "-o", "name", f"--request-timeout={timeout}s"],
+            done = subprocess.run(["kubectl", "--kubeconfig", str(self.kubeconfig), "get",
+                                   "secrets", "-n", "default", "-o", "name",
+                                   f"--request-timeout={timeout}s"],
                                   env=env, capture_output=True, text=True, timeout=timeout + 30)
             names = sum(1 for line in done.stdout.splitlines() if line.startswith("secret/s"))
-            error = done.stderr.strip().splitlines()[-1:] if done.returncode else []
+            error = [done.stderr.strip()[:240]] if done.returncode else []
         except subprocess.TimeoutExpired:
             names, error = 0, ["kubectl did not return"]
         return time.monotonic() - start, names, error[0] if error else ""
@@ -275,8 +277,8 @@ class Bench:
 def table(results, args):
     out = [f"KMS v1 (1.26) vs KMS v2 (1.29): cachesize {args.cachesize}, Key Vault latency "
            f"{args.latency_ms} ms (fault), throttle {args.throttle_other} per 10 s (Key Vault's "
-           "RSA-2048 limit: 4000); per list after an apiserver "
-           "restart (restart: kill -9 until /readyz 200, what the new apiserver read first; s: seconds)", ""]
+           "RSA-2048 limit: 4000); restart: kill -9 until /readyz 200, what the new apiserver "
+           "read first, then each list; s: seconds", ""]
     head = "| N | phase | v1 s | v1 ok | v1 plugin Decrypt | v1 KV decrypt | v1 KV 429 | " \
            "v2 s | v2 ok | v2 plugin Decrypt | v2 KV decrypt | v2 KV 429 | KV decrypt v1/v2 | " \
            "time v1/v2 |"
