@@ -4,7 +4,7 @@
 # throttle limits, against KMS v2 under the same load. Builds what it runs, then tools/bench/l4.py.
 #   tools/bench/l4.sh [--build DIR] [--quick] [--counts "500 1000 2000 3000"] [--cachesize 1000]
 #                     [--latency-ms 30] [--lists 2] [--json F]      (l4.py --help for the rest)
-# A full run takes about 10 minutes on a 2-core machine; --quick about 2.
+# A full run takes about 10 minutes on a loaded 2-core machine; --quick under a minute.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$root/build
