@@ -186,6 +186,16 @@ HttpResponse Dispatcher::reject(const ApiError& error, unsigned http_version,
   return response;
 }
 
+HttpResponse Dispatcher::reply_to(const HttpRequest& request, const ConnectionInfo& connection,
+                                  Reply&& reply, const std::string& route, double seconds) {
+  const std::string request_id = rng_.uuid();
+  const unsigned status = reply.status;
+  const std::string code = error_code_of(reply);
+  HttpResponse response = finish(std::move(reply), &request, request_id, request.version());
+  record(&request, connection, route, request_id, status, seconds, code);
+  return response;
+}
+
 HttpResponse Dispatcher::finish(Reply&& reply, const HttpRequest* request,
                                 const std::string& request_id, unsigned http_version) {
   HttpResponse res{static_cast<http::status>(reply.status), http_version};

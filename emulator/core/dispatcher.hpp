@@ -71,6 +71,11 @@ class Dispatcher final : public RequestSink {
                                         const std::function<Respond()>& defer) override;
   HttpResponse reject(const ApiError& error, unsigned http_version,
                       const ConnectionInfo& connection) override;
+  /// A reply made in front of the routes (a sink wrapping this one: kube-apiserver's request
+  /// timeout), with the common headers, the metrics and the access log of any other; `request`
+  /// may have no body.
+  HttpResponse reply_to(const HttpRequest& request, const ConnectionInfo& connection, Reply&& reply,
+                        const std::string& route, double seconds);
 
  private:
   struct Exchange;  // one request on its way through (dispatcher.cpp)

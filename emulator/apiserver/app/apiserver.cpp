@@ -22,6 +22,10 @@ using nlohmann::json;
 namespace {
 
 constexpr const char* kClockStepPath = "/_kmslab/clock/step";
+// Handler threads and queued requests for non-long-running requests: enough that a few slow
+// lists (KMS v1 decrypts past the DEK cache) leave the rest of the API answering.
+constexpr unsigned kRequestHandlers = 8;
+constexpr size_t kRequestQueue = 256;
 
 std::vector<json> flag_pods(const std::vector<std::string>& specs, const std::string& created,
                             core::Rng& rng) {
@@ -102,6 +106,12 @@ Apiserver::Apiserver(Config config) : config_(std::move(config)) {
                                                    k8s::status_from_api_error);
   clock_steps_ = std::make_unique<core::WorkerPool>(core::WorkerPool::Options{1, 4, 0});
   dispatcher_->set_waiting_runner(clock_steps_.get());
+  // kube-apiserver runs each request in a goroutine, bounded by priority and fairness (not
+  // modelled): here a fixed set of handler threads and a queue, then its 429.
+  request_handlers_ = std::make_unique<core::WorkerPool>(
+      core::WorkerPool::Options{kRequestHandlers, kRequestQueue, 0});
+  timeout_sink_ = std::make_unique<RequestTimeoutSink>(
+      *dispatcher_, *request_handlers_, ioc_.get_executor(), config_.request_timeout);
 }
 
 std::unique_ptr<core::VirtualClock> Apiserver::make_clock() {
@@ -316,7 +326,7 @@ void Apiserver::start() {
   core::ServerOptions options;
   options.body_limit = 3 * 1024 * 1024;  // kube-apiserver's --max-request-bytes default (3 MiB)
   server_ =
-      std::make_unique<core::HttpServer>(ioc_, *dispatcher_, &tls_->context(), options, metrics_);
+      std::make_unique<core::HttpServer>(ioc_, *timeout_sink_, &tls_->context(), options, metrics_);
   const uint16_t port =
       server_->listen(config_.bind_address, static_cast<uint16_t>(config_.secure_port),
                       core::HttpServer::Kind::kHttps);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "emulator/apiserver/app/config.hpp"
+#include "emulator/apiserver/app/request_timeout.hpp"
 #include "emulator/apiserver/encryption/config_watcher.hpp"
 #include "emulator/apiserver/encryption/provider_set.hpp"
 #include "emulator/apiserver/health/kms_calls.hpp"
@@ -79,10 +80,14 @@ class Apiserver {
   std::unique_ptr<k8s::KubeApi> api_;
   std::unique_ptr<core::Dispatcher> dispatcher_;
   boost::asio::io_context ioc_;
+  std::unique_ptr<RequestTimeoutSink> timeout_sink_;  // in front of dispatcher_
   std::unique_ptr<core::HttpServer> server_;
   boost::asio::signal_set signals_{ioc_};
   std::vector<std::thread> threads_;
   std::string url_;
+  // Non-long-running requests' handlers (request_timeout.hpp); destroyed (joined) before what
+  // they use.
+  std::unique_ptr<core::WorkerPool> request_handlers_;
   // Last, so destroyed first: clock steps wait here for the timers they run.
   std::unique_ptr<core::WorkerPool> clock_steps_;
 };

@@ -8,6 +8,7 @@
 
 #include "emulator/apiserver/encryption/provider_set.hpp"
 #include "emulator/core/flags.hpp"
+#include "emulator/core/go_duration.hpp"
 
 namespace kmslab::apiserver::app {
 
@@ -79,6 +80,12 @@ po::options_description describe() {
     ("log-file", po::value<std::string>()->default_value(""),
      "append JSON log lines to this file (default: stderr)")
     ("threads", po::value<unsigned>()->default_value(2), "I/O threads")
+    ("request-timeout", po::value<std::string>()->default_value("1m0s"),
+     "An optional field indicating the duration a handler must keep a request open before timing "
+     "it out. This is the default request timeout for requests but may be overridden by flags such "
+     "as --min-request-timeout for specific types of requests. (kube-apiserver's text; a Go "
+     "duration, real time. Watches are exempt; a request's ?timeout= may shorten it; 0 times out "
+     "every other request at once, as kube-apiserver's deadline is the arrival plus this)")
     ("clock", po::value<std::string>()->default_value("system"),
      "its own clock: system (real time plus the offset POST /_kmslab/clock sets) or manual "
      "(time moves only when POST /_kmslab/clock says); not with --virtual-clock-url")
@@ -197,6 +204,18 @@ void parse_watch_cache_flags(const po::variables_map& vm, Config& c) {
   }
 }
 
+// pflag's DurationVar (time.ParseDuration) and ServerRunOptions.Validate's check.
+core::Duration request_timeout_flag(const std::string& text) {
+  auto parsed = core::parse_go_duration(text);
+  if (auto* err = std::get_if<std::string>(&parsed))
+    throw std::invalid_argument("invalid argument \"" + text +
+                                "\" for \"--request-timeout\" flag: " + *err);
+  const core::Duration d = std::get<core::Duration>(parsed);
+  if (d < core::Duration::zero())
+    throw std::invalid_argument("--request-timeout can not be negative value");
+  return d;
+}
+
 }  // namespace
 
 std::map<std::string, size_t> parse_watch_cache_sizes(const std::vector<std::string>& entries) {
@@ -299,6 +318,7 @@ std::optional<Config> parse_flags(int argc, char** argv) {
   c.log_level = core::flags::log_level(vm);
   c.log_file = vm["log-file"].as<std::string>();
   c.threads = std::max(1u, vm["threads"].as<unsigned>());
+  c.request_timeout = request_timeout_flag(vm["request-timeout"].as<std::string>());
   parse_clock_flags(vm, c);
   return c;
 }

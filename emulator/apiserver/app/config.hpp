@@ -42,6 +42,9 @@ struct Config {
   core::LogLevel log_level = core::LogLevel::kInfo;
   std::string log_file;
   unsigned threads = 2;
+  // --request-timeout (real time): kube-apiserver's default, RequestTimeout 60 s in
+  // k8s.io/apiserver pkg/server/config.go.
+  core::Duration request_timeout = std::chrono::seconds(60);
   // Time: its own clock (--clock), or the emulator's, followed (clock_protocol.md).
   core::VirtualClock::Mode clock_mode = core::VirtualClock::Mode::kSystem;
   std::string virtual_clock_url;  // "" = its own clock

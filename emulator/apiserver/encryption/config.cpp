@@ -15,6 +15,7 @@
 #include "emulator/apiserver/encryption/prefix.hpp"
 #include "emulator/apiserver/encryption/provider_set.hpp"
 #include "emulator/core/base64url.hpp"
+#include "emulator/core/go_duration.hpp"
 
 namespace kmslab::apiserver::encryption {
 namespace {
@@ -62,54 +63,6 @@ std::vector<std::string> string_list(const YAML::Node& n, const std::string& pat
   return out;
 }
 
-// Go's time.ParseDuration: [-+]?([0-9]*(\.[0-9]*)?[a-z]+)+
-std::optional<core::Duration> parse_go_duration(std::string_view s) {
-  const std::string original(s);
-  bool neg = false;
-  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
-    neg = s[0] == '-';
-    s.remove_prefix(1);
-  }
-  if (s == "0") return core::Duration(0);
-  if (s.empty()) return std::nullopt;
-  long double total_ns = 0;
-  while (!s.empty()) {
-    size_t i = 0;
-    while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
-    if (i == 0) return std::nullopt;
-    long double v = 0;
-    try {
-      v = std::stold(std::string(s.substr(0, i)));
-    } catch (...) {
-      return std::nullopt;
-    }
-    s.remove_prefix(i);
-    size_t u = 0;
-    while (u < s.size() && !std::isdigit(static_cast<unsigned char>(s[u])) && s[u] != '.') ++u;
-    const std::string unit(s.substr(0, u));
-    s.remove_prefix(u);
-    long double scale = 0;
-    if (unit == "ns")
-      scale = 1;
-    else if (unit == "us" || unit == "\xc2\xb5s" || unit == "\xce\xbcs")
-      scale = 1e3;
-    else if (unit == "ms")
-      scale = 1e6;
-    else if (unit == "s")
-      scale = 1e9;
-    else if (unit == "m")
-      scale = 60e9;
-    else if (unit == "h")
-      scale = 3600e9;
-    else
-      return std::nullopt;
-    total_ns += v * scale;
-    if (total_ns > 9.2e18L) return std::nullopt;
-  }
-  auto ns = std::chrono::nanoseconds(static_cast<int64_t>(neg ? -total_ns : total_ns));
-  return std::chrono::duration_cast<core::Duration>(ns);
-}
-
 std::vector<KeyConfig> decode_keys(const YAML::Node& n, const std::string& path) {
   if (!n.IsMap()) type_error(path, "apiserver.AESConfiguration");
   only_fields(n, path, {"keys"});
@@ -142,9 +95,9 @@ KmsConfig decode_kms(const YAML::Node& n, const std::string& path) {
   }
   if (const auto t = n["timeout"]; t && !t.IsNull()) {
     const auto text = scalar(t, path + ".timeout");
-    auto d = parse_go_duration(text);
-    if (!d) throw DecodeError{"time: invalid duration " + go_quote(text)};
-    k.timeout = *d;
+    auto d = core::parse_go_duration(text);
+    if (auto* err = std::get_if<std::string>(&d)) throw DecodeError{*err};
+    k.timeout = std::get<core::Duration>(d);
   }
   // SetDefaults_KMSConfiguration: timeout 3s (above), apiVersion v1, cachesize 1000 for v1.
   if (k.api_version.empty()) k.api_version = "v1";

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "emulator/apiserver/k8s/request_deadline.hpp"
 #include "emulator/apiserver/k8s/table.hpp"
 #include "emulator/core/stream_body.hpp"
 
@@ -38,7 +39,7 @@ Status invalid_option(const Kind& kind, const std::string& field, const std::str
 }  // namespace
 
 bool is_watch(const core::RequestContext& ctx) {
-  return flag(ctx, "watch");
+  return watch_requested(ctx.query);
 }
 
 std::variant<WatchRequest, Status> parse_watch_request(const core::RequestContext& ctx,

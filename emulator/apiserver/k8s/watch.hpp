@@ -13,7 +13,7 @@
 
 namespace kmslab::apiserver::k8s {
 
-/// ?watch=true or ?watch=1.
+/// ?watch as kube-apiserver reads it (request_deadline.hpp watch_requested).
 bool is_watch(const core::RequestContext& ctx);
 
 /// The watch options of the query (resourceVersion, timeoutSeconds, allowWatchBookmarks,

@@ -7,6 +7,7 @@
 //   failed=true       every call answers FailedPrecondition "failed precondition - key disabled"
 //   healthz=ok        Status.healthz
 //   version=v2        Status.version
+//   hold_decrypts=true  every Decrypt waits (at most 60 s) until hold_decrypts=false
 // SIGTERM or SIGINT stop it. It prints "ready" on stdout once listening, and "control applied"
 // after each SIGHUP.
 #include <signal.h>
@@ -23,7 +24,8 @@ namespace {
 void usage() {
   std::cout << "usage: kmslab-mock-kms-plugin --listen-addr unix:///path [--key-id ID]\n"
                "       [--status-version v2beta1|v2] [--control-file FILE]\n"
-               "SIGHUP re-reads FILE (key_id=, failed=true|false, healthz=, version=).\n";
+               "SIGHUP re-reads FILE (key_id=, failed=true|false, healthz=, version=,\n"
+               "hold_decrypts=true|false).\n";
 }
 
 void apply_control(kmslab::testing::MockKmsPlugin& plugin, const std::string& file) {
@@ -47,6 +49,8 @@ void apply_control(kmslab::testing::MockKmsPlugin& plugin, const std::string& fi
       plugin.set_healthz(v);
     else if (k == "version")
       plugin.set_status_version(v);
+    else if (k == "hold_decrypts")
+      plugin.hold_decrypts(v == "true");
     else
       std::cerr << "mock-kms-plugin: unknown control key " << k << "\n";
   }

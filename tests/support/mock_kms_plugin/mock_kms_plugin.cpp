@@ -2,6 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <condition_variable>
 #include <stdexcept>
 
 #include "emulator/apiserver/encryption/kms_grpc.hpp"
@@ -15,6 +16,8 @@ struct MockKmsPlugin::State {
   mutable std::mutex mu;
   std::string key_id = "1", version = "v2beta1", healthz = "ok", last_plaintext;
   bool failed = false;
+  bool held = false;  // decrypts wait until released (a slow Key Vault, without a sleep)
+  std::condition_variable released;
   std::atomic<int> version_calls{0}, status_calls{0}, encrypt_calls{0}, decrypt_calls{0},
       bad_authority{0};
 
@@ -24,6 +27,11 @@ struct MockKmsPlugin::State {
       return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
                           "failed precondition - key disabled");
     return grpc::Status::OK;
+  }
+  // Bounded, so that a test that forgets to release cannot hang the plugin.
+  void wait_while_held() {
+    std::unique_lock l(mu);
+    released.wait_for(l, std::chrono::seconds(60), [this] { return !held; });
   }
 };
 
@@ -52,6 +60,7 @@ class V1 final : public v1beta1::KeyManagementService::Service {
   grpc::Status Decrypt(grpc::ServerContext*, const v1beta1::DecryptRequest* q,
                        v1beta1::DecryptResponse* r) override {
     ++s_->decrypt_calls;
+    s_->wait_while_held();
     if (auto f = s_->failure(); !f.ok()) return f;
     auto plain = core::base64_decode(q->cipher());
     if (!plain) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "illegal base64 data");
@@ -94,6 +103,7 @@ class V2 final : public v2::KeyManagementService::Service {
   grpc::Status Decrypt(grpc::ServerContext* c, const v2::DecryptRequest* q,
                        v2::DecryptResponse* r) override {
     ++s_->decrypt_calls;
+    s_->wait_while_held();
     check_authority(c);
     if (auto f = s_->failure(); !f.ok()) return f;
     if (q->uid().empty())
@@ -148,6 +158,7 @@ MockKmsPlugin::~MockKmsPlugin() {
 }
 
 void MockKmsPlugin::shutdown() {
+  hold_decrypts(false);  // Shutdown waits for the calls in flight
   if (server_) {
     server_->Shutdown();
     server_->Wait();
@@ -188,6 +199,14 @@ void MockKmsPlugin::enter_failed_state() {
 void MockKmsPlugin::exit_failed_state() {
   std::lock_guard l(state_->mu);
   state_->failed = false;
+}
+
+void MockKmsPlugin::hold_decrypts(bool held) {
+  {
+    std::lock_guard l(state_->mu);
+    state_->held = held;
+  }
+  state_->released.notify_all();
 }
 
 std::string MockKmsPlugin::last_encrypt_plaintext() const {

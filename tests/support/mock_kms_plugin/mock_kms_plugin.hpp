@@ -34,6 +34,8 @@ class MockKmsPlugin {
   void set_healthz(std::string healthz);
   void enter_failed_state();
   void exit_failed_state();
+  /// true: every Decrypt waits (at most 60 s) until hold_decrypts(false).
+  void hold_decrypts(bool held);
   /// Stops serving (the socket goes away), as a crashed plugin.
   void shutdown();
 
