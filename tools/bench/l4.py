@@ -186,10 +186,17 @@ class Cluster:
                                    f"--request-timeout={timeout}s"],
                                   env=env, capture_output=True, text=True, timeout=timeout + 30)
             names = sum(1 for line in done.stdout.splitlines() if line.startswith("secret/s"))
-            error = [done.stderr.strip()[:240]] if done.returncode else []
+            error = [timeout_named(done.stderr.strip())[:240]] if done.returncode else []
         except subprocess.TimeoutExpired:
             names, error = 0, ["kubectl did not return"]
         return time.monotonic() - start, names, error[0] if error else ""
+
+
+def timeout_named(stderr):
+    """kubectl's text for kube-apiserver's 504 (one request past --request-timeout, 60 s), named."""
+    if "Error from server (Timeout)" in stderr:
+        return "504 (the apiserver's request timeout): " + stderr
+    return stderr
 
 
 def metric_sum(text, name, labels=""):
