@@ -26,8 +26,16 @@ class MockPlugin:
         assert self.proc.stdout.readline().strip() == "ready"
 
     def set_failed(self, failed):
-        self.control.write_text(f"failed={'true' if failed else 'false'}\n")
+        self.control_line(f"failed={'true' if failed else 'false'}")
+
+    def hold_decrypts(self, held):
+        """While held, every Decrypt waits (a slow Key Vault without a sleep)."""
+        self.control_line(f"hold_decrypts={'true' if held else 'false'}")
+
+    def control_line(self, line):
+        self.control.write_text(line + "\n")
         self.proc.send_signal(signal.SIGHUP)
+        assert self.proc.stdout.readline().strip() == "control applied"
 
     def stop(self):
         if self.proc.poll() is None:

@@ -5,7 +5,6 @@ exempt. A KMS v1 provider with its DEK cache off makes every read a plugin Decry
 plugin holds Decrypts until the test releases them: the handler cannot end before the deadline,
 so no assertion depends on timing."""
 import json
-import signal
 import ssl
 import subprocess
 import urllib.error
@@ -14,34 +13,12 @@ import urllib.request
 import pytest
 
 from conftest import Apiserver
+from test_health import MockPlugin
 from kmslab_harness import wait_for
 
 TIMEOUT_BODY = ('{"metadata":{},"status":"Failure","message":"Timeout: request did not complete '
                 'within the allotted timeout","reason":"Timeout","details":{},"code":504}\n')
 SECRET = "/api/v1/namespaces/default/secrets/s1"
-
-
-class HoldingPlugin:
-    """kmslab-mock-kms-plugin whose Decrypts wait while held (its control file, on SIGHUP)."""
-
-    def __init__(self, binary, directory):
-        self.socket = directory / "kms.sock"
-        self.control = directory / "kms.control"
-        self.control.write_text("hold_decrypts=false\n")
-        self.proc = subprocess.Popen(
-            [binary, "--listen-addr", f"unix://{self.socket}", "--control-file", str(self.control)],
-            stdout=subprocess.PIPE, text=True)
-        assert self.proc.stdout.readline().strip() == "ready"
-
-    def hold(self, held):
-        self.control.write_text(f"hold_decrypts={'true' if held else 'false'}\n")
-        self.proc.send_signal(signal.SIGHUP)
-        assert self.proc.stdout.readline().strip() == "control applied"
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=20)
 
 
 def request(server, method, path, body=None, timeout=20):
@@ -63,7 +40,7 @@ def request(server, method, path, body=None, timeout=20):
 
 @pytest.fixture
 def world(apiserver_binary, mock_plugin_binary, tmp_path, kubectl_available):
-    plugin = HoldingPlugin(mock_plugin_binary, tmp_path)
+    plugin = MockPlugin(mock_plugin_binary, tmp_path)
     config = tmp_path / "encryption.json"
     # cachesize -1: no DEK cache, every read of a Secret is a Decrypt; the plugin call's own
     # timeout (30 s) is far beyond the request timeouts below.
@@ -83,7 +60,7 @@ def world(apiserver_binary, mock_plugin_binary, tmp_path, kubectl_available):
         return server
 
     yield plugin, start
-    plugin.hold(False)  # held Decrypts would keep the apiserver's handlers busy at its stop
+    plugin.hold_decrypts(False)  # held Decrypts would keep the apiserver's handlers busy at its stop
     for server in servers:
         if server.proc.poll() is None:
             assert server.stop() == 0
@@ -94,7 +71,7 @@ def test_timeout_parameter_ends_a_slow_read_with_the_504(world):
     plugin, start = world
     server = start("1h")
     server.kubectl("create", "secret", "generic", "s1", "--from-literal=k=v1")
-    plugin.hold(True)
+    plugin.hold_decrypts(True)
     status, content_type, body = request(server, "GET", SECRET + "?timeout=1s")
     assert (status, content_type, body) == (504, "text/plain; charset=utf-8", TIMEOUT_BODY)
     # An unparsable ?timeout= is refused before the handler runs (request_deadline.go).
@@ -110,13 +87,13 @@ def test_timed_out_update_commits_in_the_background(world):
     plugin, start = world
     server = start("1h")
     server.kubectl("create", "secret", "generic", "s1", "--from-literal=k=v1")
-    plugin.hold(True)
+    plugin.hold_decrypts(True)
     # The update reads the current object first (a Decrypt): the 504 comes while it waits.
     patch = {"data": {"k": "djI="}}
     status, _, body = request(server, "PUT", SECRET + "?timeout=1s", {
         "apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s1"}, **patch})
     assert (status, body) == (504, TIMEOUT_BODY)
-    plugin.hold(False)
+    plugin.hold_decrypts(False)
     # kube-apiserver's handler goes on after the 504: its write is one transaction, made whole.
     wait_for(lambda: server.kubectl_json("get", "secret", "s1")["data"] == patch["data"],
              "the timed-out update to commit")
@@ -126,7 +103,7 @@ def test_kubectl_prints_the_timeout_of_the_server(world):
     plugin, start = world
     server = start("2s")
     server.kubectl("create", "secret", "generic", "s1", "--from-literal=k=v1")
-    plugin.hold(True)
+    plugin.hold_decrypts(True)
     out = server.kubectl("get", "secret", "s1", check=False)
     assert out.returncode == 1
     # client-go reads the text/plain 504 as an unstructured error (NewGenericServerResponse).
