@@ -353,6 +353,7 @@ void Apiserver::start() {
 
 void Apiserver::stop() {
   if (!server_) return;
+  timeout_sink_->stop();
   boost::asio::post(ioc_, [this] {
     boost::system::error_code ec;
     signals_.cancel(ec);

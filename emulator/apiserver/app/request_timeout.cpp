@@ -77,7 +77,7 @@ std::optional<core::Answer> RequestTimeoutSink::handle_or_defer(
   arm(race, race->started + std::chrono::duration_cast<Clock::duration>(limit));
   core::TaskRunner::Task task = [this, race] {
     // Timed out while queued: priority and fairness drops such a request unrun.
-    if (race->answered) return;
+    if (race->answered || stopping_) return;
     core::HttpResponse response = inner_.handle(std::move(race->request), race->connection);
     if (!race->claim()) return;  // the 504 went first: this result is discarded
     net::post(timers_, [race] { race->timer.cancel(); });

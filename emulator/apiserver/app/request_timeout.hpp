@@ -7,6 +7,7 @@
 // kube-apiserver's goroutine does, and what it wrote stands (each write is one transaction,
 // committed or not). KMS v1 plugin calls have their own timeout, not the request's, so a slow
 // list keeps decrypting in the background until it ends.
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/strand.hpp>
 
@@ -29,6 +30,8 @@ class RequestTimeoutSink final : public core::RequestSink {
                                               const std::function<core::Respond()>& defer) override;
   core::HttpResponse reject(const core::ApiError& error, unsigned http_version,
                             const core::ConnectionInfo& connection) override;
+  /// The server is stopping: handlers still queued are dropped unrun (their connections close).
+  void stop() { stopping_ = true; }
 
  private:
   struct Race;  // one request: its handler against its deadline (request_timeout.cpp)
@@ -38,6 +41,7 @@ class RequestTimeoutSink final : public core::RequestSink {
   core::TaskRunner& handlers_;
   boost::asio::strand<boost::asio::any_io_executor> timers_;
   const core::Duration request_timeout_;
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace kmslab::apiserver::app
