@@ -216,12 +216,16 @@ TEST_F(RequestTimeoutTest, NoFreeHandlerIsPriorityAndFairnesss429) {
   EXPECT_EQ(answers.count(), 0u);
 }
 
-std::string flag_error(std::vector<std::string> args) {
+std::optional<Config> parse(std::vector<std::string> args) {
   args.insert(args.begin(), "kmslab-apiserver");
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
+  return parse_flags(static_cast<int>(argv.size()), argv.data());
+}
+
+std::string flag_error(std::vector<std::string> args) {
   try {
-    parse_flags(static_cast<int>(argv.size()), argv.data());
+    parse(std::move(args));
   } catch (const std::invalid_argument& e) {
     return e.what();
   }
@@ -229,10 +233,7 @@ std::string flag_error(std::vector<std::string> args) {
 }
 
 core::Duration flag(std::vector<std::string> args) {
-  args.insert(args.begin(), "kmslab-apiserver");
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  return parse_flags(static_cast<int>(argv.size()), argv.data())->request_timeout;
+  return parse(std::move(args))->request_timeout;
 }
 
 TEST(RequestTimeoutFlagTest, KubeApiserversDefaultSyntaxAndRefusals) {
