@@ -116,10 +116,13 @@ class RequestTimeoutTest : public ::testing::Test {
     pool.join();  // what the handlers still do ends here
     work.reset();
     io_thread.join();
+    made.reset();
   }
 
-  std::unique_ptr<RequestTimeoutSink> sink(core::Duration timeout) {
-    return std::make_unique<RequestTimeoutSink>(*dispatcher, pool, ioc.get_executor(), timeout);
+  // Owned here, so that it outlives the handlers and timers TearDown waits for.
+  RequestTimeoutSink* sink(core::Duration timeout) {
+    made = std::make_unique<RequestTimeoutSink>(*dispatcher, pool, ioc.get_executor(), timeout);
+    return made.get();
   }
   std::optional<core::Answer> send(RequestTimeoutSink& s, const std::string& target) {
     core::HttpRequest req{http::verb::get, target, 11};
@@ -140,6 +143,7 @@ class RequestTimeoutTest : public ::testing::Test {
   std::optional<decltype(work_guard)> work{std::move(work_guard)};
   std::thread io_thread;
   ThreadRunner pool;
+  std::unique_ptr<RequestTimeoutSink> made;
   Latch latch;
   std::atomic<int> ran{0};
   Answers answers;
