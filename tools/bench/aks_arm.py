@@ -221,23 +221,30 @@ class Bench:
         self.etcd_checked += 1
 
     def memory(self):
-        """KiB of VmRSS per running cluster, per process kind, from /proc."""
+        """KiB of VmRSS per running cluster, per process kind, from /proc; and the emulator's."""
         by_cluster = {}
         for pid in children_of(self.emulator.proc.pid):
             try:
                 argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-                status = Path(f"/proc/{pid}/status").read_text()
             except OSError:
                 continue
             text = b" ".join(argv).decode(errors="replace")
             cluster = next((c for c in self.clusters if f"/clusters/{c}-" in text), None)
-            rss = [int(line.split()[1]) for line in status.splitlines()
-                   if line.startswith("VmRSS:")]
-            if cluster and rss:
+            rss = rss_kib(pid)
+            if cluster and rss is not None:
                 kind = process_kind(argv[0].decode(errors="replace"))
                 by_cluster.setdefault(cluster, {}).setdefault(kind, 0)
-                by_cluster[cluster][kind] += rss[0]
-        return by_cluster
+                by_cluster[cluster][kind] += rss
+        return by_cluster, rss_kib(self.emulator.proc.pid)
+
+
+def rss_kib(pid):
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    return next((int(line.split()[1]) for line in status.splitlines()
+                 if line.startswith("VmRSS:")), None)
 
 
 def process_kind(argv0):
@@ -280,6 +287,7 @@ def run_store(args, store):
 
 
 def report(store, creates, enables, memory, etcd_checked):
+    memory, emulator_kib = memory
     print(f"\n--aks-cluster-store={store}, {len(creates)} repetitions:")
     create_ready = [c["readyz"] for c in creates]
     print(f"  (a) create PUT -> Succeeded (polled as az, Retry-After honoured): "
@@ -306,6 +314,8 @@ def report(store, creates, enables, memory, etcd_checked):
         values = [kinds[kind] for kinds in memory.values() if kind in kinds]
         print(f"      {kind}: {spread(values, ' MiB', 1 / 1024, 1)} (per cluster, "
               f"{len(values)} clusters)")
+    if emulator_kib is not None:
+        print(f"      the emulator itself (not counted above): {emulator_kib / 1024:.1f} MiB")
 
 
 def repetitions(text):
