@@ -224,9 +224,9 @@ def write_private(path, text):
         f.write(text)
 
 
-def etcd_endpoint(data_dir):
+def etcd_endpoint(data_dir, cluster=CLUSTER):
     """The cluster's etcd (--aks-cluster-store=etcd), from the supervisor's etcd-endpoint file."""
-    found = sorted(glob.glob(str(data_dir / "clusters" / f"{CLUSTER}-*" / "etcd-endpoint")))
+    found = sorted(glob.glob(str(data_dir / "clusters" / f"{cluster}-*" / "etcd-endpoint")))
     return Path(found[0]).read_text().strip() if found else None
 
 
