@@ -48,6 +48,42 @@ TEST_F(TokenTest, VaultRefusal401RefreshesOnceAndRetries) {
   }
 }
 
+// adal's reading of the answer, on its own: expires_on, else now + expires_in (bounded, so a
+// hostile expires_in cannot overflow into a token that looks long expired), and adal's words.
+TEST(TokenResponse, ExpiryAndRefusals) {
+  constexpr int64_t kNow = 1'800'000'000;
+  const std::string url = "https://login.example/t/oauth2/token?api-version=1.0";
+  auto parse = [&](unsigned status, std::string body) {
+    core::client::Response r;
+    r.status = status;
+    r.body = std::move(body);
+    return parse_token_response(r, url, kNow);
+  };
+  EXPECT_EQ(parse(200, R"({"access_token":"a","expires_on":"1800003600"})").expires_on,
+            1'800'003'600);
+  EXPECT_EQ(parse(200, R"({"access_token":"a","expires_in":3599})").expires_on, kNow + 3599);
+  const auto huge = parse(200, R"({"access_token":"a","expires_in":"9223372036854775807"})");
+  EXPECT_GT(huge.expires_on, kNow);
+  EXPECT_EQ(parse(200, R"({"access_token":"a","expires_in":-5})").expires_on, kNow);
+  try {
+    parse(200, R"({"access_token":7})");
+    FAIL();
+  } catch (const AuthError& e) {
+    EXPECT_STREQ(e.what(),
+                 "adal: Failed to unmarshal the service principal token during refresh. Error = "
+                 "'no access_token' JSON = '{\"access_token\":7}'");
+  }
+  try {
+    parse(500, "oops");
+    FAIL();
+  } catch (const AuthError& e) {
+    EXPECT_EQ(e.status, 500u);
+    EXPECT_EQ(
+        std::string(e.what()),
+        "adal: Refresh request failed. Status Code = '500'. Response body: oops Endpoint " + url);
+  }
+}
+
 TEST(TokenSourceChoice, UpstreamPrecedenceAndNoCredentials) {
   core::VirtualClock clock(core::VirtualClock::Mode::kManual);
   core::SeededRng rng(1);
