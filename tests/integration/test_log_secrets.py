@@ -416,6 +416,8 @@ def test_nothing_secret_reaches_a_cluster_log(request, emulator_binary, tmp_path
     ready = [json.loads(line) for p, text in logs.items() if p.name == "apiserver.log"
              for line in text.decode().splitlines() if '"msg":"ready"' in line]
     assert ready and all(r["store"].startswith("etcd://127.0.0.1:") for r in ready), ready
+    # The emulator at debug runs its clusters' apiservers at debug too (SupervisorOptions::debug_logs).
+    assert all(b'"level":"debug"' in text for p, text in logs.items() if p.name == "apiserver.log")
     leaked = [f"{s[:12]}... in {p}" for s in set(seen) for p, text in logs.items() if s.encode() in text]
     leaked += [f"a JWT in {p}: {m[:24]!r}..." for p, text in logs.items() for m in JWT.findall(text)]
     assert not leaked, f"secrets in the logs: {leaked}"
