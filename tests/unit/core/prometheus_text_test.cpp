@@ -2,6 +2,8 @@
 // malformed line dropped on its own while the lines around it still count.
 #include "emulator/core/prometheus_text.hpp"
 
+#include "emulator/core/metrics.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -78,6 +80,25 @@ TEST(PrometheusText, SampleValueMatchesNameAndExactLabels) {
                          "apiserver_storage_objects", {{"resource", "secrets"}}),
             std::nullopt);
   EXPECT_EQ(sample_value("", "a", {{"b", "c"}}), std::nullopt);
+}
+
+// What this project's own /metrics pages render reads back whole: escaped label values,
+// histograms with their le buckets, non-finite gauges.
+TEST(PrometheusText, ReadsWhatTheMetricsRegistryRenders) {
+  MetricsRegistry registry;
+  registry.counter("kmslab_requests_total", "h", {"path"}).inc({"a\"b\\c\nd"}, 3);
+  registry.histogram("kmslab_seconds", "h", {"op"}, {0.1, 1}).observe({"get"}, 0.5);
+  registry.gauge("kmslab_gauge", "h", {"k"}).set({"v"}, -INFINITY);
+  const auto s = parse_prometheus_text(registry.render());
+  EXPECT_EQ(sample_value(registry.render(), "kmslab_requests_total", {{"path", "a\"b\\c\nd"}}), 3);
+  EXPECT_EQ(sample_value(registry.render(), "kmslab_seconds_bucket", {{"op", "get"}, {"le", "1"}}),
+            1);
+  EXPECT_EQ(
+      sample_value(registry.render(), "kmslab_seconds_bucket", {{"op", "get"}, {"le", "0.1"}}), 0);
+  EXPECT_EQ(sample_value(registry.render(), "kmslab_seconds_count", {{"op", "get"}}), 1);
+  EXPECT_EQ(sample_value(registry.render(), "kmslab_gauge", {{"k", "v"}}), -INFINITY);
+  EXPECT_EQ(s.size(), 1u + 3u + 2u + 1u)
+      << registry.render();  // counter, 3 buckets, sum+count, gauge
 }
 
 }  // namespace
