@@ -86,6 +86,9 @@ def rest_writer(api, secrets, rng, stop, counters, lock):
     conn = api.connect()
     while not stop.is_set():
         s = rng.choice(secrets)
+        if s.pending:  # a write of unknown fate: left alone until the next verify settles it
+            stop.wait(0.005)
+            continue
         value = f"{s.name}-{rng.randrange(1 << 30)}"
         if s.acked is None:
             op, next_value = ("POST", "/api/v1/namespaces/default/secrets"), value
@@ -102,6 +105,9 @@ def rest_writer(api, secrets, rng, stop, counters, lock):
             if status in (200, 201):
                 s.acked = next_value
                 counters["acked"] += 1
+            elif status >= 500:  # e.g. etcd lost mid-transaction: it may have committed
+                counters["unknown"] = counters.get("unknown", 0) + 1
+                continue
             else:
                 counters["refused"] += 1
         s.pending = []

@@ -19,6 +19,7 @@ emulator while secrets are written in them: every cluster must come back and eve
 secret read, still under its vault key.
 
   tools/crash_consistency.py --mode aks [--cycles 5] [--clusters 2] [--threads 2]
+                             [--cluster-store embedded|etcd]
 
 Loopback only; bounded by --cycles. Exit 0 when no anomaly was found."""
 import argparse
@@ -46,8 +47,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class Emulator:
-    def __init__(self, binary, data_dir, store):
-        self.binary, self.data_dir, self.store = binary, data_dir, store
+    def __init__(self, binary, data_dir, store, extra=()):
+        self.binary, self.data_dir, self.store, self.extra = binary, data_dir, store, list(extra)
         self.proc = None
 
     def start(self):
@@ -57,7 +58,7 @@ class Emulator:
         self.proc = subprocess.Popen([self.binary, "--data-dir", self.data_dir, "--port", "0",
                                       "--vault", VAULT, "--throttling", "off",
                                       "--audit-retention", "10000000",
-                                      *(["--store", self.store] if self.store else []),
+                                      *(["--store", self.store] if self.store else []), *self.extra,
                                       "--log-file", os.path.join(self.data_dir, "log")],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 30
@@ -430,6 +431,10 @@ def main():
                     help="what is killed: the emulator (default), the KMS plugin, or the emulator "
                     "with AKS clusters running under it")
     ap.add_argument("--clusters", type=int, default=2, help="--mode aks: how many clusters")
+    ap.add_argument("--cluster-store", choices=["embedded", "etcd"], default="embedded",
+                    help="--mode aks: the clusters' store (--aks-cluster-store); with etcd, every "
+                    "second cycle kills one cluster's etcd member instead of the emulator")
+    ap.add_argument("--keep-data", action="store_true", help="--mode aks: keep the data directory")
     ap.add_argument("--kms-plugin", default=os.path.join(REPO, "build/plugin/kmslab-kms-plugin"))
     args = ap.parse_args()
     rng = random.Random(args.seed)

@@ -224,9 +224,9 @@ def write_private(path, text):
         f.write(text)
 
 
-def etcd_endpoint(data_dir):
+def etcd_endpoint(data_dir, cluster=CLUSTER):
     """The cluster's etcd (--aks-cluster-store=etcd), from the supervisor's etcd-endpoint file."""
-    found = sorted(glob.glob(str(data_dir / "clusters" / f"{CLUSTER}-*" / "etcd-endpoint")))
+    found = sorted(glob.glob(str(data_dir / "clusters" / f"{cluster}-*" / "etcd-endpoint")))
     return Path(found[0]).read_text().strip() if found else None
 
 
@@ -262,6 +262,16 @@ def lines(data_dir, endpoints, kubeconfig, etcd):
                 "from azure.keyvault.keys import KeyClient; "
                 f'print([k.name for k in KeyClient("https://{VAULT}.vault.azure.net", '
                 "EnvironmentCredential()).list_properties_of_keys()])'"))
+    # tests/js/setup.sh installs the pinned @azure packages once (npm ci), silently after that.
+    out.append(("the JavaScript SDK (Node.js)",
+                "tests/js/setup.sh && NODE_PATH=tests/js/node_modules node -e '"
+                'const {EnvironmentCredential} = require("@azure/identity"); '
+                'const {KeyClient} = require("@azure/keyvault-keys"); '
+                f'const c = new KeyClient("https://{VAULT}.vault.azure.net", '
+                "new EnvironmentCredential()); (async () => { const names = []; "
+                "for await (const k of c.listPropertiesOfKeys()) names.push(k.name); "
+                "console.log(JSON.stringify(names)); })()"
+                ".catch((e) => { console.error(e.message); process.exit(1); })'"))
     out.append(("the scenario catalogue, each in its own stack", "tools/kmslab run --list"))
     return out
 

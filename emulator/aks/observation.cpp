@@ -1,7 +1,6 @@
 #include "emulator/aks/observation.hpp"
 
 #include <charconv>
-#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 namespace kmslab::aks {
@@ -94,26 +93,6 @@ std::vector<std::string> failing_health_checks(std::string_view body) {
     start = end + 1;
   }
   return out;
-}
-
-std::optional<double> metric_value(std::string_view text, std::string_view name,
-                                   std::string_view label, std::string_view value) {
-  const std::string series =
-      std::string(name) + "{" + std::string(label) + "=\"" + std::string(value) + "\"} ";
-  size_t start = 0;
-  while (start < text.size()) {
-    const size_t end = std::min(text.find('\n', start), text.size());
-    const std::string_view line = text.substr(start, end - start);
-    if (line.starts_with(series)) {
-      const std::string number(line.substr(series.size()));
-      char* stop = nullptr;
-      const double v = std::strtod(number.c_str(), &stop);
-      if (stop == number.c_str() || (*stop != '\0' && *stop != ' ')) return std::nullopt;
-      return v;
-    }
-    start = end + 1;
-  }
-  return std::nullopt;
 }
 
 std::string RelayedVaultError::headline() const {

@@ -1,8 +1,8 @@
 #pragma once
 // Reading what a cluster's apiserver answers (ControlPlaneObservation's parts) and what its KMS
-// plugin's errors say. Pure text -> values, so bad input only means "no evidence"; the
-// supervisor does the HTTP, the detector the judging. Fuzzed by tests/fuzz/fuzz_detector_evidence.
-#include <map>
+// plugin's errors say (its /metrics text goes through core::sample_value). Pure text -> values,
+// so bad input only means "no evidence"; the supervisor does the HTTP, the detector the judging.
+// Fuzzed by tests/fuzz/fuzz_detector_evidence.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,11 +17,6 @@ std::vector<KmsCallRecord> parse_kms_calls(std::string_view body);
 
 /// The names of the "[-]name failed: ..." lines of /healthz?verbose.
 std::vector<std::string> failing_health_checks(std::string_view verbose_body);
-
-/// The value of `name{label="value"}` (labels exactly those) in Prometheus text; nullopt when
-/// the series is absent or its value is not a number.
-std::optional<double> metric_value(std::string_view text, std::string_view name,
-                                   std::string_view label, std::string_view value);
 
 /// A Key Vault error as the plugin relays it (upstream's wrapping of go-autorest's text,
 /// kms.md §7.4): "... Status=403 Code=\"Forbidden\" Message=\"Operation encrypt is not allowed

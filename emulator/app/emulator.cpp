@@ -233,6 +233,7 @@ void Emulator::create_supervisor() {
   o.data_dir = config_.data_dir;
   o.start_timeout = config_.aks_start_timeout;
   o.tunnels = &tunnels_;
+  o.debug_logs = config_.log_level == core::LogLevel::kDebug;
   // Every cluster's apiserver follows this emulator's virtual clock (core/clock_protocol.md).
   o.follow_clock = true;
   if (!config_.admin_token.empty()) {

@@ -1,5 +1,6 @@
 #include "plugin/auth/token_source.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "emulator/core/client/url.hpp"
@@ -138,24 +139,33 @@ std::string TokenSource::token(core::client::Deadline deadline) {
     throw AuthError("adal: Failed to execute the refresh request. Error = '" +
                     std::string(e.what()) + "'");
   }
-  const auto j = nlohmann::json::parse(r.body, nullptr, false);
+  auto parsed = parse_token_response(r, req.url, clock_.now_unix_seconds());
+  token_ = std::move(parsed.access_token);
+  expires_on_ = parsed.expires_on;
+  return token_;
+}
+
+ParsedToken parse_token_response(const core::client::Response& r, const std::string& url,
+                                 int64_t now_unix) {
   if (r.status != 200) {
     // adal's refreshInternal (go-autorest/autorest/adal v0.9.23, token.go).
     throw AuthError("adal: Refresh request failed. Status Code = '" + std::to_string(r.status) +
-                        "'. Response body: " + r.body + " Endpoint " + req.url,
+                        "'. Response body: " + r.body + " Endpoint " + url,
                     r.status);
   }
+  const auto j = nlohmann::json::parse(r.body, nullptr, false);
   if (!j.is_object() || !j.contains("access_token") || !j["access_token"].is_string()) {
     throw AuthError(
         "adal: Failed to unmarshal the service principal token during refresh. "
         "Error = 'no access_token' JSON = '" +
         r.body.substr(0, 512) + "'");
   }
-  token_ = j["access_token"].get<std::string>();
-  expires_on_ = number(j, "expires_on");
-  if (expires_on_ == 0)
-    expires_on_ = clock_.now_unix_seconds() + std::max<int64_t>(number(j, "expires_in"), 0);
-  return token_;
+  ParsedToken out{j["access_token"].get<std::string>(), number(j, "expires_on")};
+  // Bounded so that a hostile expires_in cannot overflow the sum (about 35,000 years).
+  constexpr int64_t kMaxExpiresIn = int64_t{1} << 40;
+  if (out.expires_on == 0)
+    out.expires_on = now_unix + std::clamp<int64_t>(number(j, "expires_in"), 0, kMaxExpiresIn);
+  return out;
 }
 
 void TokenSource::invalidate() {

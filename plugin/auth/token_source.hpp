@@ -47,6 +47,17 @@ class TokenSource {
   int64_t expires_on_ = 0;
 };
 
+struct ParsedToken {
+  std::string access_token;
+  int64_t expires_on = 0;  // unix seconds
+};
+
+/// adal's reading of a token endpoint's answer (behind TokenSource::token, fuzzed on its own):
+/// a non-200 or a body without a string access_token throws AuthError in adal's words; a missing
+/// expires_on is now + expires_in.
+ParsedToken parse_token_response(const core::client::Response& r, const std::string& url,
+                                 int64_t now_unix);
+
 struct AuthEndpoints {
   std::string imds = "http://169.254.169.254";  // ours: --imds-endpoint
   std::string active_directory;                 // the cloud's, or the proxy's in proxy mode

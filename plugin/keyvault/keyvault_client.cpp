@@ -72,10 +72,7 @@ core::client::Response KeyVaultClient::call(const std::string& op, const std::st
   }
 }
 
-EncryptResult KeyVaultClient::encrypt(const std::string& plaintext, const std::string& algorithm,
-                                      core::client::Deadline deadline) {
-  const nlohmann::json body = {{"alg", algorithm}, {"value", core::base64url_encode(plaintext)}};
-  auto r = call("encrypt", "Encrypt", body.dump(), deadline);
+EncryptResult parse_encrypt_response(const core::client::Response& r) {
   EncryptResult out;
   const auto j = result_body(r);
   out.ciphertext = result_field(j, r, "Encrypt", "value");
@@ -86,14 +83,24 @@ EncryptResult KeyVaultClient::encrypt(const std::string& plaintext, const std::s
   return out;
 }
 
-std::string KeyVaultClient::decrypt(const std::string& ciphertext, const std::string& algorithm,
-                                    core::client::Deadline deadline) {
-  const nlohmann::json body = {{"alg", algorithm}, {"value", ciphertext}};
-  auto r = call("decrypt", "Decrypt",
-                body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), deadline);
+std::string parse_decrypt_response(const core::client::Response& r) {
   auto plain = core::base64url_decode(result_field(result_body(r), r, "Decrypt", "value"));
   if (!plain) throw KeyVaultError("failed to base64 decode result, error: illegal base64 data");
   return *plain;
+}
+
+EncryptResult KeyVaultClient::encrypt(const std::string& plaintext, const std::string& algorithm,
+                                      core::client::Deadline deadline) {
+  const nlohmann::json body = {{"alg", algorithm}, {"value", core::base64url_encode(plaintext)}};
+  return parse_encrypt_response(call("encrypt", "Encrypt", body.dump(), deadline));
+}
+
+std::string KeyVaultClient::decrypt(const std::string& ciphertext, const std::string& algorithm,
+                                    core::client::Deadline deadline) {
+  const nlohmann::json body = {{"alg", algorithm}, {"value", ciphertext}};
+  return parse_decrypt_response(
+      call("decrypt", "Decrypt",
+           body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), deadline));
 }
 
 }  // namespace kmslab::plugin

@@ -31,6 +31,13 @@ struct EncryptResult {
   std::string date, request_id, region;  // response headers for the v2 annotations
 };
 
+/// A 200 answer's fields (the parsers behind encrypt and decrypt, fuzzed on their own). A body
+/// without a string "value" (or, for encrypt, "kid") throws KeyVaultError: upstream dereferences
+/// the SDK's nil pointer there and panics, so the words are ours, in go-autorest's form.
+EncryptResult parse_encrypt_response(const core::client::Response& r);
+/// The plaintext bytes of a decrypt answer; undecodable base64url throws upstream's words.
+std::string parse_decrypt_response(const core::client::Response& r);
+
 class KeyVaultClient {
  public:
   static constexpr const char* kApiVersion = "2016-10-01";

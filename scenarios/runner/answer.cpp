@@ -4,8 +4,8 @@
 #include <cmath>
 #include <regex>
 
+#include "emulator/core/prometheus_text.hpp"
 #include "scenarios/runner/matchers.hpp"
-#include "scenarios/runner/prometheus_text.hpp"
 
 namespace kmslab::scenario {
 
@@ -109,10 +109,10 @@ std::optional<std::string> check_pointers(const json& want, const json& doc, con
 }
 
 std::optional<std::string> check_metrics(const json& want, const Answer& a) {
-  const auto samples = parse_prometheus_text(a.body);
+  const auto samples = core::parse_prometheus_text(a.body);
   for (const auto& m : want) {
     const std::string name = m["name"].get<std::string>();
-    std::vector<const Sample*> found;
+    std::vector<const core::Sample*> found;
     for (const auto& s : samples) {
       if (s.name != name) continue;
       bool all = true;

@@ -234,3 +234,190 @@ def test_nothing_secret_reaches_an_apiserver_debug_log(request, tmp_path, mode):
         service = "/v1beta1.KeyManagementService/" if mode == "kms-v1" else "/v2.KeyManagementService/"
         assert {c["method"] for c in calls} >= {service + "Encrypt"}, calls[:3]
         assert all(c["code"] == "OK" and c["provider"] == "logs" and c["seconds"] >= 0 for c in calls)
+
+
+# ---- AKS clusters (the quality bar: every process joins the log-secrets harness): one KMS v2
+# cluster made through ARM on its own etcd (--aks-cluster-store=etcd, what `kmslab up` uses), so
+# the supervisor runs an etcd member, a kmslab-apiserver and a kmslab-kms-plugin per key, each
+# logging into <data-dir>/clusters/<name>-<hash>/. Secrets are written and read with kubectl, the
+# key is rotated and the data migrated, then every log under the data dir and the emulator's own
+# stdout/stderr are searched for each secret the tour saw.
+
+import re  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from cryptography.hazmat.primitives import hashes  # noqa: E402
+from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand  # noqa: E402
+
+CLUSTER_SECRET = "cluster-secret-8c4f2a61-never-logged"
+GROUP = f"/subscriptions/{SUB}/resourceGroups/kmslab"
+AKS_VAULT = "logkms"
+AKS_IDENTITY = f"{GROUP}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/log-kms"
+AKS_CLUSTER = f"{GROUP}/providers/Microsoft.ContainerService/managedClusters/logs1"
+JWT = re.compile(rb"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}")
+LOG_FILE = re.compile(r"(\.log(\.\d+)?|^log)$")
+
+
+def arm(emu, token, method, path, body=None):
+    return call(f"{emu.url}{path}", emu.ca, None if body is None else json.dumps(body).encode(),
+                {"Authorization": "Bearer " + token, "Content-Type": "application/json"}, method)
+
+
+def arm_ok(emu, token, method, path, body=None):
+    status, answer = arm(emu, token, method, path, body)
+    assert status < 300, f"{method} {path}: {status} {answer}"
+    return answer
+
+
+def put_kms_cluster(emu, token, key_id):
+    """Creates or updates the cluster with KMS v2 on `key_id`; returns once it Succeeded."""
+    arm_ok(emu, token, "PUT", f"{AKS_CLUSTER}?api-version=2022-11-01", {
+        "location": "eastus",
+        "identity": {"type": "UserAssigned", "userAssignedIdentities": {AKS_IDENTITY: {}}},
+        "properties": {"kubernetesVersion": "1.29.7", "dnsPrefix": "logs1",
+                       "agentPoolProfiles": [{"name": "nodepool1", "count": 1, "mode": "System"}],
+                       "securityProfile": {"azureKeyVaultKms": {
+                           "enabled": True, "keyId": key_id, "keyVaultNetworkAccess": "Public"}}}})
+    deadline = time.monotonic() + 120
+    while True:
+        state = arm_ok(emu, token, "GET", f"{AKS_CLUSTER}?api-version=2022-11-01")["properties"]
+        if state["provisioningState"] == "Succeeded":
+            return
+        assert state["provisioningState"] not in ("Failed", "Canceled"), state
+        assert time.monotonic() < deadline, f"the cluster did not succeed: {state}"
+        time.sleep(0.1)
+
+
+def cluster_credentials(emu, token, kind):
+    """(kubeconfig text, token) of the cluster's loopback entry (listCluster{kind}Credential)."""
+    creds = arm_ok(emu, token, "POST", f"{AKS_CLUSTER}/listCluster{kind}Credential?api-version=2022-11-01")
+    loopback = [k for k in creds["kubeconfigs"] if k["name"] == "kmslab-loopback"]
+    assert loopback, creds
+    text = base64.b64decode(loopback[0]["value"]).decode()
+    return text, re.search(r"token: (\S+)", text).group(1)
+
+
+def seed_secrets(vault, stored, key_id):
+    """The KMS v2 seed behind a stored value (Key Vault decrypts its encryptedDEKSource with the
+    vault key `key_id`, as the plugin would) and the per-object AES-GCM key kube-apiserver derives
+    from it (HKDF-SHA256 expand-only over the 32-byte info at the start of encryptedData)."""
+    assert stored.startswith(b"k8s:enc:kms:v2:azurekmsprovider"), stored[:40]
+    fields = proto_fields(stored.split(b":", 5)[5])
+    path = urllib.parse.urlparse(key_id).path
+    status, _, body = vault.request("POST", f"{path}/decrypt?api-version=7.4",
+                                    {"alg": "RSA-OAEP-256", "value": fields[3].decode()})
+    assert status == 200, body
+    seed = base64.urlsafe_b64decode(body["value"] + "==")
+    assert len(seed) == 32, len(seed)
+    dek = HKDFExpand(hashes.SHA256(), 32, fields[1][:32]).derive(seed)
+    return [form for k in (seed, dek) for form in (k.hex(), base64.b64encode(k).decode(), b64url(k))]
+
+
+def private_key_lines(root):
+    """The base64 lines of every PEM private key under `root` (CA, serving and client keys)."""
+    lines = []
+    for path in root.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            text = path.read_bytes()
+            # A PEM body is base64 and line breaks (a JSON string's escaped ones in a store).
+            for block in re.findall(rb"-----BEGIN [A-Z ]*PRIVATE KEY-----((?:[A-Za-z0-9+/=\s]|\\n)+)"
+                                    rb"-----END", text):
+                block = block.replace(b"\\n", b"\n")
+                lines += [ln.decode() for ln in re.findall(rb"[A-Za-z0-9+/=]{32,}", block)]
+    return lines
+
+
+def test_nothing_secret_reaches_a_cluster_log(request, emulator_binary, tmp_path):
+    if shutil.which("etcd") is None or shutil.which("kubectl") is None:
+        pytest.skip("needs etcd (apt-get install etcd-server) and kubectl")
+    apiserver = request.config.getoption("--apiserver")
+    data = tmp_path / "data"
+    request.addfinalizer(lambda: shutil.rmtree(data, ignore_errors=True))  # etcd's 64 MB WAL
+    emu = Emulator(emulator_binary, data, ["--log-level", "debug", "--aks-cluster-store=etcd",
+                                           *(["--apiserver-binary", os.path.abspath(apiserver)]
+                                             if apiserver else [])]).start()
+    seen = [SECRET, CLUSTER_SECRET, base64.b64encode(CLUSTER_SECRET.encode()).decode()]
+    try:
+        arm_token = token(emu, "https://management.azure.com/.default")
+        kv_token = token(emu, "https://vault.azure.net/.default")
+        seen += [arm_token, arm_token.split(".")[2], kv_token, kv_token.split(".")[2]]
+        identity = arm_ok(emu, arm_token, "PUT", AKS_IDENTITY + "?api-version=2023-01-31",
+                          {"location": "eastus"})["properties"]
+        caller = json.loads(base64.urlsafe_b64decode(kv_token.split(".")[1] + "==="))["oid"]
+        arm_ok(emu, arm_token, "PUT", f"{GROUP}/providers/Microsoft.KeyVault/vaults/{AKS_VAULT}"
+               "?api-version=2022-07-01", {"location": "eastus", "properties": {
+                   "tenantId": TENANT, "sku": {"family": "A", "name": "standard"},
+                   "accessPolicies": [
+                       {"tenantId": TENANT, "objectId": identity["principalId"],
+                        "permissions": {"keys": ["encrypt", "decrypt"]}},
+                       {"tenantId": TENANT, "objectId": caller,  # makes the keys, opens the seeds
+                        "permissions": {"keys": ["create", "get", "decrypt"]}}]}})
+        vault = Vault(emu, AKS_VAULT)
+        vault.token = "Bearer " + kv_token
+
+        def new_key_id():
+            status, _, key = vault.request("POST", "/keys/kek/create?api-version=7.4",
+                                           {"kty": "RSA", "key_size": 2048})
+            assert status == 200, key
+            return f"https://{AKS_VAULT}.vault.azure.net/keys/kek/{key['key']['kid'].rsplit('/', 1)[1]}"
+
+        keys = [new_key_id(), new_key_id()]
+        put_kms_cluster(emu, arm_token, keys[0])
+
+        def credentials():  # the apiserver restarted by a rotation listens on a new port
+            kubeconfig, user_token = cluster_credentials(emu, arm_token, "User")
+            (tmp_path / "kubeconfig").write_text(kubeconfig)
+            return [user_token, cluster_credentials(emu, arm_token, "Admin")[1]]
+
+        seen += credentials()
+        env = dict(os.environ, KUBECONFIG=str(tmp_path / "kubeconfig"), HOME=str(tmp_path))
+
+        def kubectl(*args, stdin=None):
+            out = subprocess.run(["kubectl", *args], env=env, capture_output=True, timeout=60,
+                                 input=stdin)
+            assert out.returncode == 0, out.stderr
+            return out.stdout
+
+        def stored_values():
+            return [kubectl("get", "--raw", f"/_kmslab/raw?key=/registry/secrets/default/{n}")
+                    for n in ("s1", "s2")]
+
+        kubectl("create", "secret", "generic", "s1", f"--from-literal=a={CLUSTER_SECRET}")
+        kubectl("create", "secret", "generic", "s2", f"--from-literal=a={CLUSTER_SECRET}-2")
+        kubectl("label", "secret", "s1", "x=y")
+        stored = stored_values()
+        put_kms_cluster(emu, arm_token, keys[1])  # rotation: a second provider and plugin
+        seen += credentials()
+        kubectl("replace", "-f", "-", stdin=kubectl("get", "secrets", "-o", "json"))  # P6's migration
+        after = stored_values()
+        assert after != stored and all(b"azurekmsprovider-2:" in v for v in after), after[0][:40]
+        got = json.loads(kubectl("get", "secret", "s1", "-o", "json"))["data"]["a"]
+        assert base64.b64decode(got).decode() == CLUSTER_SECRET
+        for value, key_id in [(v, keys[0]) for v in stored] + [(v, keys[1]) for v in after]:
+            seen += seed_secrets(vault, value, key_id)
+        status, imds = call(f"{emu.endpoints['imds']}/metadata/identity/oauth2/token?api-version="
+                            "2018-02-01&resource=https://vault.azure.net&client_id="
+                            + identity["clientId"], None, headers={"Metadata": "true"})
+        assert status == 200, imds
+        seen += [imds["access_token"], imds["access_token"].split(".")[2]]
+        status, _, audit = emu.curl("/_kmslab/audit-events")
+        assert status == 200, audit
+    finally:
+        assert emu.stop() == 0
+    seen += private_key_lines(data)
+    logs = {p: p.read_bytes() for p in data.rglob("*") if p.is_file() and LOG_FILE.search(p.name)}
+    logs[Path("<emulator stdout+stderr>")] = (emu.proc.stdout.read() + emu.proc.stderr.read()).encode()
+    logs[Path("<audit events>")] = audit.encode()
+    cluster_logs = {p.name for p in logs if "clusters" in p.parts}
+    # Each process of the cluster logged something: the test searches real output, not nothing.
+    assert cluster_logs >= {"etcd.log", "apiserver.log", "azurekmsprovider.log",
+                            "azurekmsprovider-2.log"}, sorted(logs)
+    assert all(logs[p] for p in logs if p.name in cluster_logs), [p for p in logs if not logs[p]]
+    ready = [json.loads(line) for p, text in logs.items() if p.name == "apiserver.log"
+             for line in text.decode().splitlines() if '"msg":"ready"' in line]
+    assert ready and all(r["store"].startswith("etcd://127.0.0.1:") for r in ready), ready
+    # The emulator at debug runs its clusters' apiservers at debug too (SupervisorOptions::debug_logs).
+    assert all(b'"level":"debug"' in text for p, text in logs.items() if p.name == "apiserver.log")
+    leaked = [f"{s[:12]}... in {p}" for s in set(seen) for p, text in logs.items() if s.encode() in text]
+    leaked += [f"a JWT in {p}: {m[:24]!r}..." for p, text in logs.items() for m in JWT.findall(text)]
+    assert not leaked, f"secrets in the logs: {leaked}"

@@ -5,18 +5,24 @@
 #   cold        restart with N secrets under KMS v1 and v2: plugin Decrypt calls (the
 #               envelope cache misses) and the time to list everything (the start's initial list,
 #               then a paged LIST of all secrets)
-#   migrate     N secrets under key_id 1, restart with the plugin's key_id 2 (every secret stale),
-#               then the replace pipeline as a REST loop (paged LIST, PUT each back): time and the
-#               apiserver's resident memory before, half way, at the end and at its peak
+#   migrate     per store (embedded, etcd: one Debian etcd 3.4 member), for each N of a list on
+#               one growing store: N secrets under KMS v2 provider m<k>, restart with m<k+1> first
+#               (every secret stale), the replace pipeline as a REST loop (paged LIST of 500, PUT
+#               each back), then every stored value checked for m<k+1>'s prefix (etcdctl on etcd,
+#               the census and raw routes on the embedded store): time, secrets/s and the
+#               apiserver's resident memory empty, at ready (the watch cache filled), every 10%, at
+#               its peak and at the end
 #   tools/bench/apiserver.sh [--build DIR] [--parts "throughput cold migrate"] [--duration 5s]
-#                            [--connections 8] [--cold "2500 20000"] [--migrate 100000]
+#                            [--connections 8] [--cold "2500 20000"]
+#                            [--migrate "10000 50000 100000"] [--stores "embedded etcd"]
 #                            [--rounds 3]   (throughput rounds, modes alternating; medians)
+#                            [--quick]      (migrate "2000 5000", cold "1000", rounds 1, 2s)
 # The load is wrk (throughput) and tools/bench/apiserver_load.py; the mock plugin is the Base64
 # one of tests/support/mock_kms_plugin, so the figures are the apiserver's own costs.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$root/build parts="throughput cold migrate" duration=5s connections=8 cold="2500 20000"
-migrate=100000 rounds=3
+migrate="10000 50000 100000" stores="embedded etcd" rounds=3
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --build) build=$2; shift 2 ;;
@@ -25,8 +31,10 @@ while [[ $# -gt 0 ]]; do
     --connections) connections=$2; shift 2 ;;
     --cold) cold=$2; shift 2 ;;
     --migrate) migrate=$2; shift 2 ;;
+    --stores) stores=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    --quick) migrate="2000 5000" cold=1000 rounds=1 duration=2s; shift ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "apiserver.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -34,7 +42,10 @@ apiserver=$build/emulator/apiserver/kmslab-apiserver
 mock=$build/tests/support/mock_kms_plugin/kmslab-mock-kms-plugin
 load=$root/tools/bench/apiserver_load.py
 for b in "$apiserver" "$mock"; do [[ -x $b ]] || { echo "missing $b (build it first)" >&2; exit 1; }; done
-command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
+[[ " $parts " != *" throughput "* ]] || command -v wrk >/dev/null ||
+  { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
+[[ " $parts $stores " != *" migrate "*" etcd "* ]] || [[ -x /usr/bin/etcd ]] ||
+  { echo "etcd is needed (apt-get install etcd-server etcd-client)" >&2; exit 1; }
 
 work=$(mktemp -d)
 [[ -z ${KEEP:-} ]] || echo "work directory (kept): $work"
@@ -156,19 +167,51 @@ if [[ " $parts " == *" cold "* ]]; then
   done
 fi
 
+# chain_config FILE SOCKET K: providers m<K>, m<K-1> ... m1 (all KMS v2 on one plugin), identity.
+chain_config() {
+  local providers="" k
+  for ((k = $3; k >= 1; k--)); do
+    providers+="{\"kms\":{\"apiVersion\":\"v2\",\"name\":\"m$k\",\"endpoint\":\"unix://$2\"}},"
+  done
+  printf '{"apiVersion":"apiserver.config.k8s.io/v1","kind":"EncryptionConfiguration","resources":[{"resources":["secrets"],"providers":[%s{"identity":{}}]}]}\n' \
+    "$providers" > "$1"
+}
+
+rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$api_pid/status"; }
+
 if [[ " $parts " == *" migrate "* ]]; then
-  d=$work/migrate; mkdir -p "$d"
-  start_plugin "$d" 1 v2
-  enc_config "$d/enc.json" v2 "$d/kms.sock"
-  start_apiserver "$d/data" --encryption-provider-config "$d/enc.json"
-  python3 "$load" fill "$d/data/kubeconfig" "$migrate"
-  stop_apiserver
-  # The plugin's key rotates (key_id 1 -> 2): after the restart every secret is stale (kms.md §6.1).
-  printf 'key_id=2\n' > "$d/kms.control"; kill -HUP "$plugin_pid"
-  start_apiserver "$d/data" --encryption-provider-config "$d/enc.json"
-  echo "{\"part\":\"migrate-start\",\"secrets\":$migrate,\"ready_seconds\":$ready_seconds}"
-  python3 "$load" migrate "$d/data/kubeconfig" --pid "$api_pid" --expect "$migrate"
-  stop_apiserver
-  stop_plugin
+  # shellcheck source=tools/bench/lib_etcd.sh
+  source "$root/tools/bench/lib_etcd.sh"
+  sizes=$(tr ' ' '\n' <<<"$migrate" | grep . | sort -n | tr '\n' ' ')
+  for store in $stores; do
+    d=$work/migrate-$store; mkdir -p "$d"
+    store_flags=() check_flags=()
+    if [[ $store == etcd ]]; then
+      start_etcd "$d"
+      store_flags=(--etcd-servers "http://$etcd_endpoint") check_flags=(--etcd "$etcd_endpoint")
+    fi
+    start_plugin "$d" 1 v2
+    k=1 filled=0
+    for n in $sizes; do
+      chain_config "$d/enc.json" "$d/kms.sock" "$k"
+      start_apiserver "$d/data" "${store_flags[@]}" --encryption-provider-config "$d/enc.json"
+      [[ $filled -gt 0 ]] || echo "{\"part\":\"migrate-empty\",\"store\":\"$store\",\"rss_kib\":$(rss)}"
+      python3 "$load" fill "$d/data/kubeconfig" "$n" --start "$filled" >/dev/null
+      stop_apiserver
+      filled=$n k=$((k + 1))
+      # The rotation: m<k> goes first and the restart loads it; every stored secret is m<k-1>'s.
+      chain_config "$d/enc.json" "$d/kms.sock" "$k"
+      start_apiserver "$d/data" "${store_flags[@]}" --encryption-provider-config "$d/enc.json"
+      echo "{\"part\":\"migrate-start\",\"store\":\"$store\",\"secrets\":$n,\"ready_seconds\":$ready_seconds,\"rss_ready_kib\":$(rss)}"
+      python3 "$load" migrate "$d/data/kubeconfig" --pid "$api_pid" --expect "$n" |
+        sed "s/^{/{\"store\": \"$store\", /"
+      python3 "$load" stored "$d/data/kubeconfig" "k8s:enc:kms:v2:m$k:" --expect "$n" "${check_flags[@]}" |
+        sed "s/^{/{\"store\": \"$store\", /"
+      stop_apiserver
+    done
+    stop_plugin
+    [[ $store != etcd ]] || { kill -TERM "$etcd_pid"; wait "$etcd_pid" || true; }
+    rm -rf "$d"
+  done
 fi
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

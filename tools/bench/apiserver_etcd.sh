@@ -19,14 +19,10 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-cport=$(free_port); pport=$(free_port)
-/usr/bin/etcd --name b0 --data-dir "$work/etcd" --listen-client-urls "http://127.0.0.1:$cport" \
-  --advertise-client-urls "http://127.0.0.1:$cport" --listen-peer-urls "http://127.0.0.1:$pport" \
-  --initial-advertise-peer-urls "http://127.0.0.1:$pport" --initial-cluster "b0=http://127.0.0.1:$pport" \
-  --logger zap --log-outputs "$work/etcd.log" >/dev/null 2>&1 & pids+=($!)
-for _ in $(seq 1 400); do ETCDCTL_API=3 etcdctl --endpoints "127.0.0.1:$cport" endpoint health >/dev/null 2>&1 && break; sleep 0.05; done
+# shellcheck source=tools/bench/lib_etcd.sh
+source "$root/tools/bench/lib_etcd.sh"
+start_etcd "$work"
+cport=${etcd_endpoint##*:}
 
 "$plugin" --listen-addr "unix://$work/kms.sock" --key-id 1 --status-version v2 >"$work/plugin.out" & pids+=($!)
 for _ in $(seq 1 400); do grep -q ready "$work/plugin.out" && break; sleep 0.05; done

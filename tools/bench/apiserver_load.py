@@ -2,16 +2,24 @@
 """Load for tools/bench/apiserver.sh: the Kubernetes REST calls kubectl makes, over keep-alive
 HTTPS connections taken from a kmslab-apiserver kubeconfig.
 
-  apiserver_load.py fill KUBECONFIG N [--threads T] [--prefix P]   create N secrets
+  apiserver_load.py fill KUBECONFIG N [--threads T] [--prefix P] [--start S]
+      create secrets P-S .. P-(N-1)
   apiserver_load.py list KUBECONFIG                                 page through every secret
   apiserver_load.py migrate KUBECONFIG [--pid PID]                  the replace pipeline as REST:
       page the LIST (limit 500, as kubectl's default chunk size), PUT every item back unchanged;
       with --pid, samples that process's resident memory while it runs.
+  apiserver_load.py stored KUBECONFIG PREFIX [--expect N] [--etcd HOST:PORT --etcd-prefix P]
+      every stored secret's value begins PREFIX: through etcdctl on etcd (paged, 1000 a call),
+      else the census route /_kmslab/storage/providers and the raw route for a sample of keys;
+      with the stored bytes per secret.
 Each prints one JSON line of figures."""
 import argparse
+import base64
 import http.client
 import json
+import os
 import ssl
+import subprocess
 import sys
 import threading
 import time
@@ -47,7 +55,7 @@ def fill(args):
 
     def worker(offset):
         conn = new()
-        for i in range(offset, args.count, args.threads):
+        for i in range(args.start + offset, args.count, args.threads):
             body = json.dumps({"apiVersion": "v1", "kind": "Secret",
                                "metadata": {"name": f"{args.prefix}-{i}"},
                                "data": {"password": "c2VjcmV0LXZhbHVlLTEyMzQ1Njc4OTA="}})
@@ -64,7 +72,7 @@ def fill(args):
     took = time.monotonic() - start
     print(json.dumps({"part": "fill", "created": done[0], "seconds": round(took, 2),
                       "per_second": round(done[0] / took, 1)}))
-    return 0 if done[0] == args.count else 1
+    return 0 if done[0] == args.count - args.start else 1
 
 
 def pages(conn, headers):
@@ -111,7 +119,7 @@ def migrate(args):
     lister, writer = new(), new()
     start = time.monotonic()
     seen = rewritten = 0
-    half_rss = None
+    tenths = []
     for items in pages(lister, headers):
         for item in items:
             meta = item["metadata"]
@@ -119,18 +127,76 @@ def migrate(args):
             reply = json.loads(call(writer, "PUT", path, headers, json.dumps(item)))
             seen += 1
             rewritten += reply["metadata"]["resourceVersion"] != meta["resourceVersion"]
-        if args.pid and half_rss is None and seen >= args.expect // 2:
-            half_rss = rss_kib(args.pid)
+        # At 10%, 20%, ... of the rewrite (a page of 500 may pass more than one tenth).
+        while (args.pid and args.expect and len(tenths) < 10
+               and seen * 10 >= args.expect * (len(tenths) + 1)):
+            tenths.append(rss_kib(args.pid))
     took = time.monotonic() - start
     out = {"part": "migrate", "objects": seen, "rewritten": rewritten, "seconds": round(took, 2),
            "per_second": round(seen / took, 1)}
     if args.pid:
         stop.set()
         sampler.join()
-        out.update({"rss_before_kib": samples[0], "rss_half_kib": half_rss,
+        out.update({"rss_before_kib": samples[0], "rss_tenths_kib": tenths,
                     "rss_end_kib": rss_kib(args.pid), "rss_peak_kib": max(samples)})
     print(json.dumps(out))
     return 0
+
+
+def etcd_values(endpoint, prefix):
+    """(key, value) of every key under prefix, read with etcdctl a page at a time: the range
+    [start, end) with --limit; the next page starts at the last key, which it then skips."""
+    end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    start, last = prefix, None
+    for _ in range(10_000_000):  # bounded: every page moves start forward
+        out = subprocess.run(["etcdctl", "--endpoints", endpoint, "get", start, end, "--limit",
+                              "1000", "-w", "json"], check=True, capture_output=True,
+                             env={**os.environ, "ETCDCTL_API": "3"}).stdout
+        reply = json.loads(out)
+        kvs = [(base64.b64decode(kv["key"]), base64.b64decode(kv["value"]))
+               for kv in reply.get("kvs", [])]
+        for key, value in kvs:
+            if key != last:
+                yield key, value
+        if not reply.get("more") or not kvs:
+            return
+        last = kvs[-1][0]
+        start = last.decode()
+
+
+def stored(args):
+    want = args.prefix.encode()
+    if args.etcd:
+        count = wrong = size = 0
+        for key, value in etcd_values(args.etcd, f"{args.etcd_prefix}/secrets/"):
+            count += 1
+            size += len(key) + len(value)
+            wrong += not value.startswith(want)
+        out = {"part": "stored", "via": "etcdctl", "secrets": count, "wrong_prefix": wrong,
+               "stored_bytes_per_secret": round(size / max(count, 1), 1)}
+    else:
+        new, headers = connect(args.kubeconfig)
+        conn = new()
+        census = json.loads(call(conn, "GET", "/_kmslab/storage/providers", headers))
+        counts = census["resources"]["secrets"]
+        count = sum(counts.values())
+        size = sampled = 0
+        for items in pages(conn, headers):
+            for item in items:
+                if sampled == args.sample:
+                    break
+                meta = item["metadata"]
+                key = f"/registry/secrets/{meta['namespace']}/{meta['name']}"
+                value = call(conn, "GET", f"/_kmslab/raw?key={urllib.parse.quote(key)}", headers)
+                size += len(key) + len(value)
+                sampled += 1
+            break  # the first page is the sample
+        out = {"part": "stored", "via": "census", "secrets": count,
+               "wrong_prefix": count - counts.get(args.prefix, 0), "complete": census["complete"],
+               "stored_bytes_per_secret": round(size / max(sampled, 1), 1)}
+    print(json.dumps(out))
+    good = out["wrong_prefix"] == 0 and out.get("complete", True)
+    return 0 if good and args.expect in (-1, out["secrets"]) else 1
 
 
 def main():
@@ -142,6 +208,7 @@ def main():
     f.add_argument("count", type=int)
     f.add_argument("--threads", type=int, default=4)
     f.add_argument("--prefix", default="bench")
+    f.add_argument("--start", type=int, default=0, help="the first index (a fill adding to one)")
     f.set_defaults(run=fill)
     li = sub.add_parser("list")
     li.add_argument("kubeconfig")
@@ -149,8 +216,16 @@ def main():
     m = sub.add_parser("migrate")
     m.add_argument("kubeconfig")
     m.add_argument("--pid", type=int, default=0)
-    m.add_argument("--expect", type=int, default=0, help="objects expected (for the half sample)")
+    m.add_argument("--expect", type=int, default=0, help="objects expected (for the 10%% samples)")
     m.set_defaults(run=migrate)
+    st = sub.add_parser("stored")
+    st.add_argument("kubeconfig")
+    st.add_argument("prefix", help="what every stored secret must begin with")
+    st.add_argument("--etcd", default="", help="etcd's client endpoint: read it with etcdctl")
+    st.add_argument("--etcd-prefix", default="/registry")
+    st.add_argument("--sample", type=int, default=500, help="raw reads on the embedded store")
+    st.add_argument("--expect", type=int, default=-1, help="secrets that must be stored")
+    st.set_defaults(run=stored)
     args = parser.parse_args()
     return args.run(args)
 

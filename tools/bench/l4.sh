@@ -6,9 +6,6 @@
 #                     [--latency-ms 30] [--lists 2] [--json F]      (l4.py --help for the rest)
 # A full run takes about 10 minutes on a loaded 2-core machine; --quick under a minute.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
-build=$root/build
-if [[ ${1-} == --build ]]; then build=$2; shift 2; fi
-cmake --build "$build" --parallel 2 --target kmslab-emulator kmslab-apiserver kmslab-kms-plugin \
-  >/dev/null
-exec /usr/bin/python3 "$root/tools/bench/l4.py" --emulator "$build/emulator/kmslab-emulator" "$@"
+# shellcheck source-path=SCRIPTDIR source=lib_aks_driver.sh
+source "$(dirname "$0")/lib_aks_driver.sh"
+run_aks_driver l4.py "$@"

@@ -221,8 +221,8 @@ void Cluster::reconcile(const ControlPlaneSpec& spec) {
   for (const auto& key : spec.kms) {
     wanted.emplace(key.provider_name,
                    make_child("kmslab-kms-plugin " + key.provider_name,
-                              plugin_args(spec, key, dir_, endpoints_), options_.kms_plugin_binary,
-                              plugin_env, key.provider_name + ".log",
+                              plugin_args(spec, key, dir_, endpoints_, options_.debug_logs),
+                              options_.kms_plugin_binary, plugin_env, key.provider_name + ".log",
                               core::read_file(dir_ / (key.provider_name + ".azure.json"))));
   }
   for (auto it = plugins_.begin(); it != plugins_.end();) {

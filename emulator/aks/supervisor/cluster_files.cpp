@@ -117,7 +117,8 @@ std::string cloud_environment_json(const std::string& vault_dns_suffix) {
 }
 
 std::vector<std::string> plugin_args(const ControlPlaneSpec& spec, const KmsKey& key,
-                                     const fs::path& dir, const SupervisorEndpoints& endpoints) {
+                                     const fs::path& dir, const SupervisorEndpoints& endpoints,
+                                     bool debug_logs) {
   std::vector<std::string> args = {"--listen-addr",
                                    plugin_endpoint(dir, key.provider_name),
                                    "--keyvault-name",
@@ -137,7 +138,7 @@ std::vector<std::string> plugin_args(const ControlPlaneSpec& spec, const KmsKey&
                                    "--ca-bundle",
                                    endpoints.ca_file,
                                    "-v",
-                                   "2"};
+                                   debug_logs ? "10" : "2"};
   if (!spec.egress_address.empty()) {
     args.push_back("--source-address");
     args.push_back(spec.egress_address);
@@ -162,6 +163,7 @@ std::vector<std::string> apiserver_args(const ControlPlaneSpec& spec, const fs::
     args.push_back("--external-hostname");
     args.push_back(spec.fqdn);
   }
+  if (options.debug_logs) args.insert(args.end(), {"--log-level", "debug"});
   if (!etcd_servers.empty()) {
     args.push_back("--etcd-servers");
     args.push_back(etcd_servers);

@@ -37,9 +37,10 @@ std::string azure_json(const ControlPlaneSpec& spec, const std::string& vault_dn
 /// is not a known cloud's; empty when the suffix is the public cloud's.
 std::string cloud_environment_json(const std::string& vault_dns_suffix);
 
+/// `debug_logs`: SupervisorOptions::debug_logs (-v 10, else -v 2).
 std::vector<std::string> plugin_args(const ControlPlaneSpec& spec, const KmsKey& key,
                                      const std::filesystem::path& dir,
-                                     const SupervisorEndpoints& endpoints);
+                                     const SupervisorEndpoints& endpoints, bool debug_logs = false);
 
 /// `etcd_servers`: the cluster's etcd (--etcd-servers), empty for the embedded store.
 std::vector<std::string> apiserver_args(const ControlPlaneSpec& spec,

@@ -26,6 +26,9 @@ struct SupervisorOptions {
   std::chrono::milliseconds restart_backoff_min{200};
   std::chrono::milliseconds restart_backoff_max{10'000};  // doubled per failure, capped here
   uintmax_t log_cap_bytes = 4 * 1024 * 1024;  // per process log; the older half goes to .log.1
+  /// The emulator logs at debug level: so do the apiservers (--log-level debug), and the plugins
+  /// at -v 10 (all) instead of -v 2, so the log-secrets test searches their most verbose output.
+  bool debug_logs = false;
   /// Pass --virtual-clock-* to the apiservers so they follow the emulator's clock.
   bool follow_clock = false;
   std::filesystem::path clock_token_file;  // --virtual-clock-token-file; empty: none

@@ -8,6 +8,7 @@
 #include "emulator/aks/supervisor/probes.hpp"
 #include "emulator/core/files.hpp"
 #include "emulator/core/process.hpp"
+#include "emulator/core/prometheus_text.hpp"
 
 namespace kmslab::aks {
 
@@ -200,8 +201,10 @@ std::optional<ControlPlaneObservation> ProcessSupervisor::observe(
   if (const GetResult calls = get("/_kmslab/kms-calls"); calls.status == 200)
     o.kms_calls = parse_kms_calls(calls.body);
   if (const GetResult metrics = get("/metrics"); metrics.status == 200) {
-    if (auto n = metric_value(metrics.body, "apiserver_storage_objects", "resource", "secrets"))
-      o.stored_secrets = static_cast<int64_t>(*n);
+    // A count the page may spell as any float: only a finite, non-negative one converts.
+    const auto n =
+        core::sample_value(metrics.body, "apiserver_storage_objects", {{"resource", "secrets"}});
+    if (n && *n >= 0 && *n < 9.0e18) o.stored_secrets = static_cast<int64_t>(*n);
   }
   return o;
 }

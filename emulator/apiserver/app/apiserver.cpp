@@ -68,10 +68,7 @@ Apiserver::Apiserver(Config config) : config_(std::move(config)) {
     // --etcd-servers: real etcd v3 (emulator/store/etcd_store.hpp), as kube-apiserver.
     if (!config_.etcd_servers.empty() && !config_.store.empty())
       throw store::StoreError("--etcd-servers and --store name two stores; give one");
-    store_ =
-        store::open_store(config_.etcd_servers.empty()
-                              ? config_.store_spec()
-                              : store::etcd_spec_from_urls(config_.etcd_servers, config_.etcd_tls));
+    store_ = store::open_store(config_.store_spec());
   } catch (const store::StoreError& e) {
     throw std::runtime_error(e.what());
   }

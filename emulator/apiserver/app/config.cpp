@@ -9,12 +9,14 @@
 #include "emulator/apiserver/encryption/provider_set.hpp"
 #include "emulator/core/flags.hpp"
 #include "emulator/core/go_duration.hpp"
+#include "emulator/store/etcd_options.hpp"
 
 namespace kmslab::apiserver::app {
 
 namespace po = boost::program_options;
 
 std::string Config::store_spec() const {
+  if (!etcd_servers.empty()) return store::etcd_spec_from_urls(etcd_servers, etcd_tls);
   return store.empty() ? "sqlite:" + (data_dir / "apiserver.db").string() : store;
 }
 

@@ -51,6 +51,8 @@ struct Config {
   std::string virtual_clock_ca_file;
   std::string virtual_clock_token_file;
 
+  /// The store opened: --etcd-servers' etcd spec, else --store, else the SQLite file in the data
+  /// dir. Throws store::StoreError for a malformed --etcd-servers URL.
   std::string store_spec() const;
   std::filesystem::path kubeconfig_path() const;
 };

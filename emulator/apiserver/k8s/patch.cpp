@@ -25,20 +25,53 @@ std::optional<std::string> directive_in(const json& patch) {
   return std::nullopt;
 }
 
+// kube-apiserver's bounds on a JSON patch, without which a short body of "copy" operations
+// doubles the object at each one: at most 10000 operations ([AS] endpoints/handlers/patch.go
+// maxJSONPatchOperations) and 3 MiB copied in all (server/config.go JSONPatchMaxCopyBytes, which
+// evanphx/json-patch v4 enforces as AccumulatedCopySizeLimit, counting each copied value's JSON).
+constexpr size_t kMaxJsonPatchOperations = 10000;
+constexpr size_t kMaxJsonPatchCopyBytes = 3 * 1024 * 1024;
+
+Status json_patch_failed(const std::string& why) {
+  return bad_request("the server rejected our request due to an error in our request: " + why);
+}
+
+std::variant<json, Status> apply_json_patch(const json& current, const json& patch) {
+  if (!patch.is_array())
+    return bad_request("json: cannot unmarshal object into Go value of type jsonpatch.Patch");
+  if (patch.size() > kMaxJsonPatchOperations) {
+    return Status{413, "RequestEntityTooLarge",
+                  "Request entity too large: The allowed maximum operations in a JSON patch is " +
+                      std::to_string(kMaxJsonPatchOperations) + ", got " +
+                      std::to_string(patch.size()),
+                  nullptr};
+  }
+  json out = current;
+  size_t copied = 0;
+  try {
+    for (const auto& op : patch) {
+      if (op.is_object() && op.value("op", json()) == "copy" && op.contains("from") &&
+          op["from"].is_string()) {
+        copied += out.at(json::json_pointer(op["from"].get<std::string>())).dump().size();
+        if (copied > kMaxJsonPatchCopyBytes) {
+          return json_patch_failed(
+              "Unable to complete the copy, the accumulated size increase of copy is " +
+              std::to_string(copied) + ", exceeding the limit " +
+              std::to_string(kMaxJsonPatchCopyBytes));
+        }
+      }
+      out.patch_inplace(json::array({op}));
+    }
+  } catch (const json::exception& e) {
+    return json_patch_failed(e.what());
+  }
+  return out;
+}
+
 }  // namespace
 
 std::variant<json, Status> apply_patch(PatchType type, const json& current, const json& patch) {
-  if (type == PatchType::kJson) {
-    if (!patch.is_array())
-      return bad_request("json: cannot unmarshal object into Go value of type jsonpatch.Patch");
-    try {
-      return current.patch(patch);
-    } catch (const json::exception& e) {
-      return bad_request(
-          std::string("the server rejected our request due to an error in our request: ") +
-          e.what());
-    }
-  }
+  if (type == PatchType::kJson) return apply_json_patch(current, patch);
   if (!patch.is_object())
     return bad_request("json: cannot unmarshal " + std::string(patch.type_name()) +
                        " into Go value of type map[string]interface {}");

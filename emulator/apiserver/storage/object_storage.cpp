@@ -17,14 +17,6 @@ StorageError internal(std::string message) {
   return {StorageError::Kind::kInternal, std::move(message)};
 }
 
-// utilerrors.NewAggregate(errs).Error(): one message alone, several as "[a, b]".
-std::string aggregate(const std::vector<std::string>& errors) {
-  if (errors.size() == 1) return errors.front();
-  std::string out = "[";
-  for (size_t i = 0; i < errors.size(); ++i) out += (i ? ", " : "") + errors[i];
-  return out + "]";
-}
-
 }  // namespace
 
 Stored<std::string> encode_plain(const json& object) {
@@ -152,7 +144,10 @@ Stored<ListPage> ObjectStorage::list(const std::string& resource, const std::str
                                      const ListOptions& options) {
   const std::string prefix = collection_prefix(prefix_, resource, ns);
   ListPage page;
-  std::vector<std::string> errors;
+  // kube-apiserver's LIST stops at the first value that does not transform and names its key
+  // ([AS] etcd3/store.go processListItem, defaultListErrorAggregatorFactory: abortOnFirstError);
+  // only AllowUnsafeMalformedObjectDeletion (alpha, not modelled) would go on and aggregate.
+  std::optional<std::string> failed;
   size_t fetched = 0, evaluated = 0;
   std::string after = options.start_after.empty() ? "" : prefix + options.start_after;
   // Bounded by the store: every round moves `after` forward or ends.
@@ -164,8 +159,8 @@ Stored<ListPage> ObjectStorage::list(const std::string& resource, const std::str
       after = kv.key;
       auto decoded = decode(resource, kv);
       if (auto* err = std::get_if<StorageError>(&decoded)) {
-        errors.push_back("unable to transform key \"" + kv.key + "\": " + err->message);
-        continue;
+        failed = "unable to transform key \"" + kv.key + "\": " + err->message;
+        break;
       }
       auto& object = std::get<Decoded>(decoded).object.object;
       ++evaluated;
@@ -173,6 +168,7 @@ Stored<ListPage> ObjectStorage::list(const std::string& resource, const std::str
       page.items.push_back(std::move(object));
       if (options.limit != 0 && page.items.size() == options.limit) break;
     }
+    if (failed) break;
     const bool full = options.limit != 0 && page.items.size() == options.limit;
     if (full) {
       // More only if a key follows the last one returned.
@@ -183,7 +179,7 @@ Stored<ListPage> ObjectStorage::list(const std::string& resource, const std::str
     if (!range.more) break;
   }
   if (metrics_) metrics_->record_list(resource, fetched, evaluated, page.items.size());
-  if (!errors.empty()) return internal(aggregate(errors));
+  if (failed) return internal(*failed);
   return page;
 }
 

@@ -122,6 +122,8 @@ TEST(ClusterFiles, PluginArgs) {
   EXPECT_EQ(after(args, "--imds-endpoint"), "http://imds");
   EXPECT_EQ(after(args, "--ca-bundle"), "/ca.pem");
   EXPECT_EQ(after(args, "--source-address"), "127.0.3.4");
+  EXPECT_EQ(after(args, "-v"), "2");
+  EXPECT_EQ(after(plugin_args(s, s.kms[1], "/d", {}, true), "-v"), "10");  // debug_logs
   auto none = s;
   none.egress_address.clear();
   EXPECT_EQ(after(plugin_args(none, s.kms[0], "/d", {}), "--source-address"), "<absent>");
@@ -143,6 +145,10 @@ TEST(ClusterFiles, ApiserverArgsAndClockOnlyWhenFollowing) {
   EXPECT_EQ(after(args, "--pod"), "kube-system/konnectivity-agent-1");
   EXPECT_EQ(after(args, "--virtual-clock-url"), "<absent>");
   EXPECT_EQ(after(args, "--etcd-servers"), "<absent>");  // the embedded store
+  EXPECT_EQ(after(args, "--log-level"), "<absent>");
+  o.debug_logs = true;
+  EXPECT_EQ(after(apiserver_args(s, "/d", o, e), "--log-level"), "debug");
+  o.debug_logs = false;
   EXPECT_EQ(after(apiserver_args(s, "/d", o, e, "http://127.0.0.1:4001"), "--etcd-servers"),
             "http://127.0.0.1:4001");
   o.follow_clock = true;

@@ -39,12 +39,12 @@ def etcd3():
 class MockPlugin:
     """kmslab-mock-kms-plugin (KMS v2) with `key_id` on a short socket path (.sock)."""
 
-    def __init__(self, binary, key_id="1"):
+    def __init__(self, binary, key_id="1", status_version="v2"):
         self.dir = tempfile.mkdtemp(prefix="kms-", dir="/tmp")
         self.sock = os.path.join(self.dir, "kms.sock")
         self.control = os.path.join(self.dir, "control")
         self.proc = subprocess.Popen([binary, "--listen-addr", "unix://" + self.sock, "--key-id",
-                                      key_id, "--status-version", "v2", "--control-file",
+                                      key_id, "--status-version", status_version, "--control-file",
                                       self.control], stdout=subprocess.PIPE, text=True)
         assert self.proc.stdout.readline().strip() == "ready"
 

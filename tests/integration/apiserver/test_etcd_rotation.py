@@ -62,28 +62,41 @@ def stored_secrets(cluster, prefix="/registry/secrets"):
             for kv in out.get("kvs", [])}
 
 
+# KMS v2's releases on AKS: the beta (1.27-1.28: Status version v2beta1, the counter nonce) and
+# GA with the HKDF seed (1.29+); each with the kubectl the dispatcher picks for that minor, in its
+# own etcd prefix. (A 1.27 server refuses a plugin that answers v2: its reload would fail.)
+@pytest.mark.parametrize("version,status_version",
+                         [("1.27", "v2beta1"), ("1.29", "v2"), ("1.31", "v2")])
 def test_rotation_and_replace_move_every_secret_to_the_new_provider(
-        apiserver_binary, mock_plugin_binary, tmp_path, module_etcd, kubectl_available):
-    old, new = MockPlugin(mock_plugin_binary, "key-a"), MockPlugin(mock_plugin_binary, "key-b")
+        apiserver_binary, mock_plugin_binary, tmp_path, module_etcd, kubectl_available, version,
+        status_version):
+    old = MockPlugin(mock_plugin_binary, "key-a", status_version)
+    new = MockPlugin(mock_plugin_binary, "key-b", status_version)
     config = tmp_path / "enc.json"
     write_config(config, [("kms-a", old)])
+    root = "/rotation-" + version.replace(".", "-")
     server = Apiserver(apiserver_binary, tmp_path / "data", [
-        "--etcd-servers", module_etcd.url(0), "--clock", "manual", "--encryption-provider-config",
-        str(config), "--encryption-provider-config-automatic-reload"]).start()
+        "--etcd-servers", module_etcd.url(0), "--etcd-prefix", root, "--kubernetes-version",
+        version, "--clock", "manual", "--encryption-provider-config", str(config),
+        "--encryption-provider-config-automatic-reload"]).start()
+
+    def stored():
+        return stored_secrets(module_etcd, root + "/secrets")
+
     try:
         server.kubectl("create", "namespace", "team")
         names = [("default", f"s{i}") for i in range(4)] + [("team", "t0"), ("team", "t1")]
         for ns, name in names:
             server.kubectl("create", "secret", "generic", name, "-n", ns, f"--from-literal=v={name}")
-        assert all(v.startswith(b"k8s:enc:kms:v2:kms-a:") for v in stored_secrets(module_etcd).values())
+        assert all(v.startswith(b"k8s:enc:kms:v2:kms-a:") for v in stored().values())
 
         reload_config(server, config, [("kms-b", new), ("kms-a", old)])
         # Written before the rotation, still under A until rewritten; read through A.
-        assert module_etcd.get("/registry/secrets/default/s0").startswith(b"k8s:enc:kms:v2:kms-a:")
+        assert module_etcd.get(root + "/secrets/default/s0").startswith(b"k8s:enc:kms:v2:kms-a:")
         replace_every_secret(server)
-        stored = stored_secrets(module_etcd)
-        assert {f"/registry/secrets/{ns}/{n}" for ns, n in names} <= set(stored)
-        not_moved = [k for k, v in stored.items() if not v.startswith(b"k8s:enc:kms:v2:kms-b:")]
+        values = stored()
+        assert {f"{root}/secrets/{ns}/{n}" for ns, n in names} <= set(values)
+        not_moved = [k for k, v in values.items() if not v.startswith(b"k8s:enc:kms:v2:kms-b:")]
         assert not_moved == []
 
         # A leaves the file (and stops): every secret reads through B alone.

@@ -305,9 +305,13 @@ def protobuf_fields(data):
 
 KMS_RELEASES = [
     # (server version, EncryptionConfiguration apiVersion, the plugin's Status.version)
+    # Every minor AKS offers here (emulator/aks/names.cpp), and 1.32 beyond them.
     ("1.26", "v1", "v2beta1"),
     ("1.27", "v2", "v2beta1"),
+    ("1.28", "v2", "v2beta1"),
     ("1.29", "v2", "v2"),
+    ("1.30", "v2", "v2"),
+    ("1.31", "v2", "v2"),
     ("1.32", "v2", "v2"),
 ]
 

@@ -40,15 +40,46 @@ def test_transient_errors_are_retried_then_succeed(pb, setup, action):
     assert rules(emu) == []  # both injected failures were met (and retried past)
 
 
+def encrypt_metrics(p):
+    """The kms_request_count lines of operation "encrypt" from the plugin's /metrics: {(status, error): n}."""
+    import re
+    import urllib.request
+    line = next(json.loads(l) for l in p.log.read_text().splitlines() if "health and metrics listening" in l)
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open("http://" + line["metrics"], timeout=20) as r:
+        text = r.read().decode()
+    found = {}
+    for m in re.finditer(r'^kms_request_count\{operation="encrypt",status="(\w+)",error_message="(.*)"\} (\d+)$',
+                         text, re.M):
+        found[(m.group(1), m.group(2))] = int(m.group(3))
+    return found
+
+
 def test_latency_beyond_the_deadline(pb, setup):
+    """The plugin holds to the caller's deadline: its Key Vault call ends with an error when the 1 s
+    deadline passes (not with the vault's 200 three seconds later), and nothing is retried past it
+    (one of the three latency rules fired). A plugin that ignored the deadline would record a
+    success for "encrypt" after 3 s, or fire more rules."""
+    from kmslab_harness import wait_for
     emu, p = setup
-    add_rule(emu, {"match": {"vault": VAULT, "operation": "encrypt"}, "action": {"type": "latency", "ms": 5000},
-                   "count": 1})
+    add_rule(emu, {"match": {"vault": VAULT, "operation": "encrypt"}, "action": {"type": "latency", "ms": 3000},
+                   "count": 3})
     m = pb["kms.v2.api_pb2"]
     with pytest.raises(grpc.RpcError) as e:
         v2(pb, p).Encrypt(m.EncryptRequest(plaintext=b"dek", uid="u"), timeout=1)
+    # Either side's timer may end the call first: the client's, or the plugin's (same deadline).
     assert e.value.code() in (grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.UNKNOWN)
-    # The plugin gave up within the deadline and serves the next request.
+    # The server's own account of that call: its Key Vault work ended, and how.
+    outcome = wait_for(lambda: encrypt_metrics(p), "the plugin's encrypt to end")
+    assert list(outcome.values()) == [1], outcome
+    (status, error), = outcome
+    assert status == "error", outcome
+    assert error.startswith("failed to encrypt, error: keyvault.BaseClient#Encrypt: Failure sending request: "
+                            "StatusCode=0 -- Original Error: "), error
+    left = rules(emu)
+    assert [(r["fired"], r["count"]) for r in left] == [(1, 2)], left
+    # The plugin serves the next request (with the rest of the latency gone).
+    emu.curl("/_kmslab/faults", "-X", "DELETE")
     assert v2(pb, p).Status(m.StatusRequest(), timeout=20).healthz == "ok"
 
 

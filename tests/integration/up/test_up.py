@@ -77,6 +77,7 @@ def test_every_printed_line_works_as_printed(stack):
     assert outputs[5].startswith(PREFIX), outputs[5][:80]
     assert b"hunter2" not in outputs[5]
     assert outputs[6].strip() == b"['kek']"
+    assert outputs[7].strip() == b'["kek"]'  # the JavaScript SDK's line
 
 
 def test_the_catalogue_line_runs_when_the_runner_is_built(stack):

@@ -26,19 +26,6 @@ TEST(DetectorEvidence, FailingHealthChecks) {
   EXPECT_TRUE(failing_health_checks("").empty());
 }
 
-TEST(DetectorEvidence, MetricValue) {
-  const std::string text =
-      "# TYPE apiserver_storage_objects gauge\n"
-      "apiserver_storage_objects{resource=\"configmaps\"} 3\n"
-      "apiserver_storage_objects{resource=\"secrets\"} 2001\n";
-  EXPECT_EQ(metric_value(text, "apiserver_storage_objects", "resource", "secrets"), 2001);
-  EXPECT_EQ(metric_value(text, "apiserver_storage_objects", "resource", "pods"), std::nullopt);
-  EXPECT_EQ(metric_value("apiserver_storage_objects{resource=\"secrets\"} x1\n",
-                         "apiserver_storage_objects", "resource", "secrets"),
-            std::nullopt);
-  EXPECT_EQ(metric_value("", "a", "b", "c"), std::nullopt);
-}
-
 TEST(DetectorEvidence, RelayedVaultError) {
   const auto e = parse_relayed_vault_error(
       "failed to encrypt, error: keyvault.BaseClient#Encrypt: Failure responding to request: "

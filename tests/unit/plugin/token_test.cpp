@@ -2,103 +2,12 @@
 // 401, against the project's HTTP server in process (plain HTTP, as IMDS is).
 #include <gtest/gtest.h>
 
-#include <boost/asio/io_context.hpp>
-#include <deque>
-#include <thread>
-
-#include "emulator/core/server.hpp"
-#include "plugin/auth/token_source.hpp"
-#include "plugin/keyvault/keyvault_client.hpp"
+#include "tests/unit/plugin/fake_azure.hpp"
 
 namespace kmslab::plugin {
 namespace {
 
-namespace http = core::http;
-
-// IMDS and a vault in one: token requests get a token that expires `lifetime` from the clock's
-// now; vault requests get the scripted statuses, then 200 with a kid.
-class FakeAzure final : public core::RequestSink {
- public:
-  explicit FakeAzure(const core::Clock& clock) : clock_(clock) {}
-  core::HttpResponse handle(core::HttpRequest&& req, const core::ConnectionInfo&) override {
-    std::lock_guard lock(mu_);
-    core::HttpResponse res{http::status::ok, req.version()};
-    const std::string target(req.target());
-    if (target.starts_with("/metadata/identity/oauth2/token")) {
-      ++token_requests;
-      last_token_target = target;
-      metadata_header = std::string(req["Metadata"]);
-      res.body() = nlohmann::json{
-          {"access_token", "tok" + std::to_string(token_requests)},
-          {"expires_on", std::to_string(clock_.now_unix_seconds() + 3600)},
-          {"token_type",
-           "Bearer"}}.dump();
-    } else {
-      authorizations.push_back(std::string(req[http::field::authorization]));
-      if (!vault_script.empty()) {
-        res.result(vault_script.front());
-        vault_script.pop_front();
-        res.body() =
-            R"({"error":{"code":"Unauthorized","message":"AKV10000: Request is missing a Bearer or PoP token."}})";
-      } else {
-        res.body() = R"({"kid":"https://v.vault.azure.net/keys/k/1","value":"Y2lwaGVy"})";
-      }
-    }
-    res.keep_alive(req.keep_alive());
-    res.prepare_payload();
-    return res;
-  }
-  core::HttpResponse reject(const core::ApiError&, unsigned v,
-                            const core::ConnectionInfo&) override {
-    return core::HttpResponse{http::status::bad_request, v};
-  }
-
-  std::mutex mu_;
-  int token_requests = 0;
-  std::string last_token_target, metadata_header;
-  std::vector<std::string> authorizations;
-  std::deque<unsigned> vault_script;
-
- private:
-  const core::Clock& clock_;
-};
-
-class TokenTest : public ::testing::Test {
- protected:
-  TokenTest() : server_(ioc_, azure_, nullptr, {}, metrics_) {
-    port_ = server_.listen("127.0.0.1", 0, core::HttpServer::Kind::kHttp);
-    thread_ = std::thread([this] { ioc_.run(); });
-    base_ = "http://127.0.0.1:" + std::to_string(port_);
-    core::client::ClientOptions options;
-    http_ = std::make_unique<core::client::HttpClient>(options, clock_, rng_, [](auto) {});
-    AzureConfig config;
-    config.use_managed_identity_extension = true;
-    config.user_assigned_identity_id = "client-id-1";
-    tokens_ =
-        make_token_source(config, "https://vault.azure.net", {base_, "", false}, *http_, clock_);
-  }
-  ~TokenTest() override {
-    server_.shutdown();
-    ioc_.stop();
-    thread_.join();
-  }
-  core::client::Deadline soon() const {
-    return std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  }
-
-  core::VirtualClock clock_{core::VirtualClock::Mode::kManual,
-                            std::chrono::system_clock::from_time_t(1'800'000'000)};
-  core::SeededRng rng_{3};
-  boost::asio::io_context ioc_;
-  FakeAzure azure_{clock_};
-  core::MetricsRegistry metrics_;
-  core::HttpServer server_;
-  uint16_t port_ = 0;
-  std::thread thread_;
-  std::string base_;
-  std::unique_ptr<core::client::HttpClient> http_;
-  std::unique_ptr<TokenSource> tokens_;
-};
+using TokenTest = FakeAzureTest;
 
 TEST_F(TokenTest, ImdsRequestShapeAndCaching) {
   EXPECT_EQ(tokens_->token(soon()), "tok1");
@@ -136,6 +45,42 @@ TEST_F(TokenTest, VaultRefusal401RefreshesOnceAndRetries) {
                                     0),
         0u)
         << e.what();
+  }
+}
+
+// adal's reading of the answer, on its own: expires_on, else now + expires_in (bounded, so a
+// hostile expires_in cannot overflow into a token that looks long expired), and adal's words.
+TEST(TokenResponse, ExpiryAndRefusals) {
+  constexpr int64_t kNow = 1'800'000'000;
+  const std::string url = "https://login.example/t/oauth2/token?api-version=1.0";
+  auto parse = [&](unsigned status, std::string body) {
+    core::client::Response r;
+    r.status = status;
+    r.body = std::move(body);
+    return parse_token_response(r, url, kNow);
+  };
+  EXPECT_EQ(parse(200, R"({"access_token":"a","expires_on":"1800003600"})").expires_on,
+            1'800'003'600);
+  EXPECT_EQ(parse(200, R"({"access_token":"a","expires_in":3599})").expires_on, kNow + 3599);
+  const auto huge = parse(200, R"({"access_token":"a","expires_in":"9223372036854775807"})");
+  EXPECT_GT(huge.expires_on, kNow);
+  EXPECT_EQ(parse(200, R"({"access_token":"a","expires_in":-5})").expires_on, kNow);
+  try {
+    parse(200, R"({"access_token":7})");
+    FAIL();
+  } catch (const AuthError& e) {
+    EXPECT_STREQ(e.what(),
+                 "adal: Failed to unmarshal the service principal token during refresh. Error = "
+                 "'no access_token' JSON = '{\"access_token\":7}'");
+  }
+  try {
+    parse(500, "oops");
+    FAIL();
+  } catch (const AuthError& e) {
+    EXPECT_EQ(e.status, 500u);
+    EXPECT_EQ(
+        std::string(e.what()),
+        "adal: Refresh request failed. Status Code = '500'. Response body: oops Endpoint " + url);
   }
 }
 

@@ -3,8 +3,6 @@
 
 #include <gtest/gtest.h>
 
-#include "scenarios/runner/prometheus_text.hpp"
-
 namespace kmslab::scenario {
 namespace {
 
@@ -131,16 +129,6 @@ TEST(Capture, PointersHeadersRegexAndOutput) {
       json::parse(R"({"OUT":{"stdout":true},"P":{"stdout_json":"/principalId"}})"), run, vars));
   EXPECT_EQ(vars["OUT"], "{\"principalId\": \"p1\"}");
   EXPECT_EQ(vars["P"], "p1");
-}
-
-TEST(Prometheus, ParsesSamplesAndSkipsJunk) {
-  const auto s = parse_prometheus_text(
-      "# c\nup 1\nm{a=\"x\\\"y\",b=\"2\"} 2.5 1700000000\nbroken{a=\"x\" 1\nnan NaN\ninf +Inf\n");
-  ASSERT_EQ(s.size(), 3u);
-  EXPECT_EQ(s[0].name, "up");
-  EXPECT_EQ(s[1].labels.at("a"), "x\"y");
-  EXPECT_EQ(s[1].value, 2.5);
-  EXPECT_EQ(s[2].name, "inf");
 }
 
 TEST(Describe, BinaryBodiesStayPrintable) {

@@ -4,12 +4,16 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <map>
+
 #include "tests/unit/apiserver/k8s/api_deps.hpp"
 
 #include "emulator/apiserver/encryption/provider_set.hpp"
 #include "emulator/apiserver/k8s/status.hpp"
 #include "emulator/core/dispatcher.hpp"
 #include "emulator/store/local_store.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace kmslab::apiserver::k8s {
 namespace {
@@ -208,6 +212,117 @@ TEST_F(KubeApiTest, UndecryptableObjectIsInternalErrorStatus) {
   EXPECT_EQ(list["message"],
             "Internal error occurred: unable to transform key \"/registry/secrets/default/s1\": "
             "identity transformer tried to read encrypted data");
+}
+
+// #11 through the API: Secrets under aesgcm (one EncryptionConfiguration, as kube-apiserver
+// loads it), each stored value then corrupted as disks and operators corrupt them. kube-apiserver
+// answers GET with storage.NewInternalError(err) and LIST with "unable to transform key %q: %v"
+// for the first key that fails, aborting the list ([AS] pkg/storage/etcd3/store.go Get and
+// processListItem with defaultListErrorAggregatorFactory, v0.26 through master); apimachinery
+// wraps both as a 500 "Internal error occurred: ..." Status. Reads write nothing.
+class CorruptedObjectTest : public KubeApiTest {
+ protected:
+  CorruptedObjectTest() {
+    const std::string path = dir.file("enc.yaml");
+    std::ofstream(path) << "apiVersion: apiserver.config.k8s.io/v1\n"
+                           "kind: EncryptionConfiguration\n"
+                           "resources:\n- resources: [secrets]\n  providers:\n"
+                           "  - aesgcm: {keys: [{name: k, secret: "
+                           "MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTI=}]}\n"
+                           "  - identity: {}\n";
+    encryption::ProviderDeps deps{clock, metrics, "1.29"};
+    deps.rng = &rng;
+    storage.set_transformers(encryption::load_provider_set(path, deps).registry);
+    for (const char* name : {"s1", "s2", "s3"}) {
+      auto [code, body] =
+          call(http::verb::post, "/api/v1/namespaces/default/secrets", secret(name));
+      EXPECT_EQ(code, 201u) << body.dump();
+    }
+    call(http::verb::post, "/api/v1/namespaces",
+         R"({"kind":"Namespace","metadata":{"name":"team"}})");
+    call(http::verb::post, "/api/v1/namespaces/team/secrets", secret("t1"));
+  }
+  std::string stored(const std::string& name, const std::string& ns = "default") {
+    return store.get("/registry/secrets/" + ns + "/" + name)->value;
+  }
+  // Puts `value` under s2 and checks what GET and LIST answer, and that they change nothing.
+  void expect_corrupt_s2(const std::string& value, const std::string& error) {
+    ASSERT_TRUE(stored("s1").starts_with(kPrefix));
+    store.put("/registry/secrets/default/s2", value);
+    std::map<std::string, std::string> before;
+    for (const auto& kv : store.range("/registry/", 1000, "").kvs) before[kv.key] = kv.value;
+    const int64_t revision = store.revision();
+
+    auto [c1, got] = call(http::verb::get, "/api/v1/namespaces/default/secrets/s2");
+    EXPECT_EQ(c1, 500u);
+    EXPECT_EQ(got["kind"], "Status");
+    EXPECT_EQ(got["status"], "Failure");
+    EXPECT_EQ(got["reason"], "InternalError");
+    EXPECT_EQ(got["code"], 500);
+    EXPECT_EQ(got["message"], "Internal error occurred: " + error);
+    const std::string in_list =
+        "Internal error occurred: unable to transform key "
+        "\"/registry/secrets/default/s2\": " +
+        error;
+    for (const char* target : {"/api/v1/secrets", "/api/v1/namespaces/default/secrets"}) {
+      auto [c2, list] = call(http::verb::get, target);
+      EXPECT_EQ(c2, 500u) << target;
+      EXPECT_EQ(list["reason"], "InternalError") << target;
+      EXPECT_EQ(list["message"], in_list) << target;
+    }
+    auto [c3, good] = call(http::verb::get, "/api/v1/namespaces/default/secrets/s1");
+    EXPECT_EQ(c3, 200u);
+    EXPECT_EQ(good["data"]["a"], "YQ==");
+    auto [c4, other] = call(http::verb::get, "/api/v1/namespaces/team/secrets");
+    EXPECT_EQ(c4, 200u);
+    EXPECT_EQ(other["items"].size(), 1u);
+
+    std::map<std::string, std::string> after;
+    for (const auto& kv : store.range("/registry/", 1000, "").kvs) after[kv.key] = kv.value;
+    EXPECT_EQ(after, before) << "a read of a corrupt object must not write";
+    EXPECT_EQ(store.revision(), revision);
+  }
+
+  static constexpr std::string_view kPrefix = "k8s:enc:aesgcm:v1:k:";
+  kmslab::testing::TempDir dir;
+};
+
+TEST_F(CorruptedObjectTest, TruncatedValue) {
+  const std::string v = stored("s2");
+  // Cut inside the 12-byte nonce, then just the last byte of the tag.
+  expect_corrupt_s2(v.substr(0, kPrefix.size() + 5),
+                    "the stored data was shorter than the required size");
+  expect_corrupt_s2(v.substr(0, v.size() - 1), "cipher: message authentication failed");
+}
+
+TEST_F(CorruptedObjectTest, FlippedGcmTag) {
+  std::string v = stored("s2");
+  v.back() ^= 0x01;  // the tag is the value's last 16 bytes (kms.md §2.1)
+  expect_corrupt_s2(v, "cipher: message authentication failed");
+}
+
+TEST_F(CorruptedObjectTest, ValueCopiedUnderAnotherKeyFailsItsAad) {
+  // s1's bytes are well formed, but were sealed with "/registry/secrets/default/s1" as AAD.
+  expect_corrupt_s2(stored("s1"), "cipher: message authentication failed");
+}
+
+TEST_F(CorruptedObjectTest, ListStopsAtTheFirstBadKey) {
+  const std::string s1 = stored("s1");
+  std::string s3 = stored("s3");
+  s3.back() ^= 0x01;
+  store.put("/registry/secrets/default/s3", s3);
+  store.put("/registry/secrets/default/s1", stored("s2"));  // fails its AAD
+  const auto list_message = [&] {
+    return call(http::verb::get, "/api/v1/secrets").second["message"];
+  };
+  EXPECT_EQ(list_message(),
+            "Internal error occurred: unable to transform key \"/registry/secrets/default/s1\": "
+            "cipher: message authentication failed")
+      << "kube-apiserver names the first bad key only, in key order";
+  store.put("/registry/secrets/default/s1", s1);
+  EXPECT_EQ(list_message(),
+            "Internal error occurred: unable to transform key \"/registry/secrets/default/s3\": "
+            "cipher: message authentication failed");
 }
 
 }  // namespace

@@ -46,6 +46,43 @@ TEST(Patch, BadPatchesAreBadRequests) {
   EXPECT_EQ(std::get<Status>(apply_patch(PatchType::kMerge, cur, json::array())).code, 400u);
 }
 
+// Found by fuzz_apiserver_patch: 24 "copy" operations (a 1.6 KB body) doubled the object each
+// time until the apiserver ran out of memory. kube-apiserver's limits now hold (patch.cpp).
+TEST(Patch, JsonPatchCopiesAndOperationsAreBounded) {
+  const auto copies = [](int n) {
+    json ops = json::array();
+    for (int i = 0; i < n; ++i)
+      ops.push_back({{"op", "copy"}, {"from", "/data"}, {"path", "/data/x" + std::to_string(i)}});
+    return ops;
+  };
+  // 1 MiB copied, then 2 MiB: past the 3 MiB kube-apiserver allows in all.
+  const json big = {{"data", {{"a", std::string(1 << 20, 'x')}}}};
+  const auto refused = apply_patch(PatchType::kJson, big, copies(2));
+  ASSERT_TRUE(std::holds_alternative<Status>(refused));
+  const Status& s = std::get<Status>(refused);
+  EXPECT_EQ(s.code, 400u);
+  EXPECT_EQ(s.message,
+            "the server rejected our request due to an error in our request: Unable to complete "
+            "the copy, the accumulated size increase of copy is 3145758, exceeding the limit "
+            "3145728");
+  const json cur = {{"data", {{"a", "x"}}}};
+  const json small = std::get<json>(apply_patch(PatchType::kJson, cur, copies(3)));
+  EXPECT_EQ(small["data"]["x2"]["x1"]["x0"]["a"], "x") << "copies under the limit apply in order";
+
+  json many = json::array();
+  for (int i = 0; i < 10001; ++i)
+    many.push_back({{"op", "test"}, {"path", "/data"}, {"value", cur["data"]}});
+  const auto too_many = apply_patch(PatchType::kJson, cur, many);
+  ASSERT_TRUE(std::holds_alternative<Status>(too_many));
+  EXPECT_EQ(std::get<Status>(too_many).code, 413u);
+  EXPECT_EQ(std::get<Status>(too_many).reason, "RequestEntityTooLarge");
+  EXPECT_EQ(std::get<Status>(too_many).message,
+            "Request entity too large: The allowed maximum operations in a JSON patch is 10000, "
+            "got 10001");
+  many.erase(many.begin() + 10000, many.end());
+  EXPECT_TRUE(std::holds_alternative<json>(apply_patch(PatchType::kJson, cur, many)));
+}
+
 // kubectl.md: gnostic's Document, definitions named as kube-apiserver names them, each served
 // kind tagged with x-kubernetes-group-version-kind (YAML), metadata by reference.
 TEST(OpenApiV2, DocumentParsesAsGnosticAndDescribesServedKinds) {
