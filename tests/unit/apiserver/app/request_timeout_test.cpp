@@ -14,6 +14,7 @@
 #include "emulator/apiserver/app/config.hpp"
 #include "emulator/apiserver/k8s/request_deadline.hpp"
 #include "emulator/apiserver/k8s/status.hpp"
+#include "tests/unit/apiserver/app/flag_args.hpp"
 
 namespace kmslab::apiserver::app {
 namespace {
@@ -220,24 +221,10 @@ TEST_F(RequestTimeoutTest, NoFreeHandlerIsPriorityAndFairnesss429) {
   EXPECT_EQ(answers.count(), 0u);
 }
 
-std::optional<Config> parse(std::vector<std::string> args) {
-  args.insert(args.begin(), "kmslab-apiserver");
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  return parse_flags(static_cast<int>(argv.size()), argv.data());
-}
-
-std::string flag_error(std::vector<std::string> args) {
-  try {
-    parse(std::move(args));
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing::parse_error;
 
 core::Duration flag(std::vector<std::string> args) {
-  return parse(std::move(args))->request_timeout;
+  return testing::parsed(std::move(args)).request_timeout;
 }
 
 TEST(RequestTimeoutFlagTest, KubeApiserversDefaultSyntaxAndRefusals) {
@@ -245,8 +232,8 @@ TEST(RequestTimeoutFlagTest, KubeApiserversDefaultSyntaxAndRefusals) {
   EXPECT_EQ(flag({"--request-timeout=1m30s"}), 90s);
   EXPECT_EQ(flag({"--request-timeout", "500ms"}), 500ms);
   EXPECT_EQ(flag({"--request-timeout=0"}), 0s);
-  EXPECT_EQ(flag_error({"--request-timeout=-1s"}), "--request-timeout can not be negative value");
-  EXPECT_EQ(flag_error({"--request-timeout=60"}),
+  EXPECT_EQ(parse_error({"--request-timeout=-1s"}), "--request-timeout can not be negative value");
+  EXPECT_EQ(parse_error({"--request-timeout=60"}),
             "invalid argument \"60\" for \"--request-timeout\" flag: time: missing unit in "
             "duration \"60\"");
 }

@@ -5,29 +5,13 @@
 #include <vector>
 
 #include "emulator/apiserver/app/config.hpp"
+#include "tests/unit/apiserver/app/flag_args.hpp"
 
 namespace kmslab::apiserver::app {
 namespace {
 
-std::optional<Config> parse(std::vector<std::string> args) {
-  args.insert(args.begin(), "kmslab-apiserver");
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  return parse_flags(static_cast<int>(argv.size()), argv.data());
-}
-
-std::string parse_error(std::vector<std::string> args) {
-  try {
-    parse(std::move(args));
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "";
-}
-
-Config parsed(std::vector<std::string> args) {
-  return *parse(std::move(args));
-}
+using testing::parse_error;
+using testing::parsed;
 
 TEST(WatchCacheFlagsTest, Defaults) {
   Config c = parsed({});
