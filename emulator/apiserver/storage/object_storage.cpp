@@ -17,6 +17,13 @@ StorageError internal(std::string message) {
   return {StorageError::Kind::kInternal, std::move(message)};
 }
 
+// A store that fails (etcd unreachable, a transaction whose outcome is unknown) is
+// kube-apiserver's 500 InternalError with the store's words, not a crash of the handler: the
+// etcd3 store returns the client's error and the handler wraps it (apierrors.NewInternalError).
+StorageError store_failed(const store::StoreError& e) {
+  return internal(e.what());
+}
+
 }  // namespace
 
 Stored<std::string> encode_plain(const json& object) {
@@ -117,7 +124,7 @@ Stored<ObjectStorage::Current> ObjectStorage::read_current(const std::string& re
   return Current{std::move(*kv), std::move(std::get<Decoded>(decoded))};
 }
 
-Stored<StoredObject> ObjectStorage::create(const ObjectRef& ref, json object) {
+Stored<StoredObject> ObjectStorage::create(const ObjectRef& ref, json object) try {
   const std::string key = key_of(ref);
   auto plain = encode_plain(object);
   if (auto* err = std::get_if<StorageError>(&plain)) return *err;
@@ -130,18 +137,22 @@ Stored<StoredObject> ObjectStorage::create(const ObjectRef& ref, json object) {
   if (!result.succeeded) return StorageError{StorageError::Kind::kAlreadyExists, {}};
   object["metadata"]["resourceVersion"] = std::to_string(result.revision);
   return StoredObject{std::move(object), result.revision};
+} catch (const store::StoreError& e) {
+  return store_failed(e);
 }
 
-Stored<StoredObject> ObjectStorage::get(const ObjectRef& ref) {
+Stored<StoredObject> ObjectStorage::get(const ObjectRef& ref) try {
   auto kv = store_.get(key_of(ref));
   if (!kv) return StorageError{StorageError::Kind::kNotFound, {}};
   auto decoded = decode(ref.resource, *kv);
   if (auto* err = std::get_if<StorageError>(&decoded)) return *err;
   return std::move(std::get<Decoded>(decoded).object);
+} catch (const store::StoreError& e) {
+  return store_failed(e);
 }
 
 Stored<ListPage> ObjectStorage::list(const std::string& resource, const std::string& ns,
-                                     const ListOptions& options) {
+                                     const ListOptions& options) try {
   const std::string prefix = collection_prefix(prefix_, resource, ns);
   ListPage page;
   // kube-apiserver's LIST stops at the first value that does not transform and names its key
@@ -181,9 +192,11 @@ Stored<ListPage> ObjectStorage::list(const std::string& resource, const std::str
   if (metrics_) metrics_->record_list(resource, fetched, evaluated, page.items.size());
   if (failed) return internal(*failed);
   return page;
+} catch (const store::StoreError& e) {
+  return store_failed(e);
 }
 
-Stored<StoredObject> ObjectStorage::update(const ObjectRef& ref, const UpdateFn& update) {
+Stored<StoredObject> ObjectStorage::update(const ObjectRef& ref, const UpdateFn& update) try {
   const std::string key = key_of(ref);
   for (int attempt = 0; attempt < kUpdateAttempts; ++attempt) {
     auto read = read_current(ref.resource, key);
@@ -208,11 +221,13 @@ Stored<StoredObject> ObjectStorage::update(const ObjectRef& ref, const UpdateFn&
     return StoredObject{std::move(object), result.revision};
   }
   return StorageError{StorageError::Kind::kConflict, {}};
+} catch (const store::StoreError& e) {
+  return store_failed(e);
 }
 
 Stored<StoredObject> ObjectStorage::remove(
     const ObjectRef& ref,
-    const std::function<std::optional<StorageError>(const StoredObject&)>& precondition) {
+    const std::function<std::optional<StorageError>(const StoredObject&)>& precondition) try {
   const std::string key = key_of(ref);
   for (int attempt = 0; attempt < kUpdateAttempts; ++attempt) {
     auto read = read_current(ref.resource, key);
@@ -229,6 +244,8 @@ Stored<StoredObject> ObjectStorage::remove(
     if (result.succeeded) return std::move(current);
   }
   return StorageError{StorageError::Kind::kConflict, {}};
+} catch (const store::StoreError& e) {
+  return store_failed(e);
 }
 
 void ObjectStorage::remove_collection(const std::string& resource, const std::string& ns) {
