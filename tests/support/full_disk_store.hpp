@@ -1,6 +1,6 @@
 #pragma once
-// A store whose writes fail on demand (a pass-through until then), for tests of what a component
-// does when a commit throws.
+// A store whose writes (or every call) fail on demand (a pass-through until then), for tests of
+// what a component does when the store throws.
 #include <functional>
 #include <memory>
 #include <string>
@@ -21,13 +21,23 @@ class FullDiskStore final : public store::Store {
   /// When >= 0: that many more writes commit, then the store is full (a disk filling up
   /// between two commits of one operation).
   int full_after = -1;
+  /// While set every read and write throws, as the etcd store does when its members are gone or
+  /// a transaction's outcome is unknown.
+  bool unreachable = false;
+  static constexpr const char* kUnreachable =
+      "etcd: txn outcome unknown: 127.0.0.1:2379: Unavailable";
 
-  std::optional<store::KeyValue> get(const std::string& key) override { return inner_.get(key); }
+  std::optional<store::KeyValue> get(const std::string& key) override {
+    if (unreachable) throw store::StoreError(kUnreachable);
+    return inner_.get(key);
+  }
   store::RangeResult range(const std::string& prefix, size_t limit,
                            const std::string& start_after) override {
+    if (unreachable) throw store::StoreError(kUnreachable);
     return inner_.range(prefix, limit, start_after);
   }
   store::TxnResult txn(const store::Txn& txn) override {
+    if (unreachable) throw store::StoreError(kUnreachable);
     if (!full && full_after >= 0 && full_after-- == 0) full = true;
     if (full) {
       ++refused;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "emulator/store/local_store.hpp"
+#include "tests/support/full_disk_store.hpp"
 
 namespace kmslab::apiserver::storage {
 namespace {
@@ -207,55 +208,22 @@ TEST_F(ObjectStorageTest, StorageMetricsCountObjectsListsAndDecodeErrors) {
 namespace kmslab::apiserver::storage {
 namespace {
 
-// A store that fails every call once `down` is set, as the etcd store does when its members are
-// gone or a transaction's outcome is unknown (store::StoreError); a LocalStore otherwise.
-class FailingStore final : public store::Store {
- public:
-  bool down = false;
-  std::optional<store::KeyValue> get(const std::string& key) override {
-    fail();
-    return inner_.get(key);
-  }
-  store::RangeResult range(const std::string& prefix, size_t limit,
-                           const std::string& start_after) override {
-    fail();
-    return inner_.range(prefix, limit, start_after);
-  }
-  store::TxnResult txn(const store::Txn& txn) override {
-    fail();
-    return inner_.txn(txn);
-  }
-  int64_t revision() override { return inner_.revision(); }
-  std::unique_ptr<store::WatchHandle> watch(
-      const std::string& prefix, int64_t start_revision,
-      std::function<void(const std::vector<store::Event>&)> on_events) override {
-    return inner_.watch(prefix, start_revision, std::move(on_events));
-  }
-  void compact(int64_t revision) override { inner_.compact(revision); }
-  std::string check_integrity() override { return inner_.check_integrity(); }
-
- private:
-  void fail() const {
-    if (down) throw store::StoreError("etcd: txn outcome unknown: 127.0.0.1:2379: Unavailable");
-  }
-  store::LocalStore inner_;
-};
-
 // kube-apiserver answers a failing etcd with a 500 InternalError carrying the client's words;
 // the handler never sees an exception, and nothing half-applies.
 TEST(ObjectStorageStoreFailure, EveryOperationReportsTheStoreErrorAsInternal) {
-  FailingStore store;
+  store::LocalStore inner;
+  testing::FullDiskStore store(inner);
   ObjectStorage storage{store, "/registry",
                         std::make_shared<OneTransformer>(std::make_shared<TaggingTransformer>())};
   const ObjectRef ref{"secrets", "default", "s1"};
   ASSERT_TRUE(std::holds_alternative<StoredObject>(storage.create(ref, secret("s1", "YQ=="))));
   const int64_t before = store.revision();
-  store.down = true;
+  store.unreachable = true;
   const auto internal = [](const auto& result) {
     const auto* e = std::get_if<StorageError>(&result);
     ASSERT_NE(e, nullptr);
     EXPECT_EQ(e->kind, StorageError::Kind::kInternal);
-    EXPECT_EQ(e->message, "etcd: txn outcome unknown: 127.0.0.1:2379: Unavailable");
+    EXPECT_EQ(e->message, testing::FullDiskStore::kUnreachable);
   };
   internal(storage.create({"secrets", "default", "s2"}, secret("s2", "Yg==")));
   internal(storage.get(ref));
@@ -263,7 +231,7 @@ TEST(ObjectStorageStoreFailure, EveryOperationReportsTheStoreErrorAsInternal) {
   internal(storage.update(
       ref, [](const StoredObject& c) -> std::variant<json, StorageError> { return c.object; }));
   internal(storage.remove(ref, nullptr));
-  store.down = false;
+  store.unreachable = false;
   EXPECT_EQ(store.revision(), before);
   EXPECT_TRUE(std::holds_alternative<StoredObject>(storage.get(ref)));
 }
