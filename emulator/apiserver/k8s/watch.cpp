@@ -1,5 +1,6 @@
 #include "emulator/apiserver/k8s/watch.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "emulator/apiserver/k8s/request_deadline.hpp"
@@ -19,6 +20,9 @@ constexpr size_t kWatchBuffer = 16 * 1024 * 1024;
 // --min-request-timeout (1800 s): without timeoutSeconds a watch lasts a random time between it
 // and twice it (endpoints/handlers/get.go ListResource).
 constexpr int64_t kMinRequestTimeout = 1800;
+// Go multiplies timeoutSeconds into a Duration and wraps past ~292 years; here a longer timeout
+// is a century, so the deadline stays representable on any clock (a watch that long never ends).
+constexpr int64_t kMaxWatchTimeout = int64_t{100} * 365 * 24 * 3600;
 
 std::optional<int64_t> parse_int(const std::string& text) {
   int64_t n = 0;
@@ -82,7 +86,7 @@ std::variant<WatchRequest, Status> parse_watch_request(const core::RequestContex
   if (auto t = ctx.query_param("timeoutSeconds"); t && !t->empty()) {
     auto n = parse_int(*t);
     if (!n || *n < 0) return bad_request("invalid timeoutSeconds: " + *t);
-    timeout = *n;
+    timeout = std::min(*n, kMaxWatchTimeout);
   }
   if (timeout == 0) {
     timeout = kMinRequestTimeout + static_cast<int64_t>(rng.next_u64() % kMinRequestTimeout);

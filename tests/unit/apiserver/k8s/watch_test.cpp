@@ -255,6 +255,16 @@ TEST_F(WatchTest, BadResourceVersionIsRefusedBeforeStreaming) {
   EXPECT_EQ(pods.status, 405u);
 }
 
+// Found by fuzz_apiserver_watch: a timeout in seconds whose nanoseconds overflow int64.
+TEST_F(WatchTest, AHugeTimeoutIsAcceptedAndDoesNotOverflowTheDeadline) {
+  Watch w = watch("/api/v1/namespaces/default/secrets?watch=true&timeoutSeconds=8000000000005");
+  EXPECT_EQ(w.status, 200u);
+  clock.advance(std::chrono::hours(24 * 365));
+  create("s1");
+  EXPECT_EQ(types(w.events()), std::vector<std::string>{"ADDED"});
+  EXPECT_FALSE(w.finished);
+}
+
 TEST_F(WatchTest, AValueThatDoesNotDecodeIsAnErrorEventThatEndsTheWatch) {
   Watch w = watch("/api/v1/namespaces/default/secrets?watch=true");
   store.put("/registry/secrets/default/bad", "not an object");
