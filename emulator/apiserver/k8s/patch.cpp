@@ -32,8 +32,11 @@ std::optional<std::string> directive_in(const json& patch) {
 constexpr size_t kMaxJsonPatchOperations = 10000;
 constexpr size_t kMaxJsonPatchCopyBytes = 3 * 1024 * 1024;
 
-Status json_patch_failed(const std::string& why) {
-  return bad_request("the server rejected our request due to an error in our request: " + why);
+// An operation that does not apply is NewGenericServerResponse(422, ...) in patch.go
+// applyJSPatch, without the cause: jsonpatch's own words do not reach the client.
+Status json_patch_failed() {
+  return {422, "Invalid", "the server rejected our request due to an error in our request",
+          nlohmann::ordered_json::object()};
 }
 
 std::variant<json, Status> apply_json_patch(const json& current, const json& patch) {
@@ -53,17 +56,12 @@ std::variant<json, Status> apply_json_patch(const json& current, const json& pat
       if (op.is_object() && op.value("op", json()) == "copy" && op.contains("from") &&
           op["from"].is_string()) {
         copied += out.at(json::json_pointer(op["from"].get<std::string>())).dump().size();
-        if (copied > kMaxJsonPatchCopyBytes) {
-          return json_patch_failed(
-              "Unable to complete the copy, the accumulated size increase of copy is " +
-              std::to_string(copied) + ", exceeding the limit " +
-              std::to_string(kMaxJsonPatchCopyBytes));
-        }
+        if (copied > kMaxJsonPatchCopyBytes) return json_patch_failed();
       }
       out.patch_inplace(json::array({op}));
     }
-  } catch (const json::exception& e) {
-    return json_patch_failed(e.what());
+  } catch (const json::exception&) {
+    return json_patch_failed();
   }
   return out;
 }

@@ -17,7 +17,9 @@ ordered_json status_body(const Status& status) {
                        {"status", "Failure"},
                        {"message", status.message}};
   if (!status.reason.empty()) body["reason"] = status.reason;
-  if (status.details.is_object() && !status.details.empty()) body["details"] = status.details;
+  // A non-nil StatusDetails is written even when every field is empty ("details":{}); kubectl
+  // words an Invalid error differently with and without it.
+  if (status.details.is_object()) body["details"] = status.details;
   body["code"] = status.code;
   return body;
 }

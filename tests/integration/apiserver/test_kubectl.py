@@ -154,6 +154,12 @@ def test_patch_merge_strategic_and_json(apiserver):
     assert secret["metadata"]["annotations"] == {"note": "x"}
     bad = apiserver.kubectl("patch", "secret", "s1", "-p", '{"data":{"b":"!!"}}', check=False)
     assert "illegal base64 data at input byte 0" in bad.stderr
+    # A JSON patch that does not apply: patch.go's generic 422 (its cause dropped), as kubectl words it.
+    missing = apiserver.kubectl("patch", "secret", "s1", "--type=json", "-p",
+                                '[{"op":"remove","path":"/data/nope"}]', check=False)
+    assert missing.returncode == 1
+    assert missing.stderr == ("The request is invalid: the server rejected our request due to an error "
+                              "in our request\n")
 
 
 def test_seed_replace_pipeline_verbatim(apiserver):

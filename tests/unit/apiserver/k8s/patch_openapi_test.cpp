@@ -36,14 +36,29 @@ TEST(Patch, MergeJsonAndStrategic) {
 
 TEST(Patch, BadPatchesAreBadRequests) {
   const json cur = {{"data", json::object()}};
-  EXPECT_EQ(std::get<Status>(apply_patch(PatchType::kJson, cur,
-                                         json::parse(R"([{"op":"remove","path":"/nope"}])")))
-                .code,
-            400u);
   EXPECT_EQ(std::get<Status>(apply_patch(PatchType::kJson, cur, json::object())).code, 400u);
   EXPECT_EQ(std::get<Status>(apply_patch(PatchType::kStrategic, cur, {{"$patch", "replace"}})).code,
             400u);
   EXPECT_EQ(std::get<Status>(apply_patch(PatchType::kMerge, cur, json::array())).code, 400u);
+}
+
+// A JSON patch that decodes but does not apply is patch.go's generic 422, its cause dropped.
+TEST(Patch, AJsonPatchThatDoesNotApplyIsTheGenericInvalid) {
+  const json cur = {{"data", {{"a", "x"}}}};
+  for (const char* ops :
+       {R"([{"op":"remove","path":"/nope"}])", R"([{"op":"test","path":"/data/a","value":"y"}])",
+        R"([{"op":"frobnicate","path":"/data"}])", R"([{"path":"/data"}])"}) {
+    const auto result = apply_patch(PatchType::kJson, cur, json::parse(ops));
+    ASSERT_TRUE(std::holds_alternative<Status>(result)) << ops;
+    const Status& s = std::get<Status>(result);
+    EXPECT_EQ(s.code, 422u) << ops;
+    EXPECT_EQ(s.reason, "Invalid");
+    EXPECT_EQ(s.message, "the server rejected our request due to an error in our request");
+    EXPECT_EQ(status_body(s).dump(),
+              R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":)"
+              R"("the server rejected our request due to an error in our request","reason":)"
+              R"("Invalid","details":{},"code":422})");
+  }
 }
 
 // Found by fuzz_apiserver_patch: 24 "copy" operations (a 1.6 KB body) doubled the object each
@@ -60,11 +75,8 @@ TEST(Patch, JsonPatchCopiesAndOperationsAreBounded) {
   const auto refused = apply_patch(PatchType::kJson, big, copies(2));
   ASSERT_TRUE(std::holds_alternative<Status>(refused));
   const Status& s = std::get<Status>(refused);
-  EXPECT_EQ(s.code, 400u);
-  EXPECT_EQ(s.message,
-            "the server rejected our request due to an error in our request: Unable to complete "
-            "the copy, the accumulated size increase of copy is 3145758, exceeding the limit "
-            "3145728");
+  EXPECT_EQ(s.code, 422u);
+  EXPECT_EQ(s.message, "the server rejected our request due to an error in our request");
   const json cur = {{"data", {{"a", "x"}}}};
   const json small = std::get<json>(apply_patch(PatchType::kJson, cur, copies(3)));
   EXPECT_EQ(small["data"]["x2"]["x1"]["x0"]["a"], "x") << "copies under the limit apply in order";
