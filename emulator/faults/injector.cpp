@@ -16,8 +16,10 @@ const char* action_name(const Action& a) {
       return "latency";
     case 2:
       return "reset";
-    default:
+    case 3:
       return "slowBody";
+    default:
+      return "reply";
   }
 }
 
@@ -147,6 +149,8 @@ core::Handler FaultInjector::guard(
     const auto rule = fire(describe(ctx));
     if (!rule) return inner(ctx);
     if (const auto* e = std::get_if<ErrorAction>(&rule->action)) return error_reply(*e);
+    if (const auto* r = std::get_if<ReplyAction>(&rule->action))
+      return core::Reply{r->status, r->body, r->content_type, {}};
     if (std::holds_alternative<ResetAction>(rule->action)) {
       core::Reply r = core::Reply::empty(500);  // never written: the connection is reset
       r.delivery.reset = true;

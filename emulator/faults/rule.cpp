@@ -208,12 +208,42 @@ std::variant<Action, std::string> parse_error_action(const Json& j, const std::s
   return Action{a};
 }
 
+constexpr const char* kActionTypes =
+    "one of \"error\", \"latency\", \"reset\", \"slowBody\", \"reply\".";
+
+// A reply body is kept whole in the rule's stored record: 1 MiB is past any real answer.
+constexpr size_t kMaxReplyBody = 1 << 20;
+
+std::variant<Action, std::string> parse_reply_action(const Json& j) {
+  if (auto e = unknown_member(j, {"type", "status", "body", "contentType"}, "a reply action"))
+    return *e;
+  ReplyAction a;
+  if (j.contains("status")) {
+    auto status = integer_in(j, "status", 200, 599);
+    if (auto* e = std::get_if<std::string>(&status)) return *e;
+    a.status = static_cast<unsigned>(std::get<int64_t>(status));
+  }
+  if (!j.contains("body") || !j["body"].is_string() ||
+      j["body"].get<std::string>().size() > kMaxReplyBody) {
+    return std::string("A reply action needs 'body', a string of at most 1 MiB.");
+  }
+  a.body = j["body"].get<std::string>();
+  if (j.contains("contentType")) {
+    const std::string t = j["contentType"].is_string() ? j["contentType"].get<std::string>() : "";
+    // Written into a header line: printable ASCII only.
+    if (t.empty() || t.size() > 256 ||
+        !std::all_of(t.begin(), t.end(), [](char c) { return c >= 0x20 && c < 0x7f; })) {
+      return std::string("'action.contentType' must be a media type (printable ASCII).");
+    }
+    a.content_type = t;
+  }
+  return Action{a};
+}
+
 std::variant<Action, std::string> parse_action(const Json& j, const std::string& service) {
   if (!j.is_object()) return std::string("'action' must be an object.");
-  if (!j.contains("type") || !j["type"].is_string()) {
-    return std::string(
-        "'action.type' must be one of \"error\", \"latency\", \"reset\", \"slowBody\".");
-  }
+  if (!j.contains("type") || !j["type"].is_string())
+    return std::string("'action.type' must be ") + kActionTypes;
   const std::string type = j["type"].get<std::string>();
   if (type == "error") return parse_error_action(j, service);
   if (type == "latency") {
@@ -235,8 +265,8 @@ std::variant<Action, std::string> parse_action(const Json& j, const std::string&
     if (auto* e = std::get_if<std::string>(&bps)) return *e;
     return Action{SlowBodyAction{std::get<int64_t>(bps)}};
   }
-  return "Unknown action type '" + type +
-         "'; one of \"error\", \"latency\", \"reset\", \"slowBody\".";
+  if (type == "reply") return parse_reply_action(j);
+  return "Unknown action type '" + type + "'; " + kActionTypes;
 }
 
 // count, probability and ttl.
@@ -297,6 +327,10 @@ struct ActionJson {
   nlohmann::ordered_json operator()(const ResetAction&) const { return {{"type", "reset"}}; }
   nlohmann::ordered_json operator()(const SlowBodyAction& a) const {
     return {{"type", "slowBody"}, {"bytesPerSecond", a.bytes_per_second}};
+  }
+  nlohmann::ordered_json operator()(const ReplyAction& a) const {
+    return {
+        {"type", "reply"}, {"status", a.status}, {"body", a.body}, {"contentType", a.content_type}};
   }
 };
 

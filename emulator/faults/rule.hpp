@@ -5,7 +5,8 @@
 //              "operation":"encrypt","caller":"<oid> | <IPv4 or CIDR>"},
 //    "action": {"type":"error","status":429,"code":"Throttled","message":"...","retryAfter":2}
 //            | {"type":"latency","ms":4000} | {"type":"reset"}
-//            | {"type":"slowBody","bytesPerSecond":64},
+//            | {"type":"slowBody","bytesPerSecond":64}
+//            | {"type":"reply","status":200,"body":"{}","contentType":"application/json"},
 //    "count": 3, "probability": 0.5, "ttl": "10m"}
 // parse_rule() is the one gate: anything it accepts is a rule the injector can run.
 #include <chrono>
@@ -62,7 +63,14 @@ struct ResetAction {};
 struct SlowBodyAction {
   int64_t bytes_per_second = 0;
 };
-using Action = std::variant<ErrorAction, LatencyAction, ResetAction, SlowBodyAction>;
+/// A canned answer in place of the operation's (which does not run): a 200 that lacks fields, a
+/// truncated body, an HTML error page from a proxy.
+struct ReplyAction {
+  unsigned status = 200;
+  std::string content_type = "application/json; charset=utf-8";
+  std::string body;
+};
+using Action = std::variant<ErrorAction, LatencyAction, ResetAction, SlowBodyAction, ReplyAction>;
 
 struct Rule {
   std::string id;

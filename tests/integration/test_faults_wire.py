@@ -1,5 +1,5 @@
 """Fault injection on the Key Vault data plane (issue 10 item 8), through real HTTPS clients:
-every action (error, latency, reset, slow body), matching by operation and caller, counts, the
+every action (error, latency, reset, slow body, reply), matching by operation and caller, counts, the
 admin API's validation and token, and persistence across a restart."""
 import base64
 import json
@@ -260,3 +260,25 @@ def test_probability_follows_the_seed(emulator_binary, tmp_path):
     first = probability_pattern(emulator_binary, tmp_path / "a")
     assert first == probability_pattern(emulator_binary, tmp_path / "b")
     assert 0 < first.count("x") < 24, first
+
+
+def test_reply_answers_in_place_of_the_operation(emu, vault):
+    """A canned answer (a 200 that lacks fields, a proxy's HTML page); the operation does not run."""
+    add_rule(emu, {"match": {"operation": "create"}, "action": {"type": "reply", "body": '{"kid":"x"}'},
+                   "count": 1})
+    add_rule(emu, {"match": {"operation": "get"},
+                   "action": {"type": "reply", "status": 502, "body": "<html>Bad Gateway</html>",
+                              "contentType": "text/html"}, "count": 1})
+    status, headers, body = vault.request("POST", "/keys/k2/create?api-version=7.5", body={"kty": "RSA"})
+    assert (status, body) == (200, {"kid": "x"})
+    assert headers["content-type"] == "application/json; charset=utf-8"
+    tls = raw_exchange(emu, vault, "GET", "/keys/k1?api-version=7.5", None)
+    head, _, page = b"".join(read_all(tls)).partition(b"\r\n\r\n")
+    tls.close()
+    assert head.startswith(b"HTTP/1.1 502") and b"content-type: text/html" in head.lower()
+    assert page == b"<html>Bad Gateway</html>"
+    # Both spent; k2 was never created.
+    assert vault.request("GET", "/keys/k2?api-version=7.5")[0] == 404
+    assert vault.request("GET", "/keys/k1?api-version=7.5")[0] == 200
+    _, listed = admin(emu, "GET")
+    assert listed == {"value": []}

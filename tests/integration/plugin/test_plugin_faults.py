@@ -1,6 +1,7 @@
 """Injected faults (/_kmslab/faults) as the plugin meets them: 429 and 503 are retried (honouring
 Retry-After) and then succeed within the request's deadline; latency beyond the deadline ends in a
-clear error, and the plugin keeps serving."""
+clear error, and the plugin keeps serving; a 200 without the result is an error, not an empty
+ciphertext."""
 import json
 
 import grpc
@@ -159,3 +160,18 @@ def test_service_rules_are_validated(setup):
                                    "-d", json.dumps({"match": rule, "action": {"type": "reset"}}))
         assert status == 400 and says in body, body
     assert rules(emu) == []
+
+
+def test_a_200_without_the_result_is_a_clear_error(pb, setup):
+    """Key Vault (or something in front of it) answers 200 without "value": the plugin fails the
+    call with go-autorest's words instead of handing kube-apiserver an empty ciphertext."""
+    emu, p = setup
+    add_rule(emu, {"match": {"vault": VAULT, "operation": "encrypt"},
+                   "action": {"type": "reply", "body": json.dumps({"kid": p.key_url})}, "count": 1})
+    m = pb["kms.v2.api_pb2"]
+    with pytest.raises(grpc.RpcError) as e:
+        v2(pb, p).Encrypt(m.EncryptRequest(plaintext=b"dek", uid="u"), timeout=20)
+    assert e.value.code() == grpc.StatusCode.UNKNOWN
+    assert e.value.details() == ('failed to encrypt, error: keyvault.BaseClient#Encrypt: Failure responding to '
+                                 'request: StatusCode=200 -- Original Error: the response has no "value"')
+    assert v2(pb, p).Encrypt(m.EncryptRequest(plaintext=b"dek", uid="u"), timeout=20).key_id == p.key_id

@@ -226,5 +226,28 @@ TEST_F(GuardTest, LatencyAndSlowBodyDeliverTheHandlersReply) {
             std::string::npos);
 }
 
+TEST_F(GuardTest, AReplyAnswersInsteadOfTheHandler) {
+  auto f = make();
+  add(*f, {{"action", {{"type", "reply"}, {"body", "{\"kid\":\"x\"}"}}}, {"count", 1}});
+  add(*f, {{"action",
+            {{"type", "reply"},
+             {"status", 502},
+             {"body", "<html>bad gateway</html>"},
+             {"contentType", "text/html"}}},
+           {"count", 1}});
+  auto partial = call(*f);
+  EXPECT_EQ(partial->status, 200u);
+  EXPECT_EQ(partial->body, "{\"kid\":\"x\"}");
+  EXPECT_EQ(partial->content_type, "application/json; charset=utf-8");
+  auto proxy = call(*f);
+  EXPECT_EQ(proxy->status, 502u);
+  EXPECT_EQ(proxy->body, "<html>bad gateway</html>");
+  EXPECT_EQ(proxy->content_type, "text/html");
+  EXPECT_EQ(handler_runs, 0);  // the operation did not run
+  EXPECT_NE(metrics.render().find("kmslab_faults_fired_total{action=\"reply\"} 2"),
+            std::string::npos);
+  EXPECT_EQ(json::parse(call(*f)->body), json({{"ok", true}}));
+}
+
 }  // namespace
 }  // namespace kmslab::faults

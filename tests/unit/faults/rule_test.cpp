@@ -80,6 +80,11 @@ TEST(FaultRule, OtherActions) {
                 parse_ok({{"action", {{"type", "slowBody"}, {"bytesPerSecond", 64}}}}).action)
                 .bytes_per_second,
             64);
+  const auto reply =
+      std::get<ReplyAction>(parse_ok({{"action", {{"type", "reply"}, {"body", "{}"}}}}).action);
+  EXPECT_EQ(reply.status, 200u);
+  EXPECT_EQ(reply.body, "{}");
+  EXPECT_EQ(reply.content_type, "application/json; charset=utf-8");
 }
 
 TEST(FaultRule, RefusesBadRulesWithAClearReason) {
@@ -102,6 +107,15 @@ TEST(FaultRule, RefusesBadRulesWithAClearReason) {
       {{{"action", {{"type", "latency"}, {"ms", 1.5}}}}, "'ms'"},
       {{{"action", {{"type", "slowBody"}, {"bytesPerSecond", 0}}}}, "'bytesPerSecond'"},
       {{{"action", {{"type", "reset"}, {"ms", 1}}}}, "Unknown field 'ms'"},
+      {{{"action", {{"type", "reply"}}}}, "needs 'body'"},
+      {{{"action", {{"type", "reply"}, {"body", 1}}}}, "needs 'body'"},
+      {{{"action", {{"type", "reply"}, {"body", std::string((1 << 20) + 1, 'x')}}}},
+       "at most 1 MiB"},
+      {{{"action", {{"type", "reply"}, {"body", ""}, {"status", 199}}}}, "'status'"},
+      {{{"action", {{"type", "reply"}, {"body", ""}, {"contentType", "a\r\nb: c"}}}},
+       "'action.contentType'"},
+      {{{"action", {{"type", "reply"}, {"body", ""}, {"contentType", ""}}}},
+       "'action.contentType'"},
       {{{"action", error}, {"probability", 1.5}}, "'probability'"},
       {{{"action", error}, {"probability", -0.1}}, "'probability'"},
       {{{"action", error}, {"probability", "half"}}, "'probability'"},
@@ -190,6 +204,12 @@ TEST(FaultRule, StoredFormRoundTrips) {
   EXPECT_EQ(to_json(r)["expires"], "2026-01-01T01:00:00Z");
   EXPECT_EQ(to_json(r)["ttl"], "1h");
   EXPECT_FALSE(from_stored("{"));
+  Rule reply = parse_ok(json::parse(R"({"action": {"type": "reply", "status": 503,
+      "body": "<html>\u00e9</html>", "contentType": "text/html"}})"));
+  const auto reply_back = from_stored(to_stored(reply));
+  ASSERT_TRUE(reply_back);
+  EXPECT_EQ(to_json(*reply_back), to_json(reply));
+  EXPECT_EQ(std::get<ReplyAction>(reply_back->action).body, "<html>\xc3\xa9</html>");
   EXPECT_FALSE(
       from_stored(R"({"id":"x","rule":{"action":{"type":"nope"}},"created_ms":0,"fired":0})"));
   EXPECT_FALSE(
