@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "emulator/store/etcd_server_args.hpp"
 #include "emulator/store/store.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -124,31 +125,17 @@ class EtcdCluster {
     // A lone member elects itself after one election timeout: keep it short. Peers on a busy
     // 2-core machine need more slack, or they depose each other.
     const bool alone = members_.size() == 1;
-    std::vector<std::string> args = {kEtcdBinary,
-                                     "--name",
-                                     m.name,
-                                     "--data-dir",
-                                     data,
-                                     "--listen-client-urls",
-                                     client,
-                                     "--advertise-client-urls",
-                                     client,
-                                     "--listen-peer-urls",
-                                     peer,
-                                     "--initial-advertise-peer-urls",
-                                     peer,
-                                     "--initial-cluster",
-                                     initial_cluster(),
-                                     "--initial-cluster-state",
-                                     "new",
-                                     "--heartbeat-interval",
-                                     alone ? "10" : "50",
-                                     "--election-timeout",
-                                     alone ? "100" : "750",
-                                     "--logger",
-                                     "zap",
-                                     "--log-outputs",
-                                     log};
+    store::EtcdServerSpec spec;
+    spec.name = m.name;
+    spec.data_dir = data;
+    spec.client_url = client;
+    spec.peer_url = peer;
+    spec.initial_cluster = initial_cluster();
+    spec.heartbeat_ms = alone ? 10 : 50;
+    spec.election_ms = alone ? 100 : 750;
+    spec.log_output = log;
+    std::vector<std::string> args = store::etcd_server_args(spec);
+    args.insert(args.begin(), kEtcdBinary);
     pid_t pid = fork();
     if (pid < 0) throw std::runtime_error("fork failed");
     if (pid == 0) {

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "emulator/core/files.hpp"
+#include "emulator/store/etcd_server_args.hpp"
 
 namespace kmslab::aks {
 
@@ -88,33 +89,15 @@ fs::path etcd_endpoint_file(const fs::path& dir) {
 }
 
 std::vector<std::string> etcd_args(const fs::path& dir, const EtcdPorts& ports) {
-  const std::string client = etcd_url(ports);
-  const std::string peer = "http://127.0.0.1:" + std::to_string(ports.peer);
+  store::EtcdServerSpec spec;
+  spec.name = "kmslab";
+  spec.data_dir = (dir / "etcd" / "data").string();
+  spec.client_url = etcd_url(ports);
+  spec.peer_url = "http://127.0.0.1:" + std::to_string(ports.peer);
   // One member: no peers to wait for, so short raft timers only shorten the first election.
-  return {"--name",
-          "kmslab",
-          "--data-dir",
-          (dir / "etcd" / "data").string(),
-          "--listen-client-urls",
-          client,
-          "--advertise-client-urls",
-          client,
-          "--listen-peer-urls",
-          peer,
-          "--initial-advertise-peer-urls",
-          peer,
-          "--initial-cluster",
-          "kmslab=" + peer,
-          "--initial-cluster-state",
-          "new",
-          "--heartbeat-interval",
-          "50",
-          "--election-timeout",
-          "500",
-          "--logger",
-          "zap",
-          "--log-outputs",
-          "stderr"};
+  spec.heartbeat_ms = 50;
+  spec.election_ms = 500;
+  return store::etcd_server_args(spec);
 }
 
 }  // namespace kmslab::aks

@@ -92,6 +92,9 @@ TEST(EtcdMember, ArgsAndEndpoint) {
   EXPECT_EQ(after("--listen-peer-urls"), "http://127.0.0.1:4002");
   EXPECT_EQ(after("--initial-cluster"), "kmslab=http://127.0.0.1:4002");
   EXPECT_EQ(after("--name"), "kmslab");
+  EXPECT_EQ(after("--heartbeat-interval"), "50");
+  EXPECT_EQ(after("--election-timeout"), "500");
+  EXPECT_EQ(after("--log-outputs"), "stderr");
 }
 
 }  // namespace
