@@ -12,6 +12,7 @@
 #include "emulator/app/listener_surface.hpp"
 #include "emulator/core/admin.hpp"
 #include "emulator/core/files.hpp"
+#include "emulator/core/ms_duration.hpp"
 #include "emulator/core/process.hpp"
 #include "emulator/faults/admin_routes.hpp"
 #include "emulator/identity/app_token.hpp"
@@ -382,12 +383,18 @@ void Emulator::restore_clock() {
   auto kv = store_->get(kClockKey);
   if (!kv) return;
   const auto j = nlohmann::json::parse(kv->value, nullptr, false);
-  if (j.is_discarded() || !j.contains("offset_ms") || !j.contains("now_ms")) return;
-  using std::chrono::milliseconds;
+  auto ms = [&](const char* name) -> std::optional<core::Duration> {
+    if (!j.is_object() || !j.contains(name) || !j[name].is_number_integer()) return std::nullopt;
+    return core::duration_from_ms(j[name].get<int64_t>());
+  };
+  const auto now = ms("now_ms");
+  const auto offset = ms("offset_ms");
+  // A damaged record starts the clock afresh rather than refusing to start.
+  if (!now || !offset) return;
   if (config_.clock_mode == core::VirtualClock::Mode::kManual) {
-    clock_->set(core::TimePoint(milliseconds(j["now_ms"].get<int64_t>())));
+    clock_->set(core::TimePoint(*now));
   } else {
-    clock_->set(core::wall_clock_now() + milliseconds(j["offset_ms"].get<int64_t>()));
+    clock_->set(core::wall_clock_now() + *offset);
   }
 }
 

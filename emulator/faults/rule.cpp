@@ -5,6 +5,7 @@
 #include <cmath>
 #include <map>
 
+#include "emulator/core/ms_duration.hpp"
 #include "emulator/core/router.hpp"
 
 namespace kmslab::faults {
@@ -417,14 +418,15 @@ std::optional<Rule> from_stored(const std::string& text) {
   const Json j = Json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("rule") || !j.contains("id") ||
       !j["id"].is_string() || !j.value("created_ms", Json()).is_number_integer() ||
-      !j.value("fired", Json()).is_number_integer()) {
+      !j.value("fired", Json()).is_number_integer() ||
+      !core::duration_from_ms(j["created_ms"].get<int64_t>())) {
     return std::nullopt;
   }
   auto parsed = parse_rule(j["rule"], {});
   if (!std::holds_alternative<Rule>(parsed)) return std::nullopt;
   Rule r = std::get<Rule>(std::move(parsed));
   r.id = j["id"].get<std::string>();
-  r.created = core::TimePoint(std::chrono::milliseconds(j["created_ms"].get<int64_t>()));
+  r.created = core::TimePoint(*core::duration_from_ms(j["created_ms"].get<int64_t>()));
   r.fired = j["fired"].get<int64_t>();
   return r;
 }

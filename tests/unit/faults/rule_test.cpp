@@ -204,6 +204,8 @@ TEST(FaultRule, StoredFormRoundTrips) {
   EXPECT_EQ(to_json(r)["expires"], "2026-01-01T01:00:00Z");
   EXPECT_EQ(to_json(r)["ttl"], "1h");
   EXPECT_FALSE(from_stored("{"));
+  EXPECT_FALSE(from_stored(
+      R"({"id":"x","rule":{"action":{"type":"reset"}},"created_ms":9223372036854775807,"fired":0})"));
   Rule reply = parse_ok(json::parse(R"({"action": {"type": "reply", "status": 503,
       "body": "<html>\u00e9</html>", "contentType": "text/html"}})"));
   const auto reply_back = from_stored(to_stored(reply));
